@@ -1,0 +1,230 @@
+//! The one error type of the crate.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+/// Everything the crate refuses to do, with the values that made it refuse.
+///
+/// Every variant has a stable, `snake_case` [`code`](Error::code) for
+/// programs (a CLI, an API) and a `Display` message for people.
+///
+/// # Examples
+///
+/// ```
+/// use ltc_incentive::{allocate, Error};
+/// use rust_decimal_macros::dec;
+///
+/// let err = allocate(dec!(10.005), &[dec!(1), dec!(1)], 2).unwrap_err();
+/// assert_eq!(err, Error::AmountFinerThanMinorUnit { amount: dec!(10.005), scale: 2 });
+/// assert_eq!(err.code(), "amount_finer_than_minor_unit");
+/// assert_eq!(err.to_string(), "amount 10.005 is finer than the minor unit at scale 2 (0.01)");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// `allocate` was given no weights at all.
+    #[error("nothing to split into: no weights were given")]
+    NoWeights,
+    /// A weight passed to `allocate` is negative.
+    #[error("weight #{index} is negative: {weight}")]
+    NegativeWeight {
+        /// Position of the weight in the input.
+        index: usize,
+        /// The weight.
+        weight: Decimal,
+    },
+    /// Every weight passed to `allocate` is zero, so no share is defined.
+    #[error("all {count} weights are zero, so no share is defined")]
+    AllWeightsZero {
+        /// How many weights were given.
+        count: usize,
+    },
+    /// The amount to allocate is not a whole number of minor units.
+    #[error("amount {amount} is finer than the minor unit at scale {scale} ({})", minor_unit(*.scale))]
+    AmountFinerThanMinorUnit {
+        /// The amount.
+        amount: Decimal,
+        /// The scale (number of decimal places of the minor unit).
+        scale: u32,
+    },
+    /// The scale is larger than a `Decimal` can carry (28).
+    #[error("scale {scale} is out of range: at most 28 decimal places are supported")]
+    ScaleOutOfRange {
+        /// The scale.
+        scale: u32,
+    },
+    /// A number grew beyond what can be computed or represented exactly.
+    #[error("arithmetic overflow while computing {what}")]
+    Overflow {
+        /// What was being computed.
+        what: &'static str,
+    },
+    /// The pool of a split is negative.
+    #[error("the pool is negative: {pool}")]
+    NegativePool {
+        /// The pool.
+        pool: Decimal,
+    },
+    /// The pool of a split is not a whole number of minor units.
+    #[error("the pool {pool} is finer than the minor unit at scale {scale} ({})", minor_unit(*.scale))]
+    PoolFinerThanMinorUnit {
+        /// The pool.
+        pool: Decimal,
+        /// The scale.
+        scale: u32,
+    },
+    /// A role weight is negative.
+    #[error("role {role} has a negative weight: {weight}")]
+    NegativeRoleWeight {
+        /// The role.
+        role: String,
+        /// Its weight.
+        weight: Decimal,
+    },
+    /// A member names a role that is not in `roles`.
+    #[error("member {member} has role {role}, which is not one of the listed roles")]
+    UnknownRole {
+        /// The member id.
+        member: String,
+        /// The role it names.
+        role: String,
+    },
+    /// The same member appears twice in the same role.
+    #[error("member {member} appears more than once in role {role}")]
+    DuplicateMember {
+        /// The member id.
+        member: String,
+        /// The role.
+        role: String,
+    },
+    /// A member's contribution is negative.
+    #[error("member {member} in role {role} has a negative contribution: {contribution}")]
+    NegativeContribution {
+        /// The member id.
+        member: String,
+        /// The role.
+        role: String,
+        /// The contribution.
+        contribution: Decimal,
+    },
+    /// A member's involvement is outside `[0, 1]`.
+    #[error("member {member} in role {role} has involvement {involvement}, outside [0, 1]")]
+    InvolvementOutOfRange {
+        /// The member id.
+        member: String,
+        /// The role.
+        role: String,
+        /// The involvement.
+        involvement: Decimal,
+    },
+    /// A member left before they joined.
+    #[error("member {member} in role {role} left on {left}, before joining on {joined}")]
+    LeftBeforeJoined {
+        /// The member id.
+        member: String,
+        /// The role.
+        role: String,
+        /// The day they joined.
+        joined: NaiveDate,
+        /// The day they left.
+        left: NaiveDate,
+    },
+    /// The window has no days: its end is not after its start.
+    #[error("the window [{start}, {end}) is empty: it must span at least one day")]
+    EmptyWindow {
+        /// First day of the window.
+        start: NaiveDate,
+        /// First day after the window.
+        end: NaiveDate,
+    },
+    /// The holdback fraction is outside `[0, 1]`.
+    #[error("holdback {holdback} is outside [0, 1]")]
+    HoldbackOutOfRange {
+        /// The holdback fraction.
+        holdback: Decimal,
+    },
+    /// No member has a positive weight, so nobody can receive anything.
+    #[error("no member has a positive weight (contribution x involvement x participation)")]
+    NoPositiveWeight,
+    /// Members have positive weights, but only in roles whose weight is zero.
+    #[error("no role is active: every member with a positive weight is in a role of weight zero")]
+    NoActiveRole,
+    /// A contract value is negative.
+    #[error("the contract value is negative: {value}")]
+    NegativeContractValue {
+        /// The contract value.
+        value: Decimal,
+    },
+    /// A pool rate is negative.
+    #[error("the pool rate is negative: {rate}")]
+    NegativeRate {
+        /// The rate.
+        rate: Decimal,
+    },
+    /// Refunds exceed the cash collected so far.
+    #[error("cash collected would become negative: {collected}")]
+    NegativeCollected {
+        /// The cumulative cash collected.
+        collected: Decimal,
+    },
+    /// A ledger operation names a person the ledger does not know.
+    #[error("person {id} has no account in the ledger")]
+    UnknownPerson {
+        /// The person id.
+        id: String,
+    },
+    /// A forfeiture was asked for a person with no holdback outstanding.
+    #[error("person {id} has no holdback outstanding to forfeit (outstanding: {outstanding})")]
+    NothingToForfeit {
+        /// The person id.
+        id: String,
+        /// Their outstanding holdback.
+        outstanding: Decimal,
+    },
+}
+
+impl Error {
+    /// A stable, `snake_case` identifier of the kind of error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ltc_incentive::Error;
+    ///
+    /// assert_eq!(Error::NoWeights.code(), "no_weights");
+    /// assert_eq!(Error::NoActiveRole.code(), "no_active_role");
+    /// ```
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::NoWeights => "no_weights",
+            Error::NegativeWeight { .. } => "negative_weight",
+            Error::AllWeightsZero { .. } => "all_weights_zero",
+            Error::AmountFinerThanMinorUnit { .. } => "amount_finer_than_minor_unit",
+            Error::ScaleOutOfRange { .. } => "scale_out_of_range",
+            Error::Overflow { .. } => "overflow",
+            Error::NegativePool { .. } => "negative_pool",
+            Error::PoolFinerThanMinorUnit { .. } => "pool_finer_than_minor_unit",
+            Error::NegativeRoleWeight { .. } => "negative_role_weight",
+            Error::UnknownRole { .. } => "unknown_role",
+            Error::DuplicateMember { .. } => "duplicate_member",
+            Error::NegativeContribution { .. } => "negative_contribution",
+            Error::InvolvementOutOfRange { .. } => "involvement_out_of_range",
+            Error::LeftBeforeJoined { .. } => "left_before_joined",
+            Error::EmptyWindow { .. } => "empty_window",
+            Error::HoldbackOutOfRange { .. } => "holdback_out_of_range",
+            Error::NoPositiveWeight => "no_positive_weight",
+            Error::NoActiveRole => "no_active_role",
+            Error::NegativeContractValue { .. } => "negative_contract_value",
+            Error::NegativeRate { .. } => "negative_rate",
+            Error::NegativeCollected { .. } => "negative_collected",
+            Error::UnknownPerson { .. } => "unknown_person",
+            Error::NothingToForfeit { .. } => "nothing_to_forfeit",
+        }
+    }
+}
+
+/// The minor unit at `scale`, for messages (`0.01` at scale 2).
+fn minor_unit(scale: u32) -> Decimal {
+    Decimal::try_from_i128_with_scale(1, scale).unwrap_or(Decimal::ZERO)
+}

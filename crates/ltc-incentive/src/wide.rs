@@ -1,0 +1,378 @@
+//! Exact unsigned integers wider than `u128`, and the small set of operations
+//! the allocation needs (checked add and multiply, division with remainder,
+//! comparison, gcd).
+//!
+//! A `rust_decimal::Decimal` has a 96-bit mantissa and up to 28 decimal
+//! places, so a share `amount x weight / total` can need close to 300 bits
+//! before it is divided. `u128` is used whenever the numbers fit (the common
+//! case); [`Wide`] is the exact fallback. Every operation that could lose
+//! information is checked and reports overflow as `None`.
+
+use std::cmp::Ordering;
+
+/// The operations the largest-remainder core needs from an integer type.
+pub(crate) trait Int: Copy + Ord {
+    /// Zero.
+    const ZERO: Self;
+    /// Converts from `u128`; `None` if it does not fit.
+    fn from_u128(v: u128) -> Option<Self>;
+    /// Converts to `u128`; `None` if it does not fit.
+    fn to_u128(self) -> Option<u128>;
+    /// `self + other`, `None` on overflow.
+    fn checked_add(self, other: Self) -> Option<Self>;
+    /// `self * other`, `None` on overflow.
+    fn checked_mul(self, other: Self) -> Option<Self>;
+    /// `(self / d, self % d)`, `None` when `d` is zero.
+    fn div_rem(self, d: Self) -> Option<(Self, Self)>;
+}
+
+impl Int for u128 {
+    const ZERO: Self = 0;
+    fn from_u128(v: u128) -> Option<Self> {
+        Some(v)
+    }
+    fn to_u128(self) -> Option<u128> {
+        Some(self)
+    }
+    fn checked_add(self, other: Self) -> Option<Self> {
+        u128::checked_add(self, other)
+    }
+    fn checked_mul(self, other: Self) -> Option<Self> {
+        u128::checked_mul(self, other)
+    }
+    fn div_rem(self, d: Self) -> Option<(Self, Self)> {
+        Some((self.checked_div(d)?, self.checked_rem(d)?))
+    }
+}
+
+/// An unsigned integer of `64 * N` bits, little-endian limbs.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct Wide<const N: usize>([u64; N]);
+
+impl<const N: usize> Wide<N> {
+    /// One.
+    pub(crate) fn one() -> Self {
+        Self::from_u64(1)
+    }
+
+    /// Converts from `u64`.
+    pub(crate) fn from_u64(v: u64) -> Self {
+        let mut limbs = [0u64; N];
+        if let Some(l) = limbs.first_mut() {
+            *l = v;
+        }
+        Self(limbs)
+    }
+
+    /// True when zero.
+    pub(crate) fn is_zero(&self) -> bool {
+        self.0.iter().all(|&l| l == 0)
+    }
+
+    /// True when odd.
+    pub(crate) fn is_odd(&self) -> bool {
+        self.0.first().is_some_and(|l| l & 1 == 1)
+    }
+
+    /// Number of significant bits (0 for zero).
+    fn bits(&self) -> u32 {
+        for (i, &l) in self.0.iter().enumerate().rev() {
+            if l != 0 {
+                // i < N, and N is small, so the cast cannot truncate.
+                return (i as u32) * 64 + (64 - l.leading_zeros());
+            }
+        }
+        0
+    }
+
+    /// `self - other`, `None` if it would go below zero.
+    pub(crate) fn checked_sub(self, other: Self) -> Option<Self> {
+        let mut out = [0u64; N];
+        let mut borrow = false;
+        for ((o, &a), &b) in out.iter_mut().zip(self.0.iter()).zip(other.0.iter()) {
+            let (d1, b1) = a.overflowing_sub(b);
+            let (d2, b2) = d1.overflowing_sub(u64::from(borrow));
+            *o = d2;
+            borrow = b1 || b2;
+        }
+        if borrow {
+            None
+        } else {
+            Some(Self(out))
+        }
+    }
+
+    /// Shifts left by `k` bits; bits shifted out are lost (callers make sure
+    /// there are none).
+    fn shl(self, k: u32) -> Self {
+        let limb_shift = (k / 64) as usize;
+        let bit_shift = k % 64;
+        let mut out = [0u64; N];
+        for (i, o) in out.iter_mut().enumerate() {
+            let Some(src) = i.checked_sub(limb_shift) else {
+                continue;
+            };
+            let hi = self.0.get(src).copied().unwrap_or(0);
+            let lo = src
+                .checked_sub(1)
+                .and_then(|j| self.0.get(j).copied())
+                .unwrap_or(0);
+            *o = if bit_shift == 0 {
+                hi
+            } else {
+                (hi << bit_shift) | (lo >> (64 - bit_shift))
+            };
+        }
+        Self(out)
+    }
+
+    /// Shifts right by one bit.
+    fn shr1(self) -> Self {
+        let mut out = [0u64; N];
+        let mut carry = 0u64;
+        for (o, &l) in out.iter_mut().zip(self.0.iter()).rev() {
+            *o = (l >> 1) | (carry << 63);
+            carry = l & 1;
+        }
+        Self(out)
+    }
+
+    /// Sets bit `k`.
+    fn set_bit(&mut self, k: u32) {
+        if let Some(l) = self.0.get_mut((k / 64) as usize) {
+            *l |= 1u64 << (k % 64);
+        }
+    }
+
+    /// Greatest common divisor (Euclid).
+    pub(crate) fn gcd(self, other: Self) -> Self {
+        let (mut a, mut b) = (self, other);
+        while !b.is_zero() {
+            let r = match a.div_rem(b) {
+                Some((_, r)) => r,
+                None => break,
+            };
+            a = b;
+            b = r;
+        }
+        a
+    }
+}
+
+impl<const N: usize> Ord for Wide<N> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.0.iter().rev().cmp(other.0.iter().rev())
+    }
+}
+
+impl<const N: usize> PartialOrd for Wide<N> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl<const N: usize> Int for Wide<N> {
+    const ZERO: Self = Self([0; N]);
+
+    fn from_u128(v: u128) -> Option<Self> {
+        let mut limbs = [0u64; N];
+        let lo = v as u64;
+        let hi = (v >> 64) as u64;
+        match limbs.get_mut(0) {
+            Some(l) => *l = lo,
+            None if v != 0 => return None,
+            None => {}
+        }
+        match limbs.get_mut(1) {
+            Some(l) => *l = hi,
+            None if hi != 0 => return None,
+            None => {}
+        }
+        Some(Self(limbs))
+    }
+
+    fn to_u128(self) -> Option<u128> {
+        if self.0.iter().skip(2).any(|&l| l != 0) {
+            return None;
+        }
+        let lo = u128::from(self.0.first().copied().unwrap_or(0));
+        let hi = u128::from(self.0.get(1).copied().unwrap_or(0));
+        Some(lo | (hi << 64))
+    }
+
+    fn checked_add(self, other: Self) -> Option<Self> {
+        let mut out = [0u64; N];
+        let mut carry = false;
+        for ((o, &a), &b) in out.iter_mut().zip(self.0.iter()).zip(other.0.iter()) {
+            let (s1, c1) = a.overflowing_add(b);
+            let (s2, c2) = s1.overflowing_add(u64::from(carry));
+            *o = s2;
+            carry = c1 || c2;
+        }
+        if carry {
+            None
+        } else {
+            Some(Self(out))
+        }
+    }
+
+    fn checked_mul(self, other: Self) -> Option<Self> {
+        let mut out = [0u64; N];
+        for (i, &a) in self.0.iter().enumerate() {
+            if a == 0 {
+                continue;
+            }
+            let mut carry: u128 = 0;
+            for (j, &b) in other.0.iter().enumerate() {
+                // a * b + carry + slot <= (2^64 - 1)^2 + 2 (2^64 - 1) = 2^128 - 1.
+                let prod = u128::from(a) * u128::from(b) + carry;
+                match out.get_mut(i + j) {
+                    Some(slot) => {
+                        let t = prod + u128::from(*slot);
+                        *slot = t as u64;
+                        carry = t >> 64;
+                    }
+                    None if prod != 0 => return None,
+                    None => carry = 0,
+                }
+            }
+            if carry != 0 {
+                return None;
+            }
+        }
+        Some(Self(out))
+    }
+
+    /// Shift-and-subtract division: the number of steps is the number of
+    /// quotient bits, which is small for the shares computed here (a share
+    /// never exceeds the amount, itself below 2^96 minor units).
+    fn div_rem(self, d: Self) -> Option<(Self, Self)> {
+        if d.is_zero() {
+            return None;
+        }
+        if self < d {
+            return Some((Self::ZERO, self));
+        }
+        let shift = self.bits() - d.bits();
+        let mut ds = d.shl(shift);
+        let mut rem = self;
+        let mut q = Self::ZERO;
+        for k in (0..=shift).rev() {
+            if let Some(r) = rem.checked_sub(ds) {
+                rem = r;
+                q.set_bit(k);
+            }
+            ds = ds.shr1();
+        }
+        Some((q, rem))
+    }
+}
+
+/// Ten to the power `k`, exactly, or `None` if it does not fit.
+pub(crate) fn pow10<I: Int>(k: u32) -> Option<I> {
+    let ten = I::from_u128(10)?;
+    let mut acc = I::from_u128(1)?;
+    for _ in 0..k {
+        acc = acc.checked_mul(ten)?;
+    }
+    Some(acc)
+}
+
+/// `n / d` rounded half to even, `None` when `d` is zero.
+pub(crate) fn div_half_even<const N: usize>(n: Wide<N>, d: Wide<N>) -> Option<Wide<N>> {
+    let (q, r) = n.div_rem(d)?;
+    // Compare 2r with d without overflowing: r >= d - r.
+    let rest = d.checked_sub(r)?;
+    let round_up = match r.cmp(&rest) {
+        Ordering::Greater => true,
+        Ordering::Equal => q.is_odd(),
+        Ordering::Less => false,
+    };
+    if round_up {
+        q.checked_add(Wide::one())
+    } else {
+        Some(q)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    type W = Wide<4>;
+
+    fn w(v: u128) -> W {
+        W::from_u128(v).unwrap()
+    }
+
+    #[test]
+    fn arithmetic_matches_u128() {
+        let samples = [
+            0u128,
+            1,
+            2,
+            3,
+            7,
+            10,
+            255,
+            u64::MAX as u128,
+            u64::MAX as u128 + 1,
+            123_456_789_012_345_678_901_234_567,
+            u128::MAX / 3,
+        ];
+        for &a in &samples {
+            for &b in &samples {
+                if let Some(s) = a.checked_add(b) {
+                    assert_eq!(w(a).checked_add(w(b)).unwrap().to_u128(), Some(s));
+                }
+                if let Some(p) = a.checked_mul(b) {
+                    assert_eq!(w(a).checked_mul(w(b)).unwrap().to_u128(), Some(p));
+                }
+                if b != 0 {
+                    let (q, r) = w(a).div_rem(w(b)).unwrap();
+                    assert_eq!((q.to_u128(), r.to_u128()), (Some(a / b), Some(a % b)));
+                }
+                if a >= b {
+                    assert_eq!(w(a).checked_sub(w(b)).unwrap().to_u128(), Some(a - b));
+                } else {
+                    assert!(w(a).checked_sub(w(b)).is_none());
+                }
+                assert_eq!(w(a).cmp(&w(b)), a.cmp(&b));
+            }
+        }
+    }
+
+    #[test]
+    fn wide_products_and_quotients_round_trip() {
+        let a = w(u128::MAX);
+        let b = w(u128::MAX - 12345);
+        let p = a.checked_mul(b).unwrap();
+        let (q, r) = p.div_rem(b).unwrap();
+        assert_eq!(q, a);
+        assert!(r.is_zero());
+        let (q, r) = p.checked_add(w(77)).unwrap().div_rem(a).unwrap();
+        assert_eq!(q, b);
+        assert_eq!(r, w(77));
+    }
+
+    #[test]
+    fn overflow_is_reported() {
+        let big = pow10::<W>(70).unwrap();
+        assert!(big.checked_mul(big).is_none());
+        assert!(pow10::<W>(78).is_none());
+        assert!(pow10::<u128>(39).is_none());
+        let max = Wide::<4>([u64::MAX; 4]);
+        assert!(max.checked_add(W::one()).is_none());
+    }
+
+    #[test]
+    fn half_even_and_gcd() {
+        assert_eq!(div_half_even(w(5), w(2)).unwrap(), w(2));
+        assert_eq!(div_half_even(w(7), w(2)).unwrap(), w(4));
+        assert_eq!(div_half_even(w(7), w(3)).unwrap(), w(2));
+        assert_eq!(div_half_even(w(8), w(3)).unwrap(), w(3));
+        assert_eq!(w(84).gcd(w(36)), w(12));
+        assert_eq!(w(0).gcd(w(5)), w(5));
+    }
+}

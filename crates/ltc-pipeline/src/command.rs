@@ -1,0 +1,259 @@
+//! Commands: what a person asks the deal to do.
+
+use crate::{
+    ConditionId, ConditionSpec, GateKind, InvoiceId, MilestoneId, Money, PaymentId, PersonId, Role,
+    Seat, Vote,
+};
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A request to change a deal. [`decide`](crate::decide) turns it into events or refuses it.
+///
+/// Serialized internally tagged: `{"type": "issue_invoice", "id": "INV-1", ...}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Command {
+    /// Open the deal with a lead.
+    CaptureLead {
+        /// The customer.
+        customer: String,
+        /// Where the lead came from (marketing, a contact, an event).
+        source: String,
+        /// An estimate of the deal's value, if known.
+        #[serde(default)]
+        estimate: Option<Money>,
+    },
+    /// Grade the lead by the process's scorecard (again, when it is reviewed).
+    GradeLead {
+        /// A score for every criterion.
+        scores: BTreeMap<String, u32>,
+    },
+    /// Turn the graded lead into an opportunity awaiting approval.
+    QualifyLead,
+    /// End a lead as not worth an opportunity.
+    Disqualify {
+        /// Why.
+        reason: String,
+    },
+    /// Set or revise the estimated deal value.
+    SetEstimate {
+        /// The estimate.
+        value: Money,
+    },
+    /// Add a person to the team in a role (again, after leaving: a new stint).
+    AddMember {
+        /// Who.
+        person: PersonId,
+        /// Which role.
+        role: Role,
+        /// How fully they take part, in (0, 1].
+        #[serde(with = "rust_decimal::serde::str")]
+        involvement: Decimal,
+    },
+    /// A person leaves a role; their history stays.
+    RemoveMember {
+        /// Who.
+        person: PersonId,
+        /// Which role.
+        role: Role,
+        /// The closure recommendation a leaving owner writes.
+        #[serde(default)]
+        closure_recommendation: Option<String>,
+    },
+    /// Convene a gate: the panel, the chair and the materials presented.
+    ConveneGate {
+        /// The gate.
+        gate: GateKind,
+        /// The panel.
+        panel: Vec<Seat>,
+        /// The chair (required for single-decider gates).
+        #[serde(default)]
+        chair: Option<PersonId>,
+        /// The materials presented.
+        #[serde(default)]
+        materials: Vec<String>,
+    },
+    /// The acting reviewer hands their vote to a substitute of at least the same level.
+    DelegateVote {
+        /// The substitute's seat.
+        substitute: Seat,
+    },
+    /// The acting reviewer (or substitute) votes.
+    CastVote {
+        /// The vote.
+        vote: Vote,
+        /// A comment for the minutes.
+        #[serde(default)]
+        comment: Option<String>,
+    },
+    /// The convener withdraws the convened gate before it is decided.
+    WithdrawGate {
+        /// Why.
+        reason: String,
+    },
+    /// The convener records the decision the rule draws from the votes, with minutes.
+    RecordDecision {
+        /// The minutes.
+        minutes: String,
+        /// Conditions attached to an approval.
+        #[serde(default)]
+        conditions: Vec<ConditionSpec>,
+    },
+    /// Close a follow-up condition.
+    CloseCondition {
+        /// The condition.
+        id: ConditionId,
+        /// What was done.
+        note: String,
+    },
+    /// Skip the solution review for a deal below the process's threshold.
+    SkipSolutionReview,
+    /// Put the negotiated terms to the contract decision.
+    RequestContractDecision {
+        /// The contract value agreed.
+        terms: Money,
+    },
+    /// Add a delivery milestone to the contract.
+    AddMilestone {
+        /// Its id.
+        id: MilestoneId,
+        /// What is delivered.
+        title: String,
+    },
+    /// Record delivery of a milestone.
+    DeliverMilestone {
+        /// The milestone.
+        id: MilestoneId,
+    },
+    /// Record the customer's acceptance of a delivered milestone.
+    AcceptMilestone {
+        /// The milestone.
+        id: MilestoneId,
+    },
+    /// Issue an invoice.
+    IssueInvoice {
+        /// Its id.
+        id: InvoiceId,
+        /// The amount.
+        amount: Money,
+        /// When payment is due.
+        #[serde(default)]
+        due: Option<DateTime<Utc>>,
+    },
+    /// Record a payment against an invoice.
+    RecordPayment {
+        /// The payment's id.
+        id: PaymentId,
+        /// The invoice.
+        invoice: InvoiceId,
+        /// The amount.
+        amount: Money,
+    },
+    /// Refund part of what was collected on an invoice.
+    Refund {
+        /// The refund's id.
+        id: PaymentId,
+        /// The invoice.
+        invoice: InvoiceId,
+        /// The amount.
+        amount: Money,
+    },
+    /// Reverse a payment or refund (bounced, booked in error).
+    ReverseCash {
+        /// The payment or refund.
+        id: PaymentId,
+    },
+    /// Propose an amendment of the contract value, for the change decision.
+    ProposeAmendment {
+        /// The value asked for.
+        new_value: Money,
+        /// Why.
+        reason: String,
+    },
+    /// Close the contract by force after long inactivity.
+    ForceClose {
+        /// The closure recommendation.
+        recommendation: String,
+    },
+    /// End the deal as lost (a competitor won, the customer cancelled).
+    Lose {
+        /// Why.
+        reason: String,
+    },
+    /// End the opportunity: we do not go on.
+    Withdraw {
+        /// Why.
+        reason: String,
+    },
+}
+
+impl Command {
+    /// The command's snake_case name, as serialized.
+    ///
+    /// ```
+    /// use ltc_pipeline::Command;
+    /// assert_eq!(Command::QualifyLead.name(), "qualify_lead");
+    /// ```
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::CaptureLead { .. } => "capture_lead",
+            Command::GradeLead { .. } => "grade_lead",
+            Command::QualifyLead => "qualify_lead",
+            Command::Disqualify { .. } => "disqualify",
+            Command::SetEstimate { .. } => "set_estimate",
+            Command::AddMember { .. } => "add_member",
+            Command::RemoveMember { .. } => "remove_member",
+            Command::ConveneGate { .. } => "convene_gate",
+            Command::DelegateVote { .. } => "delegate_vote",
+            Command::CastVote { .. } => "cast_vote",
+            Command::WithdrawGate { .. } => "withdraw_gate",
+            Command::RecordDecision { .. } => "record_decision",
+            Command::CloseCondition { .. } => "close_condition",
+            Command::SkipSolutionReview => "skip_solution_review",
+            Command::RequestContractDecision { .. } => "request_contract_decision",
+            Command::AddMilestone { .. } => "add_milestone",
+            Command::DeliverMilestone { .. } => "deliver_milestone",
+            Command::AcceptMilestone { .. } => "accept_milestone",
+            Command::IssueInvoice { .. } => "issue_invoice",
+            Command::RecordPayment { .. } => "record_payment",
+            Command::Refund { .. } => "refund",
+            Command::ReverseCash { .. } => "reverse_cash",
+            Command::ProposeAmendment { .. } => "propose_amendment",
+            Command::ForceClose { .. } => "force_close",
+            Command::Lose { .. } => "lose",
+            Command::Withdraw { .. } => "withdraw",
+        }
+    }
+}
+
+/// A command with who sends it, when, and (optionally) the deal version it expects.
+///
+/// This is what a host stores or ships; [`Envelope::decide`] checks the version, then decides.
+///
+/// ```
+/// use ltc_pipeline::{Command, DealId, Deal, Envelope, Process};
+/// use chrono::{TimeZone, Utc};
+/// let deal = Deal::new(DealId::new("D-1"));
+/// let envelope = Envelope {
+///     actor: "ops".into(),
+///     at: Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap(),
+///     expected_version: Some(3),
+///     command: Command::QualifyLead,
+/// };
+/// let err = envelope.decide(&deal, &Process::standard()).unwrap_err();
+/// assert_eq!(err.code(), "version_conflict");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Envelope {
+    /// Who sends the command.
+    pub actor: PersonId,
+    /// When (the host's clock, passed in).
+    pub at: DateTime<Utc>,
+    /// The version the sender saw; a different current version is a conflict.
+    #[serde(default)]
+    pub expected_version: Option<u64>,
+    /// The command.
+    pub command: Command,
+}

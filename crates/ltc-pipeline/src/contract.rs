@@ -1,0 +1,200 @@
+//! A signed contract: value, milestones, invoices, payments, refunds and amendments.
+
+use crate::money::{add, sub};
+use crate::{Error, InvoiceId, MilestoneId, Money, PaymentId, StageKind};
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A delivery milestone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Milestone {
+    /// What is delivered.
+    pub title: String,
+    /// When it was delivered.
+    pub delivered_at: Option<DateTime<Utc>>,
+    /// When the customer accepted it.
+    pub accepted_at: Option<DateTime<Utc>>,
+}
+
+/// An invoice and what has been collected against it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invoice {
+    /// The amount invoiced.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub amount: Decimal,
+    /// When it was issued.
+    pub issued_at: DateTime<Utc>,
+    /// When payment is due, if terms were set.
+    pub due: Option<DateTime<Utc>>,
+    /// Net cash collected against it (payments less refunds and reversals).
+    #[serde(with = "rust_decimal::serde::str")]
+    pub collected: Decimal,
+}
+
+impl Invoice {
+    /// What is still to be collected.
+    pub fn outstanding(&self) -> Decimal {
+        self.amount - self.collected
+    }
+}
+
+/// Money in (a payment) or out (a refund).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CashKind {
+    /// The customer paid.
+    Payment,
+    /// We paid back.
+    Refund,
+}
+
+/// A payment or a refund against an invoice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CashMovement {
+    /// Payment or refund.
+    pub kind: CashKind,
+    /// The invoice it is booked against.
+    pub invoice: InvoiceId,
+    /// The amount, positive.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub amount: Decimal,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// When it was reversed (a bounced payment, a booking error), if it was.
+    pub reversed_at: Option<DateTime<Utc>>,
+}
+
+/// An approved change of the contract value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Amendment {
+    /// The value before.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub from: Decimal,
+    /// The value after.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub to: Decimal,
+    /// Why.
+    pub reason: String,
+    /// When it was approved.
+    pub approved_at: DateTime<Utc>,
+}
+
+/// A proposed amendment waiting for the change decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProposedAmendment {
+    /// The value asked for.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub new_value: Decimal,
+    /// Why.
+    pub reason: String,
+    /// When it was proposed.
+    pub proposed_at: DateTime<Utc>,
+}
+
+/// A signed contract and its execution.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contract {
+    /// The current value (after approved amendments).
+    pub value: Money,
+    /// The value at signature.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub signed_value: Decimal,
+    /// When it was signed.
+    pub signed_at: DateTime<Utc>,
+    /// Delivery milestones.
+    pub milestones: BTreeMap<MilestoneId, Milestone>,
+    /// Invoices.
+    pub invoices: BTreeMap<InvoiceId, Invoice>,
+    /// Payments and refunds.
+    pub cash: BTreeMap<PaymentId, CashMovement>,
+    /// Approved amendments, oldest first.
+    pub amendments: Vec<Amendment>,
+    /// An amendment waiting for the change decision.
+    pub proposed_amendment: Option<ProposedAmendment>,
+}
+
+impl Contract {
+    pub(crate) fn new(value: Money, signed_at: DateTime<Utc>) -> Self {
+        Self {
+            value,
+            signed_value: value.amount,
+            signed_at,
+            milestones: BTreeMap::new(),
+            invoices: BTreeMap::new(),
+            cash: BTreeMap::new(),
+            amendments: Vec::new(),
+            proposed_amendment: None,
+        }
+    }
+
+    /// The total invoiced.
+    pub fn invoiced(&self) -> Decimal {
+        self.invoices.values().map(|i| i.amount).sum()
+    }
+
+    /// The net cash collected.
+    pub fn collected(&self) -> Decimal {
+        self.invoices.values().map(|i| i.collected).sum()
+    }
+
+    /// Whether every milestone is accepted (and there is at least one).
+    pub fn delivered(&self) -> bool {
+        !self.milestones.is_empty() && self.milestones.values().all(|m| m.accepted_at.is_some())
+    }
+
+    /// Delivered, fully invoiced and fully paid.
+    pub fn is_complete(&self) -> bool {
+        let invoiced = self.invoiced();
+        self.delivered() && invoiced == self.value.amount && self.collected() == invoiced
+    }
+
+    /// The execution stage this contract is in, derived from its obligations: the first one not
+    /// yet met names the stage.
+    ///
+    /// ```text
+    /// signed -> fulfilment (a milestone delivered) -> invoicing (all accepted)
+    ///        -> collection (fully invoiced)        -> closing (fully paid)
+    /// ```
+    pub fn phase(&self) -> StageKind {
+        if self.is_complete() {
+            StageKind::Closing
+        } else if self.delivered() && self.invoiced() == self.value.amount {
+            StageKind::Collection
+        } else if self.delivered() {
+            StageKind::Invoicing
+        } else if self.milestones.values().any(|m| m.delivered_at.is_some()) {
+            StageKind::Fulfilment
+        } else {
+            StageKind::Signed
+        }
+    }
+
+    /// Books cash against an invoice: positive in, negative out. Keeps 0 <= collected <= amount.
+    pub(crate) fn book(&mut self, invoice: &InvoiceId, delta: Decimal) -> Result<(), Error> {
+        let Some(inv) = self.invoices.get_mut(invoice) else {
+            return Err(Error::UnknownId {
+                kind: "invoice",
+                id: invoice.to_string(),
+            });
+        };
+        let next = add(inv.collected, delta)?;
+        if next > inv.amount {
+            return Err(Error::AboveInvoiced {
+                invoice: invoice.clone(),
+                amount: delta,
+                outstanding: sub(inv.amount, inv.collected)?,
+            });
+        }
+        if next < Decimal::ZERO {
+            return Err(Error::AboveCollected {
+                invoice: invoice.clone(),
+                amount: -delta,
+                collected: inv.collected,
+            });
+        }
+        inv.collected = next;
+        Ok(())
+    }
+}

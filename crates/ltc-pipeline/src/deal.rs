@@ -1,0 +1,794 @@
+//! The deal: its typed stage, team, gates and contract, folded from events.
+
+use crate::gate::{Condition, GateDecision, GateRecord, Meeting};
+use crate::{
+    Amendment, CashKind, CashMovement, Change, Closing, ConditionId, Contract, Currency, DealId,
+    EndKind, Error, Event, GateKind, Invoice, Milestone, Money, Outcome, PersonId,
+    ProposedAmendment, StageKind, Stint, Team,
+};
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A lead's temperature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Temperature {
+    /// Below the warm threshold.
+    Cold,
+    /// From the warm threshold.
+    Warm,
+    /// From the hot threshold.
+    Hot,
+}
+
+/// A lead's grade: the scores given, their weighted total, and the temperature it maps to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Grade {
+    /// The score of every criterion.
+    pub scores: BTreeMap<String, u32>,
+    /// Sum of weight x score.
+    pub total: u64,
+    /// The temperature.
+    pub temperature: Temperature,
+}
+
+/// How the deal got past the solution review.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum SolutionPassage {
+    /// The review approved it.
+    Reviewed {
+        /// The decision.
+        decision: Box<GateDecision>,
+    },
+    /// A small deal skipped it.
+    Skipped {
+        /// The deal amount.
+        #[serde(with = "rust_decimal::serde::str")]
+        amount: Decimal,
+        /// The threshold it was below.
+        #[serde(with = "rust_decimal::serde::str")]
+        below: Decimal,
+    },
+}
+
+/// A signed contract under execution, with the decision that signed it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Execution {
+    /// The contract decision.
+    pub decision: GateDecision,
+    /// The contract.
+    pub contract: Contract,
+}
+
+/// How a deal ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ending {
+    /// The kind of end.
+    pub kind: EndKind,
+    /// Why.
+    pub reason: String,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who ended it.
+    pub by: PersonId,
+    /// The stage it ended from.
+    pub from: StageKind,
+}
+
+/// Where a deal stands. Each stage holds the records that prove how it was reached.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "stage", rename_all = "snake_case")]
+pub enum Stage {
+    /// Before the lead is captured (a deal at version 0).
+    Unopened,
+    /// The lead is captured.
+    Captured,
+    /// The lead is graded.
+    Graded {
+        /// The latest grade.
+        grade: Grade,
+    },
+    /// Qualified; waiting for opportunity approval.
+    AwaitingApproval {
+        /// The grade it was qualified on.
+        grade: Grade,
+    },
+    /// Approved as a project; the solution is worked on.
+    SolutionWork {
+        /// The opportunity approval.
+        approval: Box<GateDecision>,
+    },
+    /// The bid is being prepared.
+    Bid {
+        /// The opportunity approval.
+        approval: Box<GateDecision>,
+        /// The solution review, or its skip.
+        solution: SolutionPassage,
+    },
+    /// The bid is submitted; terms are negotiated.
+    Negotiation {
+        /// The bid decision.
+        bid: Box<GateDecision>,
+    },
+    /// Terms agreed; waiting for the contract decision.
+    AwaitingContractDecision {
+        /// The bid decision.
+        bid: Box<GateDecision>,
+        /// The terms put to the decision.
+        terms: Money,
+    },
+    /// Signed; the contract is executed.
+    Execution(Box<Execution>),
+    /// Ended.
+    Ended(Box<Ending>),
+}
+
+impl Stage {
+    /// The stage's label; `None` before the lead is captured. Execution stages are derived from
+    /// the contract's obligations (see [`Contract::phase`]).
+    ///
+    /// ```
+    /// use ltc_pipeline::Stage;
+    /// assert_eq!(Stage::Captured.kind(), Some(ltc_pipeline::StageKind::Captured));
+    /// assert_eq!(Stage::Unopened.kind(), None);
+    /// ```
+    pub fn kind(&self) -> Option<StageKind> {
+        Some(match self {
+            Stage::Unopened => return None,
+            Stage::Captured => StageKind::Captured,
+            Stage::Graded { .. } => StageKind::Graded,
+            Stage::AwaitingApproval { .. } => StageKind::AwaitingApproval,
+            Stage::SolutionWork { .. } => StageKind::SolutionWork,
+            Stage::Bid { .. } => StageKind::Bid,
+            Stage::Negotiation { .. } => StageKind::Negotiation,
+            Stage::AwaitingContractDecision { .. } => StageKind::AwaitingContractDecision,
+            Stage::Execution(e) => e.contract.phase(),
+            Stage::Ended(e) => e.kind.stage(),
+        })
+    }
+
+    /// The gates that may be convened in this stage.
+    pub fn gates(&self) -> &'static [GateKind] {
+        match self {
+            Stage::AwaitingApproval { .. } => &[GateKind::OpportunityApproval],
+            Stage::SolutionWork { .. } => &[GateKind::SolutionReview],
+            Stage::Bid { .. } => &[GateKind::BidDecision],
+            Stage::AwaitingContractDecision { .. } => &[GateKind::ContractDecision],
+            Stage::Execution(_) => &[GateKind::ChangeDecision, GateKind::ClosureDecision],
+            _ => &[],
+        }
+    }
+}
+
+/// A deal: the lead, the opportunity and the contract it becomes. Only ever a fold of its events.
+///
+/// ```
+/// use ltc_pipeline::{Command, Deal, DealId, Process, StageKind};
+/// use chrono::{TimeZone, Utc};
+/// let process = Process::standard();
+/// let mut deal = Deal::new(DealId::new("D-1"));
+/// let at = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
+/// let capture = Command::CaptureLead { customer: "ACME".into(), source: "fair".into(), estimate: None };
+/// let events = deal.execute(&process, &capture, &"ana".into(), at)?;
+/// assert_eq!(deal.stage_kind(), Some(StageKind::Captured));
+/// assert_eq!(Deal::replay(DealId::new("D-1"), &events)?, deal);
+/// # Ok::<(), ltc_pipeline::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deal {
+    pub(crate) id: DealId,
+    pub(crate) version: u64,
+    pub(crate) customer: String,
+    pub(crate) source: String,
+    pub(crate) currency: Option<Currency>,
+    pub(crate) estimate: Option<Decimal>,
+    pub(crate) stage: Stage,
+    pub(crate) opened_at: Option<DateTime<Utc>>,
+    pub(crate) stage_since: Option<DateTime<Utc>>,
+    pub(crate) last_event_at: Option<DateTime<Utc>>,
+    pub(crate) team: Team,
+    pub(crate) meeting: Option<Meeting>,
+    pub(crate) gate_log: Vec<GateRecord>,
+    pub(crate) conditions: BTreeMap<ConditionId, Condition>,
+}
+
+fn bad(event: &Event, problem: impl Into<String>) -> Error {
+    Error::InvalidEvent {
+        version: event.version,
+        problem: problem.into(),
+    }
+}
+
+impl Deal {
+    /// An unopened deal (version 0); its first event must be `lead_captured`.
+    pub fn new(id: DealId) -> Self {
+        Self {
+            id,
+            version: 0,
+            customer: String::new(),
+            source: String::new(),
+            currency: None,
+            estimate: None,
+            stage: Stage::Unopened,
+            opened_at: None,
+            stage_since: None,
+            last_event_at: None,
+            team: Team::default(),
+            meeting: None,
+            gate_log: Vec::new(),
+            conditions: BTreeMap::new(),
+        }
+    }
+
+    /// Rebuilds a deal from its stored log.
+    ///
+    /// # Errors
+    /// [`Error::InvalidEvent`] for an event out of sequence, of another deal, or that does not fit.
+    pub fn replay<'a>(
+        id: DealId,
+        events: impl IntoIterator<Item = &'a Event>,
+    ) -> Result<Self, Error> {
+        let mut deal = Self::new(id);
+        for event in events {
+            deal.apply(event)?;
+        }
+        Ok(deal)
+    }
+
+    /// The deal's id.
+    pub fn id(&self) -> &DealId {
+        &self.id
+    }
+    /// The number of events applied.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+    /// The customer.
+    pub fn customer(&self) -> &str {
+        &self.customer
+    }
+    /// The lead's source.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+    /// The deal's currency, fixed by the first amount given.
+    pub fn currency(&self) -> Option<Currency> {
+        self.currency
+    }
+    /// The typed stage.
+    pub fn stage(&self) -> &Stage {
+        &self.stage
+    }
+    /// The stage label (`None` before the lead is captured).
+    pub fn stage_kind(&self) -> Option<StageKind> {
+        self.stage.kind()
+    }
+    /// When the lead was captured.
+    pub fn opened_at(&self) -> Option<DateTime<Utc>> {
+        self.opened_at
+    }
+    /// When the deal entered its current stage.
+    pub fn stage_since(&self) -> Option<DateTime<Utc>> {
+        self.stage_since
+    }
+    /// When the last event happened.
+    pub fn last_event_at(&self) -> Option<DateTime<Utc>> {
+        self.last_event_at
+    }
+    /// The team and its history.
+    pub fn team(&self) -> &Team {
+        &self.team
+    }
+    /// The convened, undecided gate, if any.
+    pub fn meeting(&self) -> Option<&Meeting> {
+        self.meeting.as_ref()
+    }
+    /// Every decided or withdrawn gate meeting, oldest first: the audit trail.
+    pub fn gate_log(&self) -> &[GateRecord] {
+        &self.gate_log
+    }
+    /// Every condition, open or closed.
+    pub fn conditions(&self) -> &BTreeMap<ConditionId, Condition> {
+        &self.conditions
+    }
+    /// The ids of the open conditions.
+    pub fn open_conditions(&self) -> Vec<&ConditionId> {
+        self.conditions
+            .iter()
+            .filter(|(_, c)| c.closed.is_none())
+            .map(|(id, _)| id)
+            .collect()
+    }
+    /// The contract, once signed.
+    pub fn contract(&self) -> Option<&Contract> {
+        match &self.stage {
+            Stage::Execution(e) => Some(&e.contract),
+            _ => None,
+        }
+    }
+    /// The deal's amount: the contract value once signed, the terms under contract decision,
+    /// otherwise the estimate.
+    pub fn amount(&self) -> Option<Decimal> {
+        match &self.stage {
+            Stage::Execution(e) => Some(e.contract.value.amount),
+            Stage::AwaitingContractDecision { terms, .. } => Some(terms.amount),
+            _ => self.estimate,
+        }
+    }
+    /// How many times a gate has been convened on this deal.
+    pub fn attempts(&self, gate: GateKind) -> u32 {
+        let logged = self
+            .gate_log
+            .iter()
+            .filter(|r| match r {
+                GateRecord::Decided(d) => d.meeting.gate == gate,
+                GateRecord::Withdrawn { meeting, .. } => meeting.gate == gate,
+            })
+            .count() as u32;
+        logged + u32::from(self.meeting.as_ref().is_some_and(|m| m.gate == gate))
+    }
+
+    /// Applies one event (the `evolve` of the aggregate). Validates before it mutates, so a
+    /// refused event leaves the deal unchanged.
+    ///
+    /// # Errors
+    /// [`Error::InvalidEvent`] when the event is of another deal, out of sequence, or does not fit
+    /// the deal's state.
+    pub fn apply(&mut self, event: &Event) -> Result<(), Error> {
+        if event.deal != self.id {
+            return Err(bad(
+                event,
+                format!("it belongs to deal `{}`, not `{}`", event.deal, self.id),
+            ));
+        }
+        if event.version != self.version + 1 {
+            return Err(bad(event, format!("expected version {}", self.version + 1)));
+        }
+        if matches!(self.stage, Stage::Ended(_)) {
+            return Err(bad(event, "the deal has ended"));
+        }
+        if matches!(self.stage, Stage::Unopened)
+            != matches!(event.change, Change::LeadCaptured { .. })
+        {
+            return Err(bad(
+                event,
+                "a deal's first event, and only its first, is `lead_captured`",
+            ));
+        }
+        let before = self.stage.kind();
+        self.apply_change(event)?;
+        self.version = event.version;
+        self.last_event_at = Some(event.at);
+        if self.stage.kind() != before {
+            self.stage_since = Some(event.at);
+        }
+        Ok(())
+    }
+
+    fn set_currency(&mut self, event: &Event, money: &Money) -> Result<(), Error> {
+        match self.currency {
+            Some(c) if c != money.currency => Err(bad(
+                event,
+                format!("amount in {}, deal in {c}", money.currency),
+            )),
+            _ => {
+                self.currency = Some(money.currency);
+                Ok(())
+            }
+        }
+    }
+
+    fn execution(&mut self, event: &Event) -> Result<&mut Execution, Error> {
+        match &mut self.stage {
+            Stage::Execution(e) => Ok(e),
+            _ => Err(Error::InvalidEvent {
+                version: event.version,
+                problem: "the contract is not signed".to_owned(),
+            }),
+        }
+    }
+
+    fn apply_change(&mut self, event: &Event) -> Result<(), Error> {
+        let at = event.at;
+        match &event.change {
+            Change::LeadCaptured {
+                customer,
+                source,
+                estimate,
+            } => {
+                if let Some(e) = estimate {
+                    self.set_currency(event, e)?;
+                    self.estimate = Some(e.amount);
+                }
+                self.customer.clone_from(customer);
+                self.source.clone_from(source);
+                self.opened_at = Some(at);
+                self.stage = Stage::Captured;
+            }
+            Change::LeadGraded { grade } => match self.stage {
+                Stage::Captured | Stage::Graded { .. } => {
+                    self.stage = Stage::Graded {
+                        grade: grade.clone(),
+                    }
+                }
+                _ => return Err(bad(event, "only a captured or graded lead is graded")),
+            },
+            Change::EstimateSet { value } => {
+                self.set_currency(event, value)?;
+                self.estimate = Some(value.amount);
+            }
+            Change::LeadQualified => match &self.stage {
+                Stage::Graded { grade } => {
+                    self.stage = Stage::AwaitingApproval {
+                        grade: grade.clone(),
+                    }
+                }
+                _ => return Err(bad(event, "only a graded lead is qualified")),
+            },
+            Change::MemberJoined {
+                person,
+                role,
+                involvement,
+            } => self.team.join(Stint {
+                person: person.clone(),
+                role: role.clone(),
+                involvement: *involvement,
+                joined: at,
+                left: None,
+                closure_recommendation: None,
+            }),
+            Change::MemberLeft {
+                person,
+                role,
+                closure_recommendation,
+            } => {
+                if !self
+                    .team
+                    .leave(person, role, at, closure_recommendation.clone())
+                {
+                    return Err(bad(
+                        event,
+                        format!("`{person}` does not hold role `{role}`"),
+                    ));
+                }
+            }
+            Change::GateConvened {
+                gate,
+                panel,
+                chair,
+                materials,
+            } => {
+                if self.meeting.is_some() {
+                    return Err(bad(event, "a gate is already convened"));
+                }
+                let attempt = self.attempts(*gate) + 1;
+                self.meeting = Some(Meeting {
+                    gate: *gate,
+                    attempt,
+                    convened_at: at,
+                    convened_by: event.actor.clone(),
+                    panel: panel.clone(),
+                    chair: chair.clone(),
+                    materials: materials.clone(),
+                    substitutes: BTreeMap::new(),
+                    ballots: Vec::new(),
+                });
+            }
+            Change::VoteDelegated { seat, substitute } => {
+                let meeting = self
+                    .meeting
+                    .as_mut()
+                    .ok_or_else(|| bad(event, "no gate is convened"))?;
+                meeting.substitutes.insert(seat.clone(), substitute.clone());
+            }
+            Change::VoteCast {
+                seat,
+                vote,
+                comment,
+            } => {
+                let meeting = self
+                    .meeting
+                    .as_mut()
+                    .ok_or_else(|| bad(event, "no gate is convened"))?;
+                meeting.ballots.push(crate::Ballot {
+                    seat: seat.clone(),
+                    by: event.actor.clone(),
+                    vote: *vote,
+                    comment: comment.clone(),
+                    at,
+                });
+            }
+            Change::GateWithdrawn { gate, reason } => {
+                let meeting = self.take_meeting(event, *gate)?;
+                self.gate_log.push(GateRecord::Withdrawn {
+                    meeting,
+                    at,
+                    reason: reason.clone(),
+                });
+            }
+            Change::GateDecided {
+                gate,
+                outcome,
+                minutes,
+                conditions,
+            } => self.apply_decision(event, *gate, *outcome, minutes, conditions)?,
+            Change::ConditionClosed { id, note } => {
+                let condition = self
+                    .conditions
+                    .get_mut(id)
+                    .ok_or_else(|| bad(event, format!("unknown condition `{id}`")))?;
+                condition.closed = Some(Closing {
+                    at,
+                    by: event.actor.clone(),
+                    note: note.clone(),
+                });
+            }
+            Change::SolutionReviewSkipped { amount, below } => {
+                let stage = std::mem::replace(&mut self.stage, Stage::Unopened);
+                match stage {
+                    Stage::SolutionWork { approval } => {
+                        self.stage = Stage::Bid {
+                            approval,
+                            solution: SolutionPassage::Skipped {
+                                amount: *amount,
+                                below: *below,
+                            },
+                        }
+                    }
+                    other => {
+                        self.stage = other;
+                        return Err(bad(event, "only solution work skips the solution review"));
+                    }
+                }
+            }
+            Change::ContractDecisionRequested { terms } => {
+                let bid = match &self.stage {
+                    Stage::Negotiation { bid } | Stage::AwaitingContractDecision { bid, .. } => {
+                        bid.clone()
+                    }
+                    _ => return Err(bad(event, "terms are requested from negotiation")),
+                };
+                self.set_currency(event, terms)?;
+                self.stage = Stage::AwaitingContractDecision { bid, terms: *terms };
+            }
+            Change::MilestoneAdded { id, title } => {
+                self.execution(event)?.contract.milestones.insert(
+                    id.clone(),
+                    Milestone {
+                        title: title.clone(),
+                        delivered_at: None,
+                        accepted_at: None,
+                    },
+                );
+            }
+            Change::MilestoneDelivered { id } | Change::MilestoneAccepted { id } => {
+                let delivered = matches!(event.change, Change::MilestoneDelivered { .. });
+                let m = self
+                    .execution(event)?
+                    .contract
+                    .milestones
+                    .get_mut(id)
+                    .ok_or_else(|| bad(event, format!("unknown milestone `{id}`")))?;
+                if delivered {
+                    m.delivered_at = Some(at);
+                } else {
+                    m.accepted_at = Some(at);
+                }
+            }
+            Change::InvoiceIssued { id, amount, due } => {
+                self.execution(event)?.contract.invoices.insert(
+                    id.clone(),
+                    Invoice {
+                        amount: amount.amount,
+                        issued_at: at,
+                        due: *due,
+                        collected: Decimal::ZERO,
+                    },
+                );
+            }
+            Change::PaymentReceived {
+                id,
+                invoice,
+                amount,
+            }
+            | Change::RefundIssued {
+                id,
+                invoice,
+                amount,
+            } => {
+                let kind = match event.change {
+                    Change::PaymentReceived { .. } => CashKind::Payment,
+                    _ => CashKind::Refund,
+                };
+                let contract = &mut self.execution(event)?.contract;
+                let delta = match kind {
+                    CashKind::Payment => amount.amount,
+                    CashKind::Refund => -amount.amount,
+                };
+                contract.book(invoice, delta)?;
+                contract.cash.insert(
+                    id.clone(),
+                    CashMovement {
+                        kind,
+                        invoice: invoice.clone(),
+                        amount: amount.amount,
+                        at,
+                        reversed_at: None,
+                    },
+                );
+            }
+            Change::CashReversed { id } => {
+                let contract = &mut self.execution(event)?.contract;
+                let (invoice, delta) = match contract.cash.get(id) {
+                    Some(c) if c.reversed_at.is_none() => (
+                        c.invoice.clone(),
+                        match c.kind {
+                            CashKind::Payment => -c.amount,
+                            CashKind::Refund => c.amount,
+                        },
+                    ),
+                    _ => return Err(bad(event, format!("no unreversed payment `{id}`"))),
+                };
+                contract.book(&invoice, delta)?;
+                if let Some(c) = contract.cash.get_mut(id) {
+                    c.reversed_at = Some(at);
+                }
+            }
+            Change::AmendmentProposed { new_value, reason } => {
+                let contract = &mut self.execution(event)?.contract;
+                contract.proposed_amendment = Some(ProposedAmendment {
+                    new_value: new_value.amount,
+                    reason: reason.clone(),
+                    proposed_at: at,
+                });
+            }
+            Change::Ended { kind, reason } => self.end(event, *kind, reason.clone()),
+        }
+        Ok(())
+    }
+
+    fn take_meeting(&mut self, event: &Event, gate: GateKind) -> Result<Meeting, Error> {
+        match self.meeting.take() {
+            Some(m) if m.gate == gate => Ok(m),
+            other => {
+                self.meeting = other;
+                Err(bad(event, format!("gate `{gate}` is not convened")))
+            }
+        }
+    }
+
+    fn end(&mut self, event: &Event, kind: EndKind, reason: String) {
+        if let Some(meeting) = self.meeting.take() {
+            self.gate_log.push(GateRecord::Withdrawn {
+                meeting,
+                at: event.at,
+                reason: format!("the deal ended ({kind})"),
+            });
+        }
+        let from = self.stage.kind().unwrap_or(StageKind::Captured);
+        self.stage = Stage::Ended(Box::new(Ending {
+            kind,
+            reason,
+            at: event.at,
+            by: event.actor.clone(),
+            from,
+        }));
+    }
+
+    fn apply_decision(
+        &mut self,
+        event: &Event,
+        gate: GateKind,
+        outcome: Outcome,
+        minutes: &str,
+        conditions: &[crate::ConditionSpec],
+    ) -> Result<(), Error> {
+        // Check that the stage fits before anything is taken out of the deal.
+        let fits = self.stage.gates().contains(&gate);
+        if !fits || self.meeting.as_ref().is_none_or(|m| m.gate != gate) {
+            return Err(bad(
+                event,
+                format!("gate `{gate}` is not convened in this stage"),
+            ));
+        }
+        if gate == GateKind::ChangeDecision
+            && outcome.is_pass()
+            && self
+                .contract()
+                .is_none_or(|c| c.proposed_amendment.is_none())
+        {
+            return Err(bad(event, "no amendment is proposed"));
+        }
+        let meeting = self.take_meeting(event, gate)?;
+        let decision = GateDecision {
+            meeting,
+            outcome,
+            decided_at: event.at,
+            decided_by: event.actor.clone(),
+            minutes: minutes.to_owned(),
+            conditions: conditions.iter().map(|c| c.id.clone()).collect(),
+        };
+        for spec in conditions {
+            self.conditions.insert(
+                spec.id.clone(),
+                Condition {
+                    spec: spec.clone(),
+                    gate,
+                    opened_at: event.at,
+                    closed: None,
+                },
+            );
+        }
+        self.gate_log.push(GateRecord::Decided(decision.clone()));
+        let rejection = |gate: GateKind| {
+            let kind = if gate == GateKind::OpportunityApproval {
+                EndKind::Disqualified
+            } else {
+                EndKind::Withdrawn
+            };
+            (kind, format!("rejected at {gate}: {minutes}"))
+        };
+        match outcome {
+            Outcome::Rework => {}
+            Outcome::Rejected => match gate {
+                GateKind::ChangeDecision => {
+                    if let Stage::Execution(e) = &mut self.stage {
+                        e.contract.proposed_amendment = None;
+                    }
+                }
+                GateKind::ClosureDecision => {}
+                _ => {
+                    let (kind, reason) = rejection(gate);
+                    self.end(event, kind, reason);
+                }
+            },
+            Outcome::Approved | Outcome::ApprovedWithConditions => {
+                let stage = std::mem::replace(&mut self.stage, Stage::Unopened);
+                self.stage = match (gate, stage) {
+                    (GateKind::OpportunityApproval, Stage::AwaitingApproval { .. }) => {
+                        Stage::SolutionWork {
+                            approval: Box::new(decision),
+                        }
+                    }
+                    (GateKind::SolutionReview, Stage::SolutionWork { approval }) => Stage::Bid {
+                        approval,
+                        solution: SolutionPassage::Reviewed {
+                            decision: Box::new(decision),
+                        },
+                    },
+                    (GateKind::BidDecision, Stage::Bid { .. }) => Stage::Negotiation {
+                        bid: Box::new(decision),
+                    },
+                    (GateKind::ContractDecision, Stage::AwaitingContractDecision { terms, .. }) => {
+                        Stage::Execution(Box::new(Execution {
+                            decision,
+                            contract: Contract::new(terms, event.at),
+                        }))
+                    }
+                    (GateKind::ChangeDecision, Stage::Execution(mut e)) => {
+                        if let Some(p) = e.contract.proposed_amendment.take() {
+                            e.contract.amendments.push(Amendment {
+                                from: e.contract.value.amount,
+                                to: p.new_value,
+                                reason: p.reason,
+                                approved_at: event.at,
+                            });
+                            e.contract.value.amount = p.new_value;
+                        }
+                        Stage::Execution(e)
+                    }
+                    (GateKind::ClosureDecision, stage @ Stage::Execution(_)) => {
+                        self.stage = stage;
+                        self.end(event, EndKind::Won, minutes.to_owned());
+                        return Ok(());
+                    }
+                    (_, other) => other,
+                };
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,915 @@
+//! `decide`: the pure function that turns a command into events or a refusal.
+
+use crate::deal::{Grade, Stage, Temperature};
+use crate::money::add;
+use crate::{
+    CashKind, Change, Command, Contract, Deal, DecisionRule, EndKind, Envelope, Error, Event,
+    GateKind, GatePolicy, Money, Outcome, PersonId, Phase, Process, Seat, StageKind, Vote,
+};
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use std::collections::BTreeSet;
+
+/// Decides a command against a deal: the events it produces, or why it is refused.
+///
+/// Pure: it reads the deal, the process, the command, the actor and the time given, and nothing
+/// else. A refusal leaves the deal as it was (the deal is only read). Apply the events with
+/// [`Deal::apply`], or use [`Deal::execute`] for both steps.
+///
+/// # Errors
+/// One [`Error`] variant per rule broken; see the error codes in `docs/pipeline.md`.
+///
+/// # Examples
+/// ```
+/// use ltc_pipeline::{decide, Command, Deal, DealId, Process};
+/// use chrono::{TimeZone, Utc};
+/// let deal = Deal::new(DealId::new("D-1"));
+/// let at = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
+/// let err = decide(&deal, &Process::standard(), &Command::QualifyLead, &"ana".into(), at).unwrap_err();
+/// assert_eq!(err.code(), "not_opened");
+/// ```
+pub fn decide(
+    deal: &Deal,
+    process: &Process,
+    command: &Command,
+    actor: &PersonId,
+    at: DateTime<Utc>,
+) -> Result<Vec<Event>, Error> {
+    if let Some(last) = deal.last_event_at {
+        if at < last {
+            return Err(Error::TimeWentBackwards { at, last });
+        }
+    }
+    let change = Decider {
+        deal,
+        process,
+        actor,
+        at,
+    }
+    .decide(command)?;
+    Ok(vec![Event {
+        deal: deal.id.clone(),
+        version: deal.version + 1,
+        at,
+        actor: actor.clone(),
+        change,
+    }])
+}
+
+impl Envelope {
+    /// Checks the expected version (if any), then [`decide`]s.
+    ///
+    /// # Errors
+    /// [`Error::VersionConflict`] when the deal is at another version; otherwise as [`decide`].
+    pub fn decide(&self, deal: &Deal, process: &Process) -> Result<Vec<Event>, Error> {
+        if let Some(expected) = self.expected_version {
+            if expected != deal.version {
+                return Err(Error::VersionConflict {
+                    expected,
+                    actual: deal.version,
+                });
+            }
+        }
+        decide(deal, process, &self.command, &self.actor, self.at)
+    }
+}
+
+impl Deal {
+    /// Decides a command and applies its events: the deal moves on, or is left as it was.
+    ///
+    /// # Errors
+    /// As [`decide`].
+    ///
+    /// # Examples
+    /// ```
+    /// use ltc_pipeline::{Command, Deal, DealId, Process};
+    /// use chrono::{TimeZone, Utc};
+    /// let process = Process::standard();
+    /// let mut deal = Deal::new(DealId::new("D-1"));
+    /// let at = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
+    /// let qualify = deal.execute(&process, &Command::QualifyLead, &"ana".into(), at);
+    /// assert!(qualify.is_err());
+    /// assert_eq!(deal, Deal::new(DealId::new("D-1")));
+    /// ```
+    pub fn execute(
+        &mut self,
+        process: &Process,
+        command: &Command,
+        actor: &PersonId,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<Event>, Error> {
+        let events = decide(self, process, command, actor, at)?;
+        // Each command yields one event and `apply` validates before it mutates, so a failure
+        // here leaves the deal unchanged.
+        for event in &events {
+            self.apply(event)?;
+        }
+        Ok(events)
+    }
+}
+
+struct Decider<'a> {
+    deal: &'a Deal,
+    process: &'a Process,
+    actor: &'a PersonId,
+    at: DateTime<Utc>,
+}
+
+fn text(value: &str, field: &'static str) -> Result<(), Error> {
+    if value.trim().is_empty() {
+        Err(Error::EmptyText { field })
+    } else {
+        Ok(())
+    }
+}
+
+fn positive(amount: Decimal) -> Result<(), Error> {
+    if amount > Decimal::ZERO {
+        Ok(())
+    } else {
+        Err(Error::NonPositiveAmount { amount })
+    }
+}
+
+impl Decider<'_> {
+    fn stage_kind(&self) -> Result<StageKind, Error> {
+        self.deal.stage.kind().ok_or(Error::NotOpened)
+    }
+
+    fn wrong_stage(&self, command: &Command) -> Error {
+        match self.deal.stage.kind() {
+            Some(stage) => Error::WrongStage {
+                command: command.name(),
+                stage,
+            },
+            None => Error::NotOpened,
+        }
+    }
+
+    fn money(&self, money: &Money) -> Result<(), Error> {
+        positive(money.amount)?;
+        match self.deal.currency {
+            Some(expected) if expected != money.currency => Err(Error::CurrencyMismatch {
+                expected,
+                found: money.currency,
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    fn contract(&self, command: &Command) -> Result<&Contract, Error> {
+        self.deal
+            .contract()
+            .ok_or_else(|| self.wrong_stage(command))
+    }
+
+    fn policy(&self, gate: GateKind) -> Result<&GatePolicy, Error> {
+        self.process
+            .policy(gate)
+            .ok_or(Error::GateNotConfigured { gate })
+    }
+
+    fn level(&self, level: &str, path: &str) -> Result<usize, Error> {
+        self.process
+            .level_rank(level)
+            .ok_or_else(|| Error::UnknownLevel {
+                level: level.to_owned(),
+                path: path.to_owned(),
+            })
+    }
+
+    fn meeting(&self) -> Result<&crate::Meeting, Error> {
+        self.deal.meeting.as_ref().ok_or(Error::NoMeeting)
+    }
+
+    fn four_eyes(&self, policy: &GatePolicy, person: &PersonId) -> Result<(), Error> {
+        if policy.four_eyes && self.deal.team.has_member(person) {
+            Err(Error::FourEyes {
+                gate: policy.gate,
+                person: person.clone(),
+            })
+        } else {
+            Ok(())
+        }
+    }
+
+    fn decide(&self, command: &Command) -> Result<Change, Error> {
+        if let Stage::Ended(ending) = &self.deal.stage {
+            return Err(Error::DealEnded { end: ending.kind });
+        }
+        if let Command::CaptureLead {
+            customer,
+            source,
+            estimate,
+        } = command
+        {
+            if !matches!(self.deal.stage, Stage::Unopened) {
+                return Err(Error::AlreadyOpened);
+            }
+            text(customer, "customer")?;
+            text(source, "source")?;
+            if let Some(e) = estimate {
+                positive(e.amount)?;
+            }
+            return Ok(Change::LeadCaptured {
+                customer: customer.clone(),
+                source: source.clone(),
+                estimate: *estimate,
+            });
+        }
+        let stage = self.stage_kind()?;
+        let phase = stage.phase();
+        match command {
+            Command::CaptureLead { .. } => Err(Error::AlreadyOpened),
+            Command::GradeLead { scores } => {
+                if phase != Phase::Lead {
+                    return Err(self.wrong_stage(command));
+                }
+                Ok(Change::LeadGraded {
+                    grade: self.grade(scores)?,
+                })
+            }
+            Command::QualifyLead => match stage {
+                StageKind::Graded => Ok(Change::LeadQualified),
+                _ => Err(self.wrong_stage(command)),
+            },
+            Command::Disqualify { reason } => {
+                if phase != Phase::Lead {
+                    return Err(self.wrong_stage(command));
+                }
+                text(reason, "reason")?;
+                Ok(Change::Ended {
+                    kind: EndKind::Disqualified,
+                    reason: reason.clone(),
+                })
+            }
+            Command::SetEstimate { value } => {
+                if !(phase == Phase::Lead || stage < StageKind::AwaitingContractDecision) {
+                    return Err(self.wrong_stage(command));
+                }
+                self.money(value)?;
+                Ok(Change::EstimateSet { value: *value })
+            }
+            Command::AddMember {
+                person,
+                role,
+                involvement,
+            } => {
+                if !self.process.has_role(role) {
+                    return Err(Error::UnknownRole {
+                        role: role.clone(),
+                        path: "add_member.role".to_owned(),
+                    });
+                }
+                if *involvement <= Decimal::ZERO || *involvement > Decimal::ONE {
+                    return Err(Error::InvalidInvolvement {
+                        involvement: *involvement,
+                    });
+                }
+                text(person.as_str(), "person")?;
+                if self.deal.team.current_stint(person, role).is_some() {
+                    return Err(Error::AlreadyOnTeam {
+                        person: person.clone(),
+                        role: role.clone(),
+                    });
+                }
+                // Four-eyes: a reviewer of the convened gate cannot join the team it judges.
+                if let Some(meeting) = &self.deal.meeting {
+                    if meeting.involves(person) {
+                        let policy = self.policy(meeting.gate)?;
+                        if policy.four_eyes {
+                            return Err(Error::FourEyes {
+                                gate: meeting.gate,
+                                person: person.clone(),
+                            });
+                        }
+                    }
+                }
+                Ok(Change::MemberJoined {
+                    person: person.clone(),
+                    role: role.clone(),
+                    involvement: *involvement,
+                })
+            }
+            Command::RemoveMember {
+                person,
+                role,
+                closure_recommendation,
+            } => {
+                if self.deal.team.current_stint(person, role).is_none() {
+                    return Err(Error::NotOnTeam {
+                        person: person.clone(),
+                        role: role.clone(),
+                    });
+                }
+                if let Some(r) = closure_recommendation {
+                    text(r, "closure_recommendation")?;
+                }
+                Ok(Change::MemberLeft {
+                    person: person.clone(),
+                    role: role.clone(),
+                    closure_recommendation: closure_recommendation.clone(),
+                })
+            }
+            Command::ConveneGate {
+                gate,
+                panel,
+                chair,
+                materials,
+            } => self.convene(stage, *gate, panel, chair.as_ref(), materials),
+            Command::DelegateVote { substitute } => {
+                let meeting = self.meeting()?;
+                let policy = self.policy(meeting.gate)?;
+                let Some(seat) = meeting.panel.iter().find(|s| &s.person == self.actor) else {
+                    return Err(Error::NotOnPanel {
+                        gate: meeting.gate,
+                        person: self.actor.clone(),
+                    });
+                };
+                if meeting.substitutes.contains_key(self.actor) {
+                    return Err(Error::AlreadyDone {
+                        kind: "seat",
+                        id: self.actor.to_string(),
+                        state: "delegated",
+                    });
+                }
+                if meeting.ballot(self.actor).is_some() {
+                    return Err(Error::AlreadyVoted {
+                        gate: meeting.gate,
+                        seat: self.actor.clone(),
+                    });
+                }
+                let seat_rank = self.level(&seat.level, "panel")?;
+                let sub_rank = self.level(&substitute.level, "delegate_vote.substitute.level")?;
+                if sub_rank < seat_rank {
+                    return Err(Error::SubstituteLevelTooLow {
+                        seat_level: seat.level.clone(),
+                        substitute_level: substitute.level.clone(),
+                    });
+                }
+                if meeting.involves(&substitute.person) {
+                    return Err(Error::DuplicateSeat {
+                        person: substitute.person.clone(),
+                    });
+                }
+                self.four_eyes(policy, &substitute.person)?;
+                Ok(Change::VoteDelegated {
+                    seat: self.actor.clone(),
+                    substitute: substitute.clone(),
+                })
+            }
+            Command::CastVote { vote, comment } => {
+                let meeting = self.meeting()?;
+                let Some(seat) = meeting.seat_for(self.actor) else {
+                    return Err(Error::NotOnPanel {
+                        gate: meeting.gate,
+                        person: self.actor.clone(),
+                    });
+                };
+                if meeting.ballot(seat).is_some() {
+                    return Err(Error::AlreadyVoted {
+                        gate: meeting.gate,
+                        seat: seat.clone(),
+                    });
+                }
+                self.four_eyes(self.policy(meeting.gate)?, self.actor)?;
+                Ok(Change::VoteCast {
+                    seat: seat.clone(),
+                    vote: *vote,
+                    comment: comment.clone(),
+                })
+            }
+            Command::WithdrawGate { reason } => {
+                let meeting = self.meeting()?;
+                self.convener(meeting)?;
+                text(reason, "reason")?;
+                Ok(Change::GateWithdrawn {
+                    gate: meeting.gate,
+                    reason: reason.clone(),
+                })
+            }
+            Command::RecordDecision {
+                minutes,
+                conditions,
+            } => self.record_decision(minutes, conditions),
+            Command::CloseCondition { id, note } => {
+                let Some(condition) = self.deal.conditions.get(id) else {
+                    return Err(Error::UnknownId {
+                        kind: "condition",
+                        id: id.to_string(),
+                    });
+                };
+                if condition.closed.is_some() {
+                    return Err(Error::AlreadyDone {
+                        kind: "condition",
+                        id: id.to_string(),
+                        state: "closed",
+                    });
+                }
+                text(note, "note")?;
+                Ok(Change::ConditionClosed {
+                    id: id.clone(),
+                    note: note.clone(),
+                })
+            }
+            Command::SkipSolutionReview => {
+                if stage != StageKind::SolutionWork {
+                    return Err(self.wrong_stage(command));
+                }
+                if let Some(m) = &self.deal.meeting {
+                    return Err(Error::MeetingOpen { gate: m.gate });
+                }
+                let amount = self.deal.amount().ok_or(Error::AmountUnknown {
+                    command: command.name(),
+                })?;
+                let below = self.process.definition().skip_solution_review_below;
+                match below {
+                    Some(below) if amount < below => {
+                        Ok(Change::SolutionReviewSkipped { amount, below })
+                    }
+                    _ => Err(Error::SkipNotAllowed { amount, below }),
+                }
+            }
+            Command::RequestContractDecision { terms } => {
+                if !matches!(
+                    stage,
+                    StageKind::Negotiation | StageKind::AwaitingContractDecision
+                ) {
+                    return Err(self.wrong_stage(command));
+                }
+                if let Some(m) = &self.deal.meeting {
+                    return Err(Error::MeetingOpen { gate: m.gate });
+                }
+                self.money(terms)?;
+                Ok(Change::ContractDecisionRequested { terms: *terms })
+            }
+            Command::AddMilestone { id, title } => {
+                let contract = self.contract(command)?;
+                if contract.milestones.contains_key(id) {
+                    return Err(Error::DuplicateId {
+                        kind: "milestone",
+                        id: id.to_string(),
+                    });
+                }
+                text(id.as_str(), "id")?;
+                text(title, "title")?;
+                Ok(Change::MilestoneAdded {
+                    id: id.clone(),
+                    title: title.clone(),
+                })
+            }
+            Command::DeliverMilestone { id } | Command::AcceptMilestone { id } => {
+                let contract = self.contract(command)?;
+                let Some(m) = contract.milestones.get(id) else {
+                    return Err(Error::UnknownId {
+                        kind: "milestone",
+                        id: id.to_string(),
+                    });
+                };
+                let already = |state| Error::AlreadyDone {
+                    kind: "milestone",
+                    id: id.to_string(),
+                    state,
+                };
+                if let Command::DeliverMilestone { .. } = command {
+                    if m.delivered_at.is_some() {
+                        return Err(already("delivered"));
+                    }
+                    Ok(Change::MilestoneDelivered { id: id.clone() })
+                } else {
+                    if m.delivered_at.is_none() {
+                        return Err(Error::NotDelivered { id: id.to_string() });
+                    }
+                    if m.accepted_at.is_some() {
+                        return Err(already("accepted"));
+                    }
+                    Ok(Change::MilestoneAccepted { id: id.clone() })
+                }
+            }
+            Command::IssueInvoice { id, amount, due } => {
+                let contract = self.contract(command)?;
+                if contract.invoices.contains_key(id) {
+                    return Err(Error::DuplicateId {
+                        kind: "invoice",
+                        id: id.to_string(),
+                    });
+                }
+                text(id.as_str(), "id")?;
+                self.money(amount)?;
+                let invoiced = contract.invoiced();
+                if add(invoiced, amount.amount)? > contract.value.amount {
+                    return Err(Error::AboveContractValue {
+                        amount: amount.amount,
+                        invoiced,
+                        value: contract.value.amount,
+                    });
+                }
+                Ok(Change::InvoiceIssued {
+                    id: id.clone(),
+                    amount: *amount,
+                    due: *due,
+                })
+            }
+            Command::RecordPayment {
+                id,
+                invoice,
+                amount,
+            }
+            | Command::Refund {
+                id,
+                invoice,
+                amount,
+            } => {
+                let contract = self.contract(command)?;
+                if contract.cash.contains_key(id) {
+                    return Err(Error::DuplicateId {
+                        kind: "payment",
+                        id: id.to_string(),
+                    });
+                }
+                text(id.as_str(), "id")?;
+                self.money(amount)?;
+                let refund = matches!(command, Command::Refund { .. });
+                let delta = if refund {
+                    -amount.amount
+                } else {
+                    amount.amount
+                };
+                // Book on a scratch copy of the invoice to check the bounds exactly as `apply` will.
+                let mut scratch = Contract::new(contract.value, contract.signed_at);
+                if let Some(inv) = contract.invoices.get(invoice) {
+                    scratch.invoices.insert(invoice.clone(), inv.clone());
+                }
+                scratch.book(invoice, delta)?;
+                Ok(if refund {
+                    Change::RefundIssued {
+                        id: id.clone(),
+                        invoice: invoice.clone(),
+                        amount: *amount,
+                    }
+                } else {
+                    Change::PaymentReceived {
+                        id: id.clone(),
+                        invoice: invoice.clone(),
+                        amount: *amount,
+                    }
+                })
+            }
+            Command::ReverseCash { id } => {
+                let contract = self.contract(command)?;
+                let Some(cash) = contract.cash.get(id) else {
+                    return Err(Error::UnknownId {
+                        kind: "payment",
+                        id: id.to_string(),
+                    });
+                };
+                if cash.reversed_at.is_some() {
+                    return Err(Error::AlreadyDone {
+                        kind: "payment",
+                        id: id.to_string(),
+                        state: "reversed",
+                    });
+                }
+                let delta = match cash.kind {
+                    CashKind::Payment => -cash.amount,
+                    CashKind::Refund => cash.amount,
+                };
+                let mut scratch = Contract::new(contract.value, contract.signed_at);
+                if let Some(inv) = contract.invoices.get(&cash.invoice) {
+                    scratch.invoices.insert(cash.invoice.clone(), inv.clone());
+                }
+                scratch.book(&cash.invoice, delta)?;
+                Ok(Change::CashReversed { id: id.clone() })
+            }
+            Command::ProposeAmendment { new_value, reason } => {
+                let contract = self.contract(command)?;
+                if contract.proposed_amendment.is_some() {
+                    return Err(Error::AmendmentPending);
+                }
+                self.money(new_value)?;
+                text(reason, "reason")?;
+                let invoiced = contract.invoiced();
+                if new_value.amount == contract.value.amount || new_value.amount < invoiced {
+                    return Err(Error::InvalidAmendment {
+                        new_value: new_value.amount,
+                        value: contract.value.amount,
+                        invoiced,
+                    });
+                }
+                Ok(Change::AmendmentProposed {
+                    new_value: *new_value,
+                    reason: reason.clone(),
+                })
+            }
+            Command::ForceClose { recommendation } => {
+                self.contract(command)?;
+                text(recommendation, "recommendation")?;
+                let last = self.deal.last_event_at.unwrap_or(self.at);
+                let inactive_days = (self.at - last).num_days();
+                let required_days = self.process.definition().forced_closure_after_days;
+                if inactive_days < i64::from(required_days) {
+                    return Err(Error::TooEarlyToForceClose {
+                        inactive_days,
+                        required_days,
+                    });
+                }
+                Ok(Change::Ended {
+                    kind: EndKind::ForceClosed,
+                    reason: recommendation.clone(),
+                })
+            }
+            Command::Lose { reason } => {
+                if !matches!(phase, Phase::Opportunity | Phase::Execution) {
+                    return Err(self.wrong_stage(command));
+                }
+                text(reason, "reason")?;
+                Ok(Change::Ended {
+                    kind: EndKind::Lost,
+                    reason: reason.clone(),
+                })
+            }
+            Command::Withdraw { reason } => {
+                if phase != Phase::Opportunity {
+                    return Err(self.wrong_stage(command));
+                }
+                text(reason, "reason")?;
+                Ok(Change::Ended {
+                    kind: EndKind::Withdrawn,
+                    reason: reason.clone(),
+                })
+            }
+        }
+    }
+
+    fn grade(&self, scores: &std::collections::BTreeMap<String, u32>) -> Result<Grade, Error> {
+        let card = &self.process.definition().scorecard;
+        if let Some(unknown) = scores
+            .keys()
+            .find(|k| !card.criteria.iter().any(|c| &c.name == *k))
+        {
+            return Err(Error::UnknownCriterion {
+                criterion: unknown.clone(),
+            });
+        }
+        let mut total: u64 = 0;
+        for criterion in &card.criteria {
+            let Some(score) = scores.get(&criterion.name) else {
+                return Err(Error::MissingScore {
+                    criterion: criterion.name.clone(),
+                });
+            };
+            if *score > criterion.max {
+                return Err(Error::ScoreAboveMax {
+                    criterion: criterion.name.clone(),
+                    score: *score,
+                    max: criterion.max,
+                });
+            }
+            // Bounded by the maximum total, which `Process::new` checked fits in a u64.
+            total += u64::from(criterion.weight) * u64::from(*score);
+        }
+        let temperature = if total >= u64::from(card.hot_from) {
+            Temperature::Hot
+        } else if total >= u64::from(card.warm_from) {
+            Temperature::Warm
+        } else {
+            Temperature::Cold
+        };
+        Ok(Grade {
+            scores: scores.clone(),
+            total,
+            temperature,
+        })
+    }
+
+    fn convener(&self, meeting: &crate::Meeting) -> Result<(), Error> {
+        if &meeting.convened_by == self.actor {
+            Ok(())
+        } else {
+            Err(Error::NotConvener {
+                gate: meeting.gate,
+                person: self.actor.clone(),
+                convener: meeting.convened_by.clone(),
+            })
+        }
+    }
+
+    fn convene(
+        &self,
+        stage: StageKind,
+        gate: GateKind,
+        panel: &[Seat],
+        chair: Option<&PersonId>,
+        materials: &[String],
+    ) -> Result<Change, Error> {
+        if !self.deal.stage.gates().contains(&gate) {
+            return Err(Error::WrongGate { gate, stage });
+        }
+        let policy = self.policy(gate)?;
+        if let Some(m) = &self.deal.meeting {
+            return Err(Error::MeetingOpen { gate: m.gate });
+        }
+        let open = self.deal.open_conditions();
+        if !open.is_empty() {
+            return Err(Error::OpenConditions {
+                gate,
+                open: open.iter().map(|c| c.to_string()).collect(),
+            });
+        }
+        match gate {
+            GateKind::ChangeDecision
+                if self
+                    .deal
+                    .contract()
+                    .is_none_or(|c| c.proposed_amendment.is_none()) =>
+            {
+                return Err(Error::NoAmendmentProposed);
+            }
+            GateKind::ClosureDecision => self.ready_to_close()?,
+            _ => {}
+        }
+        for role in &policy.required_roles {
+            if !self.deal.team.is_staffed(role) {
+                return Err(Error::RoleNotStaffed {
+                    gate,
+                    role: role.clone(),
+                });
+            }
+        }
+        for material in &policy.materials {
+            if !materials.contains(material) {
+                return Err(Error::MissingMaterial {
+                    gate,
+                    material: material.clone(),
+                });
+            }
+        }
+        if panel.is_empty() {
+            return Err(Error::EmptyPanel { gate });
+        }
+        let mut seen = BTreeSet::new();
+        let mut ranks = Vec::with_capacity(panel.len());
+        for seat in panel {
+            text(seat.person.as_str(), "panel.person")?;
+            if !seen.insert(&seat.person) {
+                return Err(Error::DuplicateSeat {
+                    person: seat.person.clone(),
+                });
+            }
+            ranks.push(self.level(&seat.level, "convene_gate.panel")?);
+        }
+        for named in &policy.panel.named {
+            if !seen.contains(named) {
+                return Err(Error::NamedReviewerMissing {
+                    gate,
+                    person: named.clone(),
+                });
+            }
+        }
+        for need in &policy.panel.levels {
+            let rank = self.level(&need.level, "policy")?;
+            let found = ranks.iter().filter(|r| **r >= rank).count() as u32;
+            if found < need.count {
+                return Err(Error::PanelShort {
+                    gate,
+                    level: need.level.clone(),
+                    needed: need.count,
+                    found,
+                });
+            }
+        }
+        for escalation in &policy.escalation {
+            let amount = self.deal.amount().ok_or(Error::AmountUnknown {
+                command: "convene_gate",
+            })?;
+            let rank = self.level(&escalation.level, "policy")?;
+            if amount > escalation.above && !ranks.iter().any(|r| *r >= rank) {
+                return Err(Error::EscalationRequired {
+                    gate,
+                    amount,
+                    above: escalation.above,
+                    level: escalation.level.clone(),
+                });
+            }
+        }
+        for seat in panel {
+            self.four_eyes(policy, &seat.person)?;
+        }
+        if let Some(chair) = chair {
+            if !seen.contains(chair) {
+                return Err(Error::ChairNotOnPanel {
+                    person: chair.clone(),
+                });
+            }
+        }
+        match policy.rule {
+            DecisionRule::KOfN { k } if k as usize > panel.len() => {
+                return Err(Error::RuleUnsatisfiable {
+                    gate,
+                    needed: k,
+                    seats: panel.len() as u32,
+                })
+            }
+            DecisionRule::SingleDecider if chair.is_none() => {
+                return Err(Error::ChairRequired { gate })
+            }
+            _ => {}
+        }
+        Ok(Change::GateConvened {
+            gate,
+            panel: panel.to_vec(),
+            chair: chair.cloned(),
+            materials: materials.to_vec(),
+        })
+    }
+
+    fn ready_to_close(&self) -> Result<(), Error> {
+        match self.deal.contract() {
+            Some(c) if c.is_complete() => Ok(()),
+            Some(c) => Err(Error::NotReadyToClose {
+                delivered: c.delivered(),
+                invoiced: c.invoiced(),
+                collected: c.collected(),
+                value: c.value.amount,
+            }),
+            None => Err(Error::WrongGate {
+                gate: GateKind::ClosureDecision,
+                stage: self.deal.stage.kind().unwrap_or(StageKind::Captured),
+            }),
+        }
+    }
+
+    fn record_decision(
+        &self,
+        minutes: &str,
+        conditions: &[crate::ConditionSpec],
+    ) -> Result<Change, Error> {
+        let meeting = self.meeting()?;
+        self.convener(meeting)?;
+        let policy = self.policy(meeting.gate)?;
+        text(minutes, "minutes")?;
+        let Some(verdict) = meeting.verdict(&policy.rule) else {
+            let tally = meeting.tally();
+            return Err(Error::Undecided {
+                gate: meeting.gate,
+                approvals: tally.approvals,
+                pending: tally.pending,
+            });
+        };
+        let outcome = match verdict {
+            Vote::Approve if conditions.is_empty() => Outcome::Approved,
+            Vote::Approve => Outcome::ApprovedWithConditions,
+            Vote::Rework | Vote::Reject if !conditions.is_empty() => {
+                return Err(Error::ConditionsWithoutApproval {
+                    gate: meeting.gate,
+                    verdict: if verdict == Vote::Rework {
+                        "rework"
+                    } else {
+                        "rejected"
+                    },
+                })
+            }
+            Vote::Rework => Outcome::Rework,
+            Vote::Reject => Outcome::Rejected,
+        };
+        let mut ids = BTreeSet::new();
+        for spec in conditions {
+            text(spec.id.as_str(), "condition.id")?;
+            text(&spec.text, "condition.text")?;
+            if self.deal.conditions.contains_key(&spec.id) || !ids.insert(&spec.id) {
+                return Err(Error::DuplicateId {
+                    kind: "condition",
+                    id: spec.id.to_string(),
+                });
+            }
+        }
+        if outcome.is_pass() {
+            match meeting.gate {
+                GateKind::ClosureDecision => self.ready_to_close()?,
+                GateKind::ChangeDecision => {
+                    if let Some(c) = self.deal.contract() {
+                        let invoiced = c.invoiced();
+                        match &c.proposed_amendment {
+                            Some(p) if p.new_value >= invoiced => {}
+                            Some(p) => {
+                                return Err(Error::InvalidAmendment {
+                                    new_value: p.new_value,
+                                    value: c.value.amount,
+                                    invoiced,
+                                })
+                            }
+                            None => return Err(Error::NoAmendmentProposed),
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(Change::GateDecided {
+            gate: meeting.gate,
+            outcome,
+            minutes: minutes.to_owned(),
+            conditions: conditions.to_vec(),
+        })
+    }
+}

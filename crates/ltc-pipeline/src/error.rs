@@ -1,0 +1,551 @@
+//! The one error type of the crate.
+
+use crate::{Currency, EndKind, GateKind, InvoiceId, PersonId, Role, StageKind};
+use rust_decimal::Decimal;
+
+/// Everything that can be refused, each variant with the values that explain it.
+///
+/// Every variant has a stable snake_case [`code`](Error::code) for hosts and logs. A refused command
+/// leaves the deal untouched.
+///
+/// ```
+/// use ltc_pipeline::{Error, StageKind};
+/// let err = Error::WrongStage { command: "issue_invoice", stage: StageKind::Bid };
+/// assert_eq!(err.code(), "wrong_stage");
+/// assert_eq!(err.to_string(), "`issue_invoice` is not allowed in stage `bid`");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A currency code that is not three ASCII capital letters.
+    #[error("invalid currency code `{code}`: expected three capital letters such as `EUR`")]
+    InvalidCurrency {
+        /// The code given.
+        code: String,
+    },
+    /// An amount in another currency than the deal's.
+    #[error("currency mismatch: the deal is in {expected}, the amount is in {found}")]
+    CurrencyMismatch {
+        /// The deal's currency.
+        expected: Currency,
+        /// The amount's currency.
+        found: Currency,
+    },
+    /// Arithmetic on amounts would overflow.
+    #[error("amount arithmetic would overflow")]
+    Overflow,
+    /// A process definition that cannot be used.
+    #[error("invalid process definition at `{path}`: {problem}")]
+    InvalidDefinition {
+        /// Where in the definition.
+        path: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// A reference to an authority level the process does not define.
+    #[error("unknown authority level `{level}` at `{path}`")]
+    UnknownLevel {
+        /// The level named.
+        level: String,
+        /// Where it was named.
+        path: String,
+    },
+    /// A reference to a role the process does not define.
+    #[error("unknown role `{role}` at `{path}`")]
+    UnknownRole {
+        /// The role named.
+        role: Role,
+        /// Where it was named.
+        path: String,
+    },
+    /// A stage no transition of the process leads to.
+    #[error("stage `{stage}` cannot be reached from `captured`{}", missing_gate_hint(.missing_gates))]
+    UnreachableStage {
+        /// The stage.
+        stage: StageKind,
+        /// Gates that would guard a transition into it but have no policy.
+        missing_gates: Vec<GateKind>,
+    },
+    /// A non-end stage from which no end can be reached.
+    #[error("no end can be reached from stage `{stage}`")]
+    NoPathToEnd {
+        /// The stage.
+        stage: StageKind,
+    },
+    /// The command expected another version of the deal (optimistic concurrency).
+    #[error("version conflict: the command expects version {expected}, the deal is at {actual}")]
+    VersionConflict {
+        /// The version the command expected.
+        expected: u64,
+        /// The deal's version.
+        actual: u64,
+    },
+    /// A command before the lead was captured.
+    #[error("the deal has not been opened: capture the lead first")]
+    NotOpened,
+    /// `capture_lead` on a deal that exists.
+    #[error("the deal is already open")]
+    AlreadyOpened,
+    /// A command that does not apply in the deal's stage.
+    #[error("`{command}` is not allowed in stage `{stage}`")]
+    WrongStage {
+        /// The command.
+        command: &'static str,
+        /// The deal's stage.
+        stage: StageKind,
+    },
+    /// Any command on an ended deal.
+    #[error("the deal has ended ({end}); nothing leaves an end stage")]
+    DealEnded {
+        /// How it ended.
+        end: EndKind,
+    },
+    /// A command dated before the deal's last event.
+    #[error("the command is dated {at}, before the deal's last event at {last}")]
+    TimeWentBackwards {
+        /// The command's time.
+        at: chrono::DateTime<chrono::Utc>,
+        /// The last event's time.
+        last: chrono::DateTime<chrono::Utc>,
+    },
+    /// A reason, minutes, name or note that must not be empty.
+    #[error("`{field}` must not be empty")]
+    EmptyText {
+        /// The field.
+        field: &'static str,
+    },
+    /// An amount that must be positive.
+    #[error("the amount must be positive, not {amount}")]
+    NonPositiveAmount {
+        /// The amount given.
+        amount: Decimal,
+    },
+    /// A scorecard criterion the process does not define.
+    #[error("unknown scorecard criterion `{criterion}`")]
+    UnknownCriterion {
+        /// The criterion named.
+        criterion: String,
+    },
+    /// A scorecard criterion left unscored.
+    #[error("scorecard criterion `{criterion}` has no score")]
+    MissingScore {
+        /// The criterion.
+        criterion: String,
+    },
+    /// A score above the criterion's maximum.
+    #[error("score {score} for `{criterion}` is above its maximum {max}")]
+    ScoreAboveMax {
+        /// The criterion.
+        criterion: String,
+        /// The score given.
+        score: u32,
+        /// The maximum.
+        max: u32,
+    },
+    /// An involvement outside (0, 1].
+    #[error("involvement must be above 0 and at most 1, not {involvement}")]
+    InvalidInvolvement {
+        /// The value given.
+        involvement: Decimal,
+    },
+    /// The person already holds the role.
+    #[error("`{person}` already holds role `{role}`")]
+    AlreadyOnTeam {
+        /// The person.
+        person: PersonId,
+        /// The role.
+        role: Role,
+    },
+    /// The person does not hold the role.
+    #[error("`{person}` does not hold role `{role}`")]
+    NotOnTeam {
+        /// The person.
+        person: PersonId,
+        /// The role.
+        role: Role,
+    },
+    /// The process has no policy for the gate.
+    #[error("the process has no policy for gate `{gate}`")]
+    GateNotConfigured {
+        /// The gate.
+        gate: GateKind,
+    },
+    /// A gate that does not guard the deal's current stage.
+    #[error("gate `{gate}` cannot be convened in stage `{stage}`")]
+    WrongGate {
+        /// The gate.
+        gate: GateKind,
+        /// The deal's stage.
+        stage: StageKind,
+    },
+    /// A gate is already convened.
+    #[error("gate `{gate}` is convened and not yet decided")]
+    MeetingOpen {
+        /// The open gate.
+        gate: GateKind,
+    },
+    /// A vote, delegation, decision or withdrawal with no gate convened.
+    #[error("no gate is convened")]
+    NoMeeting,
+    /// Conditions from an earlier approval are still open.
+    #[error("gate `{gate}` cannot be convened while conditions are open: {}", join(.open))]
+    OpenConditions {
+        /// The gate.
+        gate: GateKind,
+        /// The open conditions.
+        open: Vec<String>,
+    },
+    /// A required role has nobody in it.
+    #[error("gate `{gate}` requires role `{role}` to be staffed")]
+    RoleNotStaffed {
+        /// The gate.
+        gate: GateKind,
+        /// The role.
+        role: Role,
+    },
+    /// A required material was not presented.
+    #[error("gate `{gate}` requires the material `{material}`")]
+    MissingMaterial {
+        /// The gate.
+        gate: GateKind,
+        /// The material.
+        material: String,
+    },
+    /// A panel with no seats.
+    #[error("the panel of gate `{gate}` is empty")]
+    EmptyPanel {
+        /// The gate.
+        gate: GateKind,
+    },
+    /// A person seated twice.
+    #[error("`{person}` already has a seat on the panel")]
+    DuplicateSeat {
+        /// The person.
+        person: PersonId,
+    },
+    /// A reviewer the policy names is not on the panel.
+    #[error("gate `{gate}` requires `{person}` on the panel")]
+    NamedReviewerMissing {
+        /// The gate.
+        gate: GateKind,
+        /// The reviewer.
+        person: PersonId,
+    },
+    /// Too few seats of a level.
+    #[error(
+        "gate `{gate}` needs {needed} seat(s) of level `{level}` or higher, the panel has {found}"
+    )]
+    PanelShort {
+        /// The gate.
+        gate: GateKind,
+        /// The level.
+        level: String,
+        /// Seats needed.
+        needed: u32,
+        /// Seats found.
+        found: u32,
+    },
+    /// The deal amount requires a higher-level reviewer.
+    #[error("gate `{gate}`: the amount {amount} is above {above}, so the panel needs a reviewer of level `{level}` or higher")]
+    EscalationRequired {
+        /// The gate.
+        gate: GateKind,
+        /// The deal amount.
+        amount: Decimal,
+        /// The threshold.
+        above: Decimal,
+        /// The level required.
+        level: String,
+    },
+    /// A threshold applies but the deal has no amount yet.
+    #[error("`{command}` needs the deal amount, and none is known: set an estimate first")]
+    AmountUnknown {
+        /// The command.
+        command: &'static str,
+    },
+    /// A member of the deal's own team on its panel.
+    #[error("four-eyes: `{person}` is on the deal's team and may not sit on gate `{gate}`")]
+    FourEyes {
+        /// The gate.
+        gate: GateKind,
+        /// The person.
+        person: PersonId,
+    },
+    /// The rule cannot be met by the panel.
+    #[error("gate `{gate}`: the rule needs {needed} approvals but the panel has {seats} seat(s)")]
+    RuleUnsatisfiable {
+        /// The gate.
+        gate: GateKind,
+        /// Approvals needed.
+        needed: u32,
+        /// Seats.
+        seats: u32,
+    },
+    /// A single-decider gate convened without a chair.
+    #[error("gate `{gate}` is decided by a single decider: name a chair")]
+    ChairRequired {
+        /// The gate.
+        gate: GateKind,
+    },
+    /// A chair who does not sit on the panel.
+    #[error("the chair `{person}` is not on the panel")]
+    ChairNotOnPanel {
+        /// The chair.
+        person: PersonId,
+    },
+    /// A vote or delegation from someone not on the panel.
+    #[error("`{person}` is not on the panel of gate `{gate}`")]
+    NotOnPanel {
+        /// The gate.
+        gate: GateKind,
+        /// The person.
+        person: PersonId,
+    },
+    /// A second vote for a seat.
+    #[error("the seat of `{seat}` on gate `{gate}` has already voted")]
+    AlreadyVoted {
+        /// The gate.
+        gate: GateKind,
+        /// The seat.
+        seat: PersonId,
+    },
+    /// A substitute below the delegating reviewer's level.
+    #[error("substitute level `{substitute_level}` is below the seat's level `{seat_level}`")]
+    SubstituteLevelTooLow {
+        /// The seat's level.
+        seat_level: String,
+        /// The substitute's level.
+        substitute_level: String,
+    },
+    /// Only the convener records the decision or withdraws the gate.
+    #[error("only the convener `{convener}` may do this for gate `{gate}`, not `{person}`")]
+    NotConvener {
+        /// The gate.
+        gate: GateKind,
+        /// Who tried.
+        person: PersonId,
+        /// The convener.
+        convener: PersonId,
+    },
+    /// The rule cannot decide yet.
+    #[error(
+        "gate `{gate}` is undecided: {approvals} approval(s), {pending} seat(s) still to vote"
+    )]
+    Undecided {
+        /// The gate.
+        gate: GateKind,
+        /// Approvals so far.
+        approvals: u32,
+        /// Seats still to vote.
+        pending: u32,
+    },
+    /// Conditions attached to a decision that is not an approval.
+    #[error(
+        "conditions can only be attached to an approval; gate `{gate}` is decided `{verdict}`"
+    )]
+    ConditionsWithoutApproval {
+        /// The gate.
+        gate: GateKind,
+        /// The verdict of the votes.
+        verdict: &'static str,
+    },
+    /// An id that is already used.
+    #[error("{kind} `{id}` already exists")]
+    DuplicateId {
+        /// What kind of record.
+        kind: &'static str,
+        /// The id.
+        id: String,
+    },
+    /// An id that does not exist.
+    #[error("unknown {kind} `{id}`")]
+    UnknownId {
+        /// What kind of record.
+        kind: &'static str,
+        /// The id.
+        id: String,
+    },
+    /// A record that is already in the state the command would put it in.
+    #[error("{kind} `{id}` is already {state}")]
+    AlreadyDone {
+        /// What kind of record.
+        kind: &'static str,
+        /// The id.
+        id: String,
+        /// Its state.
+        state: &'static str,
+    },
+    /// A milestone accepted before it was delivered.
+    #[error("milestone `{id}` has not been delivered")]
+    NotDelivered {
+        /// The milestone.
+        id: String,
+    },
+    /// The solution review cannot be skipped for this deal.
+    #[error("the solution review can be skipped only below {}; the deal amount is {amount}", below.map_or("a threshold the process does not set".to_owned(), |b| b.to_string()))]
+    SkipNotAllowed {
+        /// The deal amount.
+        amount: Decimal,
+        /// The threshold, if the process sets one.
+        below: Option<Decimal>,
+    },
+    /// Invoicing beyond the (amended) contract value.
+    #[error("invoicing {amount} would bring the total to more than the contract value {value} ({invoiced} already invoiced)")]
+    AboveContractValue {
+        /// The invoice amount.
+        amount: Decimal,
+        /// Already invoiced.
+        invoiced: Decimal,
+        /// The contract value.
+        value: Decimal,
+    },
+    /// Collecting more than was invoiced.
+    #[error("{amount} is more than the {outstanding} outstanding on invoice `{invoice}`")]
+    AboveInvoiced {
+        /// The invoice.
+        invoice: InvoiceId,
+        /// The amount.
+        amount: Decimal,
+        /// What is outstanding.
+        outstanding: Decimal,
+    },
+    /// Refunding more than was collected.
+    #[error("{amount} is more than the {collected} collected on invoice `{invoice}`")]
+    AboveCollected {
+        /// The invoice.
+        invoice: InvoiceId,
+        /// The amount.
+        amount: Decimal,
+        /// What was collected.
+        collected: Decimal,
+    },
+    /// A second amendment while one waits for its decision.
+    #[error("an amendment is already waiting for the change decision")]
+    AmendmentPending,
+    /// A change decision without a proposed amendment.
+    #[error("no amendment has been proposed")]
+    NoAmendmentProposed,
+    /// An amendment below what is already invoiced, or equal to the current value.
+    #[error("the amended value {new_value} must differ from the value {value} and not be below the {invoiced} invoiced")]
+    InvalidAmendment {
+        /// The value asked for.
+        new_value: Decimal,
+        /// The current value.
+        value: Decimal,
+        /// Already invoiced.
+        invoiced: Decimal,
+    },
+    /// Closure before everything is delivered, invoiced and paid.
+    #[error("the contract is not ready to close: delivered {delivered}, invoiced {invoiced} and collected {collected} of {value}")]
+    NotReadyToClose {
+        /// Whether every milestone is accepted.
+        delivered: bool,
+        /// Invoiced.
+        invoiced: Decimal,
+        /// Collected.
+        collected: Decimal,
+        /// The contract value.
+        value: Decimal,
+    },
+    /// Forced closure before the inactivity period.
+    #[error("forced closure needs {required_days} days without activity; the deal has been inactive for {inactive_days}")]
+    TooEarlyToForceClose {
+        /// Days since the last event.
+        inactive_days: i64,
+        /// Days the process requires.
+        required_days: u32,
+    },
+    /// A stored event that does not fit the deal it is applied to.
+    #[error("event {version} cannot be applied: {problem}")]
+    InvalidEvent {
+        /// The event's version.
+        version: u64,
+        /// Why.
+        problem: String,
+    },
+}
+
+fn join(items: &[String]) -> String {
+    items.join(", ")
+}
+
+fn missing_gate_hint(gates: &[GateKind]) -> String {
+    if gates.is_empty() {
+        String::new()
+    } else {
+        let names: Vec<&str> = gates.iter().map(|g| g.as_str()).collect();
+        format!(" (no policy for gate {})", names.join(", "))
+    }
+}
+
+impl Error {
+    /// A stable snake_case code for the variant.
+    ///
+    /// ```
+    /// use ltc_pipeline::Error;
+    /// assert_eq!(Error::NoMeeting.code(), "no_meeting");
+    /// ```
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::InvalidCurrency { .. } => "invalid_currency",
+            Error::CurrencyMismatch { .. } => "currency_mismatch",
+            Error::Overflow => "overflow",
+            Error::InvalidDefinition { .. } => "invalid_definition",
+            Error::UnknownLevel { .. } => "unknown_level",
+            Error::UnknownRole { .. } => "unknown_role",
+            Error::UnreachableStage { .. } => "unreachable_stage",
+            Error::NoPathToEnd { .. } => "no_path_to_end",
+            Error::VersionConflict { .. } => "version_conflict",
+            Error::NotOpened => "not_opened",
+            Error::AlreadyOpened => "already_opened",
+            Error::WrongStage { .. } => "wrong_stage",
+            Error::DealEnded { .. } => "deal_ended",
+            Error::TimeWentBackwards { .. } => "time_went_backwards",
+            Error::EmptyText { .. } => "empty_text",
+            Error::NonPositiveAmount { .. } => "non_positive_amount",
+            Error::UnknownCriterion { .. } => "unknown_criterion",
+            Error::MissingScore { .. } => "missing_score",
+            Error::ScoreAboveMax { .. } => "score_above_max",
+            Error::InvalidInvolvement { .. } => "invalid_involvement",
+            Error::AlreadyOnTeam { .. } => "already_on_team",
+            Error::NotOnTeam { .. } => "not_on_team",
+            Error::GateNotConfigured { .. } => "gate_not_configured",
+            Error::WrongGate { .. } => "wrong_gate",
+            Error::MeetingOpen { .. } => "meeting_open",
+            Error::NoMeeting => "no_meeting",
+            Error::OpenConditions { .. } => "open_conditions",
+            Error::RoleNotStaffed { .. } => "role_not_staffed",
+            Error::MissingMaterial { .. } => "missing_material",
+            Error::EmptyPanel { .. } => "empty_panel",
+            Error::DuplicateSeat { .. } => "duplicate_seat",
+            Error::NamedReviewerMissing { .. } => "named_reviewer_missing",
+            Error::PanelShort { .. } => "panel_short",
+            Error::EscalationRequired { .. } => "escalation_required",
+            Error::AmountUnknown { .. } => "amount_unknown",
+            Error::FourEyes { .. } => "four_eyes",
+            Error::RuleUnsatisfiable { .. } => "rule_unsatisfiable",
+            Error::ChairRequired { .. } => "chair_required",
+            Error::ChairNotOnPanel { .. } => "chair_not_on_panel",
+            Error::NotOnPanel { .. } => "not_on_panel",
+            Error::AlreadyVoted { .. } => "already_voted",
+            Error::SubstituteLevelTooLow { .. } => "substitute_level_too_low",
+            Error::NotConvener { .. } => "not_convener",
+            Error::Undecided { .. } => "undecided",
+            Error::ConditionsWithoutApproval { .. } => "conditions_without_approval",
+            Error::DuplicateId { .. } => "duplicate_id",
+            Error::UnknownId { .. } => "unknown_id",
+            Error::AlreadyDone { .. } => "already_done",
+            Error::NotDelivered { .. } => "not_delivered",
+            Error::SkipNotAllowed { .. } => "skip_not_allowed",
+            Error::AboveContractValue { .. } => "above_contract_value",
+            Error::AboveInvoiced { .. } => "above_invoiced",
+            Error::AboveCollected { .. } => "above_collected",
+            Error::AmendmentPending => "amendment_pending",
+            Error::NoAmendmentProposed => "no_amendment_proposed",
+            Error::InvalidAmendment { .. } => "invalid_amendment",
+            Error::NotReadyToClose { .. } => "not_ready_to_close",
+            Error::TooEarlyToForceClose { .. } => "too_early_to_force_close",
+            Error::InvalidEvent { .. } => "invalid_event",
+        }
+    }
+}

@@ -155,7 +155,7 @@ pub(crate) fn to_units(amount: Decimal, scale: u32) -> Result<(u128, bool), Unit
     let negative = amount.is_sign_negative() && mantissa != 0;
     let units = if amount.scale() > scale {
         let factor: u128 = pow10(amount.scale() - scale).ok_or(UnitsError::Overflow)?;
-        if mantissa % factor != 0 {
+        if !mantissa.is_multiple_of(factor) {
             return Err(UnitsError::Finer);
         }
         mantissa / factor
@@ -252,7 +252,10 @@ mod tests {
 
     #[test]
     fn core_rule_on_integers() {
-        assert_eq!(largest_remainder(10u128, &[1u128, 1, 1]).unwrap(), [4, 3, 3]);
+        assert_eq!(
+            largest_remainder(10u128, &[1u128, 1, 1]).unwrap(),
+            [4, 3, 3]
+        );
         assert_eq!(largest_remainder(5u128, &[3u128, 7]).unwrap(), [2, 3]);
         assert_eq!(largest_remainder(0u128, &[3u128, 7]).unwrap(), [0, 0]);
         assert_eq!(largest_remainder(7u128, &[0u128, 1]).unwrap(), [0, 7]);

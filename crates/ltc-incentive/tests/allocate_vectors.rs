@@ -17,7 +17,15 @@ fn ds(xs: &[&str]) -> Vec<Decimal> {
 }
 
 /// (source, amount, weights, scale, expected parts)
-const VECTORS: &[(&str, &str, &[&str], u32, &[&str])] = &[
+type Vector = (
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    u32,
+    &'static [&'static str],
+);
+
+const VECTORS: &[Vector] = &[
     // Martin Fowler, Patterns of Enterprise Application Architecture, "Money":
     // allocate 5 cents 30% / 70%.
     ("fowler-peaa", "0.05", &["3", "7"], 2, &["0.02", "0.03"]),

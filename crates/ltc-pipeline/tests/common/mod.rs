@@ -1,0 +1,218 @@
+//! Shared scenario helpers: "given these events, when this command, then these events or this error".
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use ltc_pipeline::*;
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+
+pub fn eur(amount: i64) -> Money {
+    Money::new(Decimal::from(amount), "EUR").unwrap()
+}
+
+pub fn start() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap()
+}
+
+/// A deal driven command by command, with a clock the test advances.
+pub struct World {
+    pub process: Process,
+    pub deal: Deal,
+    pub log: Vec<Event>,
+    pub now: DateTime<Utc>,
+}
+
+impl World {
+    pub fn new() -> Self {
+        Self::with(Process::standard())
+    }
+
+    pub fn with(process: Process) -> Self {
+        Self {
+            process,
+            deal: Deal::new(DealId::new("D-1")),
+            log: Vec::new(),
+            now: start(),
+        }
+    }
+
+    pub fn days(&mut self, days: i64) -> &mut Self {
+        self.now += Duration::days(days);
+        self
+    }
+
+    /// Given: the command must succeed; returns its events.
+    pub fn given(&mut self, actor: &str, command: Command) -> Vec<Event> {
+        let events = self
+            .deal
+            .execute(&self.process, &command, &actor.into(), self.now)
+            .unwrap_or_else(|e| panic!("`{}` by {actor} refused: {e}", command.name()));
+        self.log.extend(events.clone());
+        events
+    }
+
+    /// When/then: the command must succeed with exactly these changes.
+    pub fn then_changes(&mut self, actor: &str, command: Command, expected: Vec<Change>) {
+        let events = self.given(actor, command);
+        let changes: Vec<Change> = events.into_iter().map(|e| e.change).collect();
+        assert_eq!(changes, expected);
+    }
+
+    /// When/then: the command must be refused with this code; the deal must be unchanged.
+    pub fn then_error(&mut self, actor: &str, command: Command, code: &str) -> Error {
+        let before = self.deal.clone();
+        let err = self
+            .deal
+            .execute(&self.process, &command, &actor.into(), self.now)
+            .expect_err(&format!(
+                "`{}` by {actor} should be refused",
+                command.name()
+            ));
+        assert_eq!(err.code(), code, "unexpected error: {err}");
+        assert_eq!(self.deal, before, "a refused command changed the deal");
+        err
+    }
+
+    pub fn stage(&self) -> StageKind {
+        self.deal.stage_kind().unwrap()
+    }
+
+    // ----- building blocks -----
+
+    pub fn lead(&mut self, estimate: Option<i64>) {
+        self.given(
+            "ops",
+            Command::CaptureLead {
+                customer: "ACME".into(),
+                source: "trade fair".into(),
+                estimate: estimate.map(eur),
+            },
+        );
+        self.given("ana", grade(4, 4, 3));
+    }
+
+    pub fn join(&mut self, person: &str, role: Role) {
+        self.given(
+            "ops",
+            Command::AddMember {
+                person: person.into(),
+                role,
+                involvement: Decimal::ONE,
+            },
+        );
+    }
+
+    /// A qualified opportunity with AR and SR staffed.
+    pub fn opportunity(&mut self, estimate: i64) {
+        self.lead(Some(estimate));
+        self.given("ana", Command::QualifyLead);
+        self.join("ana", Role::ar());
+        self.join("sam", Role::sr());
+    }
+
+    pub fn convene(&mut self, gate: GateKind, panel: &[(&str, &str)]) {
+        self.given("ops", convene(gate, panel));
+    }
+
+    pub fn votes(&mut self, votes: &[(&str, Vote)]) {
+        for (who, vote) in votes {
+            self.given(
+                who,
+                Command::CastVote {
+                    vote: *vote,
+                    comment: None,
+                },
+            );
+        }
+    }
+
+    pub fn decide(&mut self, conditions: Vec<ConditionSpec>) -> Vec<Event> {
+        self.given(
+            "ops",
+            Command::RecordDecision {
+                minutes: "minutes".into(),
+                conditions,
+            },
+        )
+    }
+
+    /// Convene a gate with a standard panel, everyone approves, record it.
+    pub fn pass(&mut self, gate: GateKind) {
+        let panel = standard_panel(gate);
+        self.convene(gate, &panel);
+        let votes: Vec<(&str, Vote)> = panel.iter().map(|(p, _)| (*p, Vote::Approve)).collect();
+        self.votes(&votes);
+        self.decide(Vec::new());
+    }
+
+    /// From a fresh deal to a signed contract of `value`.
+    pub fn signed(&mut self, value: i64) {
+        self.opportunity(value);
+        self.pass(GateKind::OpportunityApproval);
+        self.pass(GateKind::SolutionReview);
+        self.join("fred", Role::fr());
+        self.pass(GateKind::BidDecision);
+        self.given(
+            "ana",
+            Command::RequestContractDecision { terms: eur(value) },
+        );
+        self.pass(GateKind::ContractDecision);
+    }
+}
+
+pub fn grade(budget: u32, chain: u32, urgency: u32) -> Command {
+    let scores: BTreeMap<String, u32> = [
+        ("budget".to_owned(), budget),
+        ("decision_chain".to_owned(), chain),
+        ("urgency".to_owned(), urgency),
+    ]
+    .into_iter()
+    .collect();
+    Command::GradeLead { scores }
+}
+
+pub fn materials(gate: GateKind) -> Vec<String> {
+    Process::standard()
+        .policy(gate)
+        .map(|p| p.materials.clone())
+        .unwrap_or_default()
+}
+
+pub fn convene(gate: GateKind, panel: &[(&str, &str)]) -> Command {
+    let chair = panel.first().map(|(p, _)| PersonId::new(*p));
+    Command::ConveneGate {
+        gate,
+        panel: panel.iter().map(|(p, l)| Seat::new(*p, *l)).collect(),
+        chair,
+        materials: materials(gate),
+    }
+}
+
+/// A panel that satisfies the standard policy of `gate` (with executives, so escalation passes).
+pub fn standard_panel(gate: GateKind) -> Vec<(&'static str, &'static str)> {
+    match gate {
+        GateKind::OpportunityApproval | GateKind::ChangeDecision | GateKind::ClosureDecision => {
+            vec![("eve", "executive")]
+        }
+        GateKind::SolutionReview | GateKind::BidDecision => {
+            vec![("mia", "manager"), ("dan", "director")]
+        }
+        GateKind::ContractDecision => vec![("eve", "executive")],
+    }
+}
+
+pub fn pay(id: &str, invoice: &str, amount: i64) -> Command {
+    Command::RecordPayment {
+        id: id.into(),
+        invoice: invoice.into(),
+        amount: eur(amount),
+    }
+}
+
+pub fn invoice(id: &str, amount: i64) -> Command {
+    Command::IssueInvoice {
+        id: id.into(),
+        amount: eur(amount),
+        due: None,
+    }
+}

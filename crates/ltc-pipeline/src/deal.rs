@@ -344,8 +344,9 @@ impl Deal {
                 format!("it belongs to deal `{}`, not `{}`", event.deal, self.id),
             ));
         }
-        if event.version != self.version + 1 {
-            return Err(bad(event, format!("expected version {}", self.version + 1)));
+        let next = self.version.checked_add(1).ok_or(Error::Overflow)?;
+        if event.version != next {
+            return Err(bad(event, format!("expected version {next}")));
         }
         if matches!(self.stage, Stage::Ended(_)) {
             return Err(bad(event, "the deal has ended"));

@@ -49,7 +49,7 @@ pub fn decide(
     .decide(command)?;
     Ok(vec![Event {
         deal: deal.id.clone(),
-        version: deal.version + 1,
+        version: deal.version.checked_add(1).ok_or(Error::Overflow)?,
         at,
         actor: actor.clone(),
         change,

@@ -1,0 +1,110 @@
+//! Property tests: the engine's invariants under arbitrary and noisy command sequences.
+#![cfg(feature = "proptest")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use ltc_pipeline::strategies::{self, Step};
+use ltc_pipeline::{Deal, DealId, Event, Process, Stage};
+use proptest::prelude::*;
+
+/// Runs the steps, checking after each one the invariants that must always hold.
+fn run(process: &Process, steps: &[Step]) -> Result<(Deal, Vec<Event>), TestCaseError> {
+    let mut deal = Deal::new(DealId::new("D-1"));
+    let mut log = Vec::new();
+    for step in steps {
+        let before = deal.clone();
+        match deal.execute(process, &step.command, &step.actor, step.at) {
+            Ok(events) => {
+                prop_assert_eq!(events.len(), 1);
+                prop_assert!(
+                    !matches!(before.stage(), Stage::Ended(_)),
+                    "nothing leaves an end stage"
+                );
+                log.extend(events);
+            }
+            Err(_) => prop_assert_eq!(&deal, &before, "a refused command changed the deal"),
+        }
+        if let Some(contract) = deal.contract() {
+            let (collected, invoiced) = (contract.collected(), contract.invoiced());
+            prop_assert!(collected >= rust_decimal::Decimal::ZERO);
+            prop_assert!(
+                collected <= invoiced,
+                "collected {collected} > invoiced {invoiced}"
+            );
+            prop_assert!(
+                invoiced <= contract.value.amount,
+                "invoiced above the contract value"
+            );
+            for invoice in contract.invoices.values() {
+                prop_assert!(invoice.collected <= invoice.amount);
+            }
+        }
+        if let Stage::Ended(_) = before.stage() {
+            prop_assert_eq!(&deal, &before);
+        }
+    }
+    Ok((deal, log))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_commands_never_panic_and_keep_the_invariants(
+        process in strategies::process(),
+        steps in strategies::steps(60),
+    ) {
+        let (deal, log) = run(&process, &steps)?;
+        prop_assert_eq!(Deal::replay(DealId::new("D-1"), &log).unwrap(), deal.clone());
+        prop_assert_eq!(deal.version(), log.len() as u64);
+    }
+
+    #[test]
+    fn noisy_lead_to_cash_keeps_the_invariants_and_replays(
+        steps in strategies::noisy_lead_to_cash(),
+    ) {
+        let process = Process::standard();
+        let (deal, log) = run(&process, &steps)?;
+        let replayed = Deal::replay(DealId::new("D-1"), &log).unwrap();
+        prop_assert_eq!(&replayed, &deal);
+        // The log survives a trip through JSON, and so does the state.
+        let json = serde_json::to_string(&log).unwrap();
+        let back: Vec<Event> = serde_json::from_str(&json).unwrap();
+        prop_assert_eq!(Deal::replay(DealId::new("D-1"), &back).unwrap(), deal);
+    }
+
+    #[test]
+    fn generated_processes_survive_serde(process in strategies::process()) {
+        let json = serde_json::to_string(&process).unwrap();
+        let back: Process = serde_json::from_str(&json).unwrap();
+        prop_assert_eq!(back, process);
+    }
+
+    #[test]
+    fn a_team_can_always_be_formed_after_capture(team in strategies::team()) {
+        let process = Process::standard();
+        let mut deal = Deal::new(DealId::new("D-1"));
+        let at = chrono::DateTime::<chrono::Utc>::MIN_UTC;
+        deal.execute(&process, &ltc_pipeline::Command::CaptureLead {
+            customer: "c".into(), source: "s".into(), estimate: None,
+        }, &"ops".into(), at).unwrap();
+        for command in &team {
+            let before = deal.clone();
+            if deal.execute(&process, command, &"ops".into(), at).is_err() {
+                prop_assert_eq!(&deal, &before);
+            }
+        }
+        prop_assert!(!deal.team().stints().is_empty());
+    }
+}
+
+#[test]
+fn the_script_reaches_won() {
+    let process = Process::standard();
+    let steps = strategies::lead_to_cash();
+    let mut deal = Deal::new(DealId::new("D-1"));
+    for step in &steps {
+        deal.execute(&process, &step.command, &step.actor, step.at)
+            .unwrap_or_else(|e| panic!("{}: {e}", step.command.name()));
+    }
+    assert_eq!(deal.stage_kind(), Some(ltc_pipeline::StageKind::Won));
+}

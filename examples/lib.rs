@@ -1,0 +1,2 @@
+//! Shared code of the example binaries.
+#![forbid(unsafe_code)]

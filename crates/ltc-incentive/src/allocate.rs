@@ -96,12 +96,14 @@ pub fn allocate(amount: Decimal, weights: &[Decimal], scale: u32) -> Result<Vec<
         },
     })?;
 
-    let parts = match align_u128(weights, max_scale, units) {
-        Some(aligned) => largest_remainder(units, &aligned)?,
-        None => {
-            let aligned = align_wide(weights, max_scale)?;
-            largest_remainder(units, &aligned)?
-        }
+    // The narrowest integer in which every intermediate fits: u64 and u128
+    // are fast paths for the common case; the wide integer never overflows.
+    let parts = if let Some(aligned) = align_narrow::<u64>(weights, max_scale, units) {
+        largest_remainder(units, &aligned)?
+    } else if let Some(aligned) = align_narrow::<u128>(weights, max_scale, units) {
+        largest_remainder(units, &aligned)?
+    } else {
+        largest_remainder(units, &align_wide(weights, max_scale)?)?
     };
     parts
         .into_iter()
@@ -109,19 +111,20 @@ pub fn allocate(amount: Decimal, weights: &[Decimal], scale: u32) -> Result<Vec<
         .collect()
 }
 
-/// Aligns every weight to `max_scale` as a `u128`, if every weight, their
+/// Aligns every weight to `max_scale` as an `I`, if every weight, their
 /// total, and `units * total` all fit (then every intermediate fits).
-fn align_u128(weights: &[Decimal], max_scale: u32, units: u128) -> Option<Vec<u128>> {
-    let mut total: u128 = 0;
+fn align_narrow<I: Int>(weights: &[Decimal], max_scale: u32, units: u128) -> Option<Vec<I>> {
+    let big_units = I::from_u128(units)?;
+    let mut total = I::ZERO;
     let mut aligned = Vec::with_capacity(weights.len());
     for w in weights {
-        let mantissa = w.mantissa().unsigned_abs();
-        let factor: u128 = pow10(max_scale - w.scale())?;
+        let mantissa = I::from_u128(w.mantissa().unsigned_abs())?;
+        let factor: I = pow10(max_scale - w.scale())?;
         let a = mantissa.checked_mul(factor)?;
         total = total.checked_add(a)?;
         aligned.push(a);
     }
-    units.checked_mul(total)?;
+    big_units.checked_mul(total)?;
     Some(aligned)
 }
 

@@ -26,6 +26,25 @@ pub(crate) trait Int: Copy + Ord {
     fn div_rem(self, d: Self) -> Option<(Self, Self)>;
 }
 
+impl Int for u64 {
+    const ZERO: Self = 0;
+    fn from_u128(v: u128) -> Option<Self> {
+        u64::try_from(v).ok()
+    }
+    fn to_u128(self) -> Option<u128> {
+        Some(u128::from(self))
+    }
+    fn checked_add(self, other: Self) -> Option<Self> {
+        u64::checked_add(self, other)
+    }
+    fn checked_mul(self, other: Self) -> Option<Self> {
+        u64::checked_mul(self, other)
+    }
+    fn div_rem(self, d: Self) -> Option<(Self, Self)> {
+        Some((self.checked_div(d)?, self.checked_rem(d)?))
+    }
+}
+
 impl Int for u128 {
     const ZERO: Self = 0;
     fn from_u128(v: u128) -> Option<Self> {

@@ -104,3 +104,8 @@ pub use process::{
     ProcessDefinition, Scorecard,
 };
 pub use team::{Stint, Team};
+
+/// The README's embedding example runs as a doc test, so the front page stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;

@@ -187,3 +187,29 @@ fn definitions_round_trip_and_bad_json_is_refused() {
     );
     assert!(serde_json::from_str::<Process>("{\"name\": 3}").is_err());
 }
+
+#[test]
+fn the_pipeline_page_shows_the_standard_process_and_every_error_code() {
+    let page = include_str!("../../../docs/pipeline.md");
+    assert!(
+        page.contains(&format!(
+            "```mermaid\n{}```",
+            Process::standard().to_mermaid()
+        )),
+        "docs/pipeline.md must show the current Mermaid picture of the standard process"
+    );
+    let source = include_str!("../src/error.rs");
+    let codes: Vec<&str> = source
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("Error::"))
+        .filter_map(|l| l.split("=> \"").nth(1))
+        .filter_map(|l| l.strip_suffix("\","))
+        .collect();
+    assert!(codes.len() > 50, "found only {} codes", codes.len());
+    for code in codes {
+        assert!(
+            page.contains(&format!("| `{code}` |")),
+            "docs/pipeline.md lacks `{code}`"
+        );
+    }
+}

@@ -1,2 +1,5 @@
-//! Shared code of the example binaries.
+//! Shared code of the example binaries: the `ltc` subcommands as testable functions.
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod cli;

@@ -1,0 +1,343 @@
+//! The `ltc` command's subcommands as functions from one JSON document to one output document,
+//! so that the binary stays thin and tests (and docs checks) call exactly what it runs.
+
+use chrono::NaiveDate;
+use ltc_incentive::{
+    Account, HoldbackAction, HoldbackMovement, Ledger, Payment, PoolRule, SplitRequest, Tranche,
+};
+use ltc_pipeline::{Deal, DealId, Envelope, Event, Process, ProcessDefinition};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Why a subcommand refused its input: a stable code and what was wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// A stable snake_case code: the library's error code, or `malformed_json`, `usage`.
+    pub code: String,
+    /// What was wrong, with the values involved.
+    pub message: String,
+}
+
+impl Failure {
+    /// A failure with this code and message.
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl From<serde_json::Error> for Failure {
+    fn from(e: serde_json::Error) -> Self {
+        Failure::new("malformed_json", e.to_string())
+    }
+}
+
+impl From<ltc_pipeline::Error> for Failure {
+    fn from(e: ltc_pipeline::Error) -> Self {
+        Failure::new(e.code(), e.to_string())
+    }
+}
+
+impl From<ltc_incentive::Error> for Failure {
+    fn from(e: ltc_incentive::Error) -> Self {
+        Failure::new(e.code(), e.to_string())
+    }
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(input: &str) -> Result<T, Failure> {
+    Ok(serde_json::from_str(input)?)
+}
+
+fn pretty<T: Serialize>(value: &T) -> Result<String, Failure> {
+    let mut out = serde_json::to_string_pretty(value)?;
+    out.push('\n');
+    Ok(out)
+}
+
+/// Input of `ltc allocate`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AllocateInput {
+    /// The amount to split.
+    pub amount: Decimal,
+    /// One weight per part.
+    pub weights: Vec<Decimal>,
+    /// Decimal places of the minor unit (default 2).
+    #[serde(default = "two")]
+    pub scale: u32,
+}
+
+fn two() -> u32 {
+    2
+}
+
+/// Output of `ltc allocate`.
+#[derive(Debug, Serialize)]
+pub struct AllocateOutput {
+    /// The parts, in the order of the weights.
+    pub parts: Vec<Decimal>,
+}
+
+/// `ltc allocate`: split an amount by weights, largest remainder.
+///
+/// # Errors
+/// `malformed_json`, or the incentive crate's error code.
+pub fn allocate(input: &str) -> Result<String, Failure> {
+    let input: AllocateInput = parse(input)?;
+    let parts = ltc_incentive::allocate(input.amount, &input.weights, input.scale)?;
+    pretty(&AllocateOutput { parts })
+}
+
+/// `ltc split`: a split request in, the split out.
+///
+/// # Errors
+/// `malformed_json`, or the incentive crate's error code.
+pub fn split(input: &str) -> Result<String, Failure> {
+    let request: SplitRequest = parse(input)?;
+    pretty(&ltc_incentive::split(&request)?)
+}
+
+/// A holdback release or forfeiture to apply after the payments.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct HoldbackInput {
+    /// When.
+    pub date: NaiveDate,
+    /// Whose holdback; omitted with `release`, everyone's.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// `release` or `forfeit`.
+    pub action: HoldbackAction,
+}
+
+/// Input of `ltc payout`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PayoutInput {
+    /// The team, as a split request; its `pool` is replaced by the pool earned so far.
+    pub split: SplitRequest,
+    /// How the pool is earned: `contract_value`, `rate`, `basis` (`contract` or `cash`).
+    pub rule: PoolRule,
+    /// Dated payments (positive) and refunds (negative), in order.
+    pub payments: Vec<Payment>,
+    /// Holdback releases and forfeitures, applied after the payments, in order.
+    #[serde(default)]
+    pub holdback: Vec<HoldbackInput>,
+}
+
+/// One person's totals over all tranches and holdback movements.
+#[derive(Debug, Serialize)]
+pub struct PersonTotal {
+    /// The person.
+    pub id: String,
+    /// Their account.
+    #[serde(flatten)]
+    pub account: Account,
+}
+
+/// Output of `ltc payout`.
+#[derive(Debug, Serialize)]
+pub struct PayoutOutput {
+    /// The pool when the whole contract value is collected.
+    pub full_pool: Decimal,
+    /// One tranche per payment.
+    pub tranches: Vec<Tranche>,
+    /// The holdback movements applied.
+    pub holdback: Vec<HoldbackMovement>,
+    /// The pool earned at the end.
+    pub pool: Decimal,
+    /// The retained amount at the end.
+    pub retained: Decimal,
+    /// Per person, sorted by id.
+    pub people: Vec<PersonTotal>,
+}
+
+/// `ltc payout`: tranches per payment with holdback and clawback, then holdback movements.
+///
+/// # Errors
+/// `malformed_json`, or the incentive crate's error code.
+pub fn payout(input: &str) -> Result<String, Failure> {
+    let input: PayoutInput = parse(input)?;
+    let full_pool = input.rule.full_pool(input.split.scale)?;
+    let tranches = ltc_incentive::tranches(&input.split, &input.rule, &input.payments)?;
+    let mut ledger = Ledger::new();
+    for tranche in &tranches {
+        ledger.record(tranche)?;
+    }
+    let mut holdback = Vec::new();
+    for action in &input.holdback {
+        match (action.action, &action.id) {
+            (HoldbackAction::Release, Some(id)) => holdback.push(ledger.release(id, action.date)?),
+            (HoldbackAction::Release, None) => holdback.extend(ledger.release_all(action.date)?),
+            (HoldbackAction::Forfeit, Some(id)) => holdback.push(ledger.forfeit(id, action.date)?),
+            (HoldbackAction::Forfeit, None) => {
+                return Err(Failure::new(
+                    "missing_id",
+                    "a forfeiture names the person whose holdback is forfeited",
+                ))
+            }
+        }
+    }
+    let people = ledger
+        .accounts()
+        .iter()
+        .map(|(id, account)| PersonTotal {
+            id: id.clone(),
+            account: account.clone(),
+        })
+        .collect();
+    pretty(&PayoutOutput {
+        full_pool,
+        pool: ledger.pool(),
+        retained: ledger.retained(),
+        tranches,
+        holdback,
+        people,
+    })
+}
+
+/// A process: the name of a built-in one (`"standard"`) or a definition.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum ProcessInput {
+    /// A built-in process by name.
+    Named(String),
+    /// A definition, validated when read.
+    Definition(Box<ProcessDefinition>),
+}
+
+impl Default for ProcessInput {
+    fn default() -> Self {
+        ProcessInput::Named("standard".to_owned())
+    }
+}
+
+impl ProcessInput {
+    /// The validated process.
+    ///
+    /// # Errors
+    /// `unknown_process` for a name other than `standard`, or the definition's validation error.
+    pub fn build(self) -> Result<Process, Failure> {
+        match self {
+            ProcessInput::Named(name) if name == "standard" => Ok(Process::standard()),
+            ProcessInput::Named(name) => Err(Failure::new(
+                "unknown_process",
+                format!("no built-in process is named `{name}` (try `standard`)"),
+            )),
+            ProcessInput::Definition(d) => Ok(Process::new(*d)?),
+        }
+    }
+}
+
+fn default_deal() -> DealId {
+    DealId::new("D-1")
+}
+
+/// Input of `ltc run`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunInput {
+    /// The process (default `"standard"`).
+    #[serde(default)]
+    pub process: ProcessInput,
+    /// The deal's id (default `D-1`).
+    #[serde(default = "default_deal")]
+    pub deal: DealId,
+    /// The commands, each with its actor, time and optional expected version.
+    pub commands: Vec<Envelope>,
+}
+
+/// What became of one command.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum CommandResult {
+    /// Accepted.
+    Accepted {
+        /// The command's name.
+        command: &'static str,
+        /// The events it produced.
+        events: Vec<Event>,
+    },
+    /// Refused; the deal is unchanged.
+    Refused {
+        /// The command's name.
+        command: &'static str,
+        /// Why.
+        error: ErrorOutput,
+    },
+}
+
+/// An error as JSON.
+#[derive(Debug, Serialize)]
+pub struct ErrorOutput {
+    /// The stable code.
+    pub code: &'static str,
+    /// What was wrong.
+    pub message: String,
+}
+
+/// Output of `ltc run`.
+#[derive(Debug, Serialize)]
+pub struct RunOutput {
+    /// One result per command, in order.
+    pub results: Vec<CommandResult>,
+    /// The deal after the last command.
+    #[serde(rename = "final")]
+    pub deal: Deal,
+}
+
+/// `ltc run`: run commands against a deal; refused commands do not stop the run.
+///
+/// # Errors
+/// `malformed_json`, `unknown_process`, or a process definition's validation error.
+pub fn run(input: &str) -> Result<String, Failure> {
+    let input: RunInput = parse(input)?;
+    let process = input.process.build()?;
+    let mut deal = Deal::new(input.deal);
+    let results = input
+        .commands
+        .iter()
+        .map(|envelope| {
+            let command = envelope.command.name();
+            let outcome = envelope.decide(&deal, &process).and_then(|events| {
+                for event in &events {
+                    deal.apply(event)?;
+                }
+                Ok(events)
+            });
+            match outcome {
+                Ok(events) => CommandResult::Accepted { command, events },
+                Err(e) => CommandResult::Refused {
+                    command,
+                    error: ErrorOutput {
+                        code: e.code(),
+                        message: e.to_string(),
+                    },
+                },
+            }
+        })
+        .collect();
+    pretty(&RunOutput { results, deal })
+}
+
+/// `ltc graph`: the process as Graphviz DOT, or Mermaid.
+///
+/// # Errors
+/// `malformed_json`, `unknown_process`, or a process definition's validation error.
+pub fn graph(input: &str, mermaid: bool) -> Result<String, Failure> {
+    let process = parse::<ProcessInput>(input)?.build()?;
+    Ok(if mermaid {
+        process.to_mermaid()
+    } else {
+        process.to_dot()
+    })
+}

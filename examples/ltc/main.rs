@@ -1,0 +1,99 @@
+//! `ltc`: JSON in, JSON out, over the lead-to-cash engine and the incentive crate.
+//!
+//! ```text
+//! ltc <allocate|split|payout|run|graph [--mermaid]|report [--json]> [FILE]
+//! ```
+//!
+//! Reads one JSON document from FILE, or from stdin when FILE is `-` or absent, and writes one
+//! document to stdout. On bad input it writes nothing to stdout, one line `error: CODE: what was
+//! wrong` to stderr, and exits with status 1 (2 for a usage error). See `docs/cli.md`.
+#![forbid(unsafe_code)]
+
+use ltc_examples::cli::{self, Failure};
+use std::io::{Read, Write};
+use std::process::ExitCode;
+
+const USAGE: &str =
+    "usage: ltc <allocate|split|payout|run|graph [--mermaid]|report [--json]> [FILE|-]";
+
+fn read_input(file: Option<&str>) -> Result<String, Failure> {
+    let mut input = String::new();
+    match file {
+        None | Some("-") => std::io::stdin()
+            .read_to_string(&mut input)
+            .map_err(|e| Failure::new("io", format!("cannot read stdin: {e}")))?,
+        Some(path) => {
+            input = std::fs::read_to_string(path)
+                .map_err(|e| Failure::new("io", format!("cannot read `{path}`: {e}")))?;
+            0
+        }
+    };
+    Ok(input)
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let flags: Vec<&str> = args
+        .iter()
+        .map(String::as_str)
+        .filter(|a| a.starts_with("--"))
+        .collect();
+    let positional: Vec<&str> = args
+        .iter()
+        .map(String::as_str)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let (Some(subcommand), file, None) = (
+        positional.first().copied(),
+        positional.get(1).copied(),
+        positional.get(2),
+    ) else {
+        eprintln!("error: usage: {USAGE}");
+        return ExitCode::from(2);
+    };
+    let allowed: &[&str] = match subcommand {
+        "graph" => &["--mermaid"],
+        "report" => &["--json"],
+        _ => &[],
+    };
+    if let Some(flag) = flags.iter().find(|f| !allowed.contains(f)) {
+        eprintln!("error: usage: unknown option `{flag}` for `{subcommand}`; {USAGE}");
+        return ExitCode::from(2);
+    }
+    let run = |input: &str| match subcommand {
+        "allocate" => cli::allocate(input),
+        "split" => cli::split(input),
+        "payout" => cli::payout(input),
+        "run" => cli::run(input),
+        "graph" => cli::graph(input, flags.contains(&"--mermaid")),
+        other => Err(Failure::new(
+            "usage",
+            format!("unknown subcommand `{other}`; {USAGE}"),
+        )),
+    };
+    let result = if matches!(
+        subcommand,
+        "allocate" | "split" | "payout" | "run" | "graph"
+    ) {
+        read_input(file).and_then(|input| run(&input))
+    } else {
+        run("")
+    };
+    match result {
+        Ok(output) => {
+            let mut stdout = std::io::stdout().lock();
+            if stdout.write_all(output.as_bytes()).is_err() {
+                return ExitCode::FAILURE;
+            }
+            ExitCode::SUCCESS
+        }
+        Err(failure) => {
+            eprintln!("error: {failure}");
+            if failure.code == "usage" {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+    }
+}

@@ -76,6 +76,8 @@ pub struct Ending {
     pub by: PersonId,
     /// The stage it ended from.
     pub from: StageKind,
+    /// The contract, if the deal was signed: kept with its invoices, cash and amendments.
+    pub contract: Option<Contract>,
 }
 
 /// Where a deal stands. Each stage holds the records that prove how it was reached.
@@ -302,18 +304,21 @@ impl Deal {
             .map(|(id, _)| id)
             .collect()
     }
-    /// The contract, once signed.
+    /// The contract, once signed (and after the deal ended, if it was signed).
     pub fn contract(&self) -> Option<&Contract> {
         match &self.stage {
             Stage::Execution(e) => Some(&e.contract),
+            Stage::Ended(e) => e.contract.as_ref(),
             _ => None,
         }
     }
-    /// The deal's amount: the contract value once signed, the terms under contract decision,
-    /// otherwise the estimate.
+    /// The deal's amount: the contract value once signed (also after it ended), the terms under
+    /// contract decision, otherwise the estimate.
     pub fn amount(&self) -> Option<Decimal> {
+        if let Some(contract) = self.contract() {
+            return Some(contract.value.amount);
+        }
         match &self.stage {
-            Stage::Execution(e) => Some(e.contract.value.amount),
             Stage::AwaitingContractDecision { terms, .. } => Some(terms.amount),
             _ => self.estimate,
         }
@@ -670,12 +675,17 @@ impl Deal {
             });
         }
         let from = self.stage.kind().unwrap_or(StageKind::Captured);
+        let contract = match std::mem::replace(&mut self.stage, Stage::Unopened) {
+            Stage::Execution(e) => Some(e.contract),
+            _ => None,
+        };
         self.stage = Stage::Ended(Box::new(Ending {
             kind,
             reason,
             at: event.at,
             by: event.actor.clone(),
             from,
+            contract,
         }));
     }
 

@@ -70,6 +70,10 @@ fn full_path_from_lead_to_cash() {
     assert_eq!(w.stage(), StageKind::Closing);
     w.days(3).pass(GateKind::ClosureDecision);
     assert_eq!(w.stage(), StageKind::Won);
+    // The won deal keeps its contract, cash and all.
+    let contract = w.deal.contract().unwrap();
+    assert_eq!(contract.collected(), Decimal::from(100_000));
+    assert_eq!(contract.invoices.len(), 2);
 
     // The history is intact and replays to the same state.
     let replayed = Deal::replay(DealId::new("D-1"), &w.log).unwrap();

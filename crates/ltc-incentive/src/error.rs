@@ -167,6 +167,14 @@ pub enum Error {
         /// The cumulative cash collected.
         collected: Decimal,
     },
+    /// The deal has no signed contract, so there is no result to pay from.
+    #[error("deal {deal} has no signed contract (it is in stage {stage}): no result, no pool")]
+    NoResult {
+        /// The deal.
+        deal: String,
+        /// Its stage.
+        stage: String,
+    },
     /// A ledger operation names a person the ledger does not know.
     #[error("person {id} has no account in the ledger")]
     UnknownPerson {
@@ -218,6 +226,7 @@ impl Error {
             Error::NegativeContractValue { .. } => "negative_contract_value",
             Error::NegativeRate { .. } => "negative_rate",
             Error::NegativeCollected { .. } => "negative_collected",
+            Error::NoResult { .. } => "no_result",
             Error::UnknownPerson { .. } => "unknown_person",
             Error::NothingToForfeit { .. } => "nothing_to_forfeit",
         }

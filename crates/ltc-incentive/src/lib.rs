@@ -65,6 +65,8 @@
 //! - [`Ledger`], [`Tranche`], [`tranches`]: cumulative payouts, clawback,
 //!   holdback release and forfeiture.
 //! - [`Error`]: every refusal, with a stable [`Error::code`].
+//! - With the `pipeline` feature, [`from_deal`]: a pipeline deal's team history, contract value
+//!   and cash as a split request, pool rule and payments in one call.
 //! - With the `proptest` feature, `strategies` for property tests.
 //!
 //! The rules as formulas, a worked example and the guarantees are in
@@ -73,6 +75,8 @@
 #![deny(missing_docs)]
 
 mod allocate;
+#[cfg(feature = "pipeline")]
+mod bridge;
 mod earn;
 mod error;
 mod ledger;
@@ -83,6 +87,8 @@ mod wide;
 pub mod strategies;
 
 pub use allocate::allocate;
+#[cfg(feature = "pipeline")]
+pub use bridge::{from_deal, DealPayout, DealTerms};
 pub use earn::{Basis, Payment, PoolRule};
 pub use error::Error;
 pub use ledger::{

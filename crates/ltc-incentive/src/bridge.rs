@@ -1,0 +1,199 @@
+//! The bridge from a pipeline deal: its team history, contract value and collected cash become a
+//! split request, a pool rule and a payment history in one call. Feature `pipeline`.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use ltc_pipeline::{CashKind, Deal};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    tranches, Basis, Error, Member, Payment, PoolRule, SplitRequest, Tranche, VacantRoles, Window,
+};
+
+fn two() -> u32 {
+    2
+}
+
+/// The incentive terms of a deal: how its pool is earned and split.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DealTerms {
+    /// Role name to role weight, e.g. AR 40, SR 30, FR 30.
+    pub roles: BTreeMap<String, Decimal>,
+    /// The pool as a fraction of the contract value.
+    pub rate: Decimal,
+    /// Earned on signature (`contract`) or as cash arrives (`cash`).
+    pub basis: Basis,
+    /// Decimal places of the minor unit (default 2).
+    #[serde(default = "two")]
+    pub scale: u32,
+    /// Fraction of every amount held back (default 0).
+    #[serde(default)]
+    pub holdback: Decimal,
+    /// What happens to the share of a role with nobody to pay (default redistribute).
+    #[serde(default)]
+    pub vacant_roles: VacantRoles,
+    /// Measured contribution per person (default 1 for anyone not listed).
+    #[serde(default)]
+    pub contributions: BTreeMap<String, Decimal>,
+}
+
+/// What a deal yields for the incentive side: the split request, the pool rule, the cash history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DealPayout {
+    /// The team as a split request; its pool is the full pool of `rule`.
+    pub request: SplitRequest,
+    /// How the pool is earned from the contract value.
+    pub rule: PoolRule,
+    /// Payments (positive) and refunds or reversed payments (negative), by date.
+    pub payments: Vec<Payment>,
+}
+
+impl DealPayout {
+    /// The tranches, one per payment: see [`tranches`].
+    ///
+    /// # Errors
+    /// As [`tranches`].
+    pub fn tranches(&self) -> Result<Vec<Tranche>, Error> {
+        tranches(&self.request, &self.rule, &self.payments)
+    }
+}
+
+const OVERFLOW: Error = Error::Overflow {
+    what: "a member's involvement-weighted days",
+};
+
+/// Builds the split request, pool rule and payment history of a signed deal.
+///
+/// The window runs from the day the lead was captured to `end` (exclusive). Each (person, role)
+/// becomes one member. Time on the team is counted exactly, stint by stint, so that leaving and
+/// rejoining, or changing involvement, counts every day once at its own involvement: the member's
+/// `contribution` is their measured contribution (from `terms.contributions`, default 1) times the
+/// sum over their stints of involvement x days inside the window, and the request does not
+/// prorate again (`prorate_by_time` is false, `involvement` is 1). `joined` is the first stint's
+/// day and `left` the last stint's end (none while a stint runs), for the record.
+///
+/// Payments come from the contract's cash movements: a payment adds, a refund subtracts, and a
+/// reversal undoes its movement on the day it was reversed.
+///
+/// # Errors
+/// [`Error::NoResult`] when the deal has no signed contract; [`Error::Overflow`].
+///
+/// # Examples
+/// ```
+/// use chrono::{Days, NaiveDate};
+/// use ltc_incentive::{from_deal, Basis, DealTerms};
+/// use ltc_pipeline::{strategies, Deal, DealId, Process};
+/// use rust_decimal_macros::dec;
+///
+/// let process = Process::standard();
+/// let mut deal = Deal::new(DealId::new("D-1"));
+/// for step in strategies::lead_to_cash() {
+///     deal.execute(&process, &step.command, &step.actor, step.at).unwrap();
+/// }
+/// let terms = DealTerms {
+///     roles: [("AR", dec!(40)), ("SR", dec!(30)), ("FR", dec!(30))]
+///         .into_iter().map(|(r, w)| (r.to_owned(), w)).collect(),
+///     rate: dec!(0.05),
+///     basis: Basis::Cash,
+///     scale: 2,
+///     holdback: dec!(0.15),
+///     vacant_roles: Default::default(),
+///     contributions: Default::default(),
+/// };
+/// let end = deal.last_event_at().unwrap().date_naive() + Days::new(1);
+/// let payout = from_deal(&deal, &terms, end)?;
+/// assert_eq!(payout.rule.full_pool(2)?, dec!(10000.00)); // 5% of 200,000
+/// let tranches = payout.tranches()?;
+/// let paid: rust_decimal::Decimal = tranches.iter().flat_map(|t| &t.people).map(|p| p.amount).sum();
+/// assert_eq!(paid, dec!(10000.00));
+/// # Ok::<(), ltc_incentive::Error>(())
+/// ```
+pub fn from_deal(deal: &Deal, terms: &DealTerms, end: NaiveDate) -> Result<DealPayout, Error> {
+    let no_result = || Error::NoResult {
+        deal: deal.id().to_string(),
+        stage: deal
+            .stage_kind()
+            .map_or_else(|| "unopened".to_owned(), |s| s.to_string()),
+    };
+    let contract = deal.contract().ok_or_else(no_result)?;
+    let start = deal.opened_at().ok_or_else(no_result)?.date_naive();
+    let window = Window::new(start, end);
+    let rule = PoolRule::new(contract.value.amount, terms.rate, terms.basis);
+
+    let mut by_member: BTreeMap<(&str, &str), Vec<&ltc_pipeline::Stint>> = BTreeMap::new();
+    for stint in deal.team().stints() {
+        by_member
+            .entry((stint.person.as_str(), stint.role.as_str()))
+            .or_default()
+            .push(stint);
+    }
+    let mut members = Vec::with_capacity(by_member.len());
+    for ((person, role), stints) in by_member {
+        let mut weighted_days = Decimal::ZERO;
+        for stint in &stints {
+            let days = window.overlap_days(
+                Some(stint.joined.date_naive()),
+                stint.left.map(|l| l.date_naive()),
+            );
+            weighted_days = stint
+                .involvement
+                .checked_mul(Decimal::from(days))
+                .and_then(|d| weighted_days.checked_add(d))
+                .ok_or(OVERFLOW)?;
+        }
+        let measured = terms
+            .contributions
+            .get(person)
+            .copied()
+            .unwrap_or(Decimal::ONE);
+        let mut member = Member::new(
+            person,
+            role,
+            measured.checked_mul(weighted_days).ok_or(OVERFLOW)?,
+        );
+        member.joined = stints.iter().map(|s| s.joined.date_naive()).min();
+        member.left = if stints.iter().any(|s| s.left.is_none()) {
+            None
+        } else {
+            stints
+                .iter()
+                .filter_map(|s| s.left)
+                .max()
+                .map(|l| l.date_naive())
+        };
+        members.push(member);
+    }
+
+    let mut cash: Vec<(chrono::DateTime<chrono::Utc>, Decimal)> = Vec::new();
+    for movement in contract.cash.values() {
+        let signed = match movement.kind {
+            CashKind::Payment => movement.amount,
+            CashKind::Refund => -movement.amount,
+        };
+        cash.push((movement.at, signed));
+        if let Some(reversed) = movement.reversed_at {
+            cash.push((reversed, -signed));
+        }
+    }
+    cash.sort_by_key(|(at, _)| *at);
+    let payments = cash
+        .into_iter()
+        .map(|(at, amount)| Payment::new(at.date_naive(), amount))
+        .collect();
+
+    let mut request = SplitRequest::new(rule.full_pool(terms.scale)?, window)
+        .scale(terms.scale)
+        .prorate_by_time(false)
+        .vacant_roles(terms.vacant_roles)
+        .holdback(terms.holdback);
+    request.roles.clone_from(&terms.roles);
+    request.members = members;
+    Ok(DealPayout {
+        request,
+        rule,
+        payments,
+    })
+}

@@ -1,0 +1,254 @@
+//! The bridge from a pipeline deal to the incentive side.
+#![cfg(feature = "pipeline")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use ltc_incentive::{from_deal, split, Basis, DealTerms, Payment, VacantRoles};
+use ltc_pipeline::{Command, Deal, DealId, GateKind, Money, PersonId, Process, Role, Seat, Vote};
+use rust_decimal::Decimal;
+use rust_decimal_macros::dec;
+
+struct Run {
+    process: Process,
+    deal: Deal,
+    start: DateTime<Utc>,
+}
+
+impl Run {
+    fn at(&mut self, day: i64, actor: &str, command: Command) {
+        let at = self.start + Duration::days(day);
+        self.deal
+            .execute(&self.process, &command, &PersonId::new(actor), at)
+            .unwrap_or_else(|e| panic!("day {day}: {}: {e}", command.name()));
+    }
+
+    fn gate(&mut self, day: i64, gate: GateKind, panel: &[(&str, &str)]) {
+        let materials = self.process.policy(gate).unwrap().materials.clone();
+        self.at(
+            day,
+            "ops",
+            Command::ConveneGate {
+                gate,
+                panel: panel.iter().map(|(p, l)| Seat::new(*p, *l)).collect(),
+                chair: panel.first().map(|(p, _)| PersonId::new(*p)),
+                materials,
+            },
+        );
+        for (p, _) in panel {
+            self.at(
+                day,
+                p,
+                Command::CastVote {
+                    vote: Vote::Approve,
+                    comment: None,
+                },
+            );
+        }
+        self.at(
+            day,
+            "ops",
+            Command::RecordDecision {
+                minutes: "ok".into(),
+                conditions: vec![],
+            },
+        );
+    }
+}
+
+fn eur(n: i64) -> Money {
+    Money::new(Decimal::from(n), "EUR").unwrap()
+}
+
+fn member(person: &str, role: Role, involvement: Decimal) -> Command {
+    Command::AddMember {
+        person: person.into(),
+        role,
+        involvement,
+    }
+}
+
+/// A signed deal of 100,000 whose SR left and rejoined, paid with a refund and a reversal.
+fn deal() -> Deal {
+    let mut r = Run {
+        process: Process::standard(),
+        deal: Deal::new(DealId::new("D-7")),
+        start: Utc.with_ymd_and_hms(2026, 1, 1, 10, 0, 0).unwrap(),
+    };
+    r.at(
+        0,
+        "ops",
+        Command::CaptureLead {
+            customer: "ACME".into(),
+            source: "web".into(),
+            estimate: Some(eur(100_000)),
+        },
+    );
+    let scores = [("budget", 3), ("decision_chain", 3), ("urgency", 3)]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+    r.at(0, "ana", Command::GradeLead { scores });
+    r.at(0, "ana", Command::QualifyLead);
+    r.at(0, "ops", member("ana", Role::ar(), Decimal::ONE));
+    r.at(0, "ops", member("sam", Role::sr(), dec!(0.5)));
+    r.at(0, "ops", member("fay", Role::fr(), Decimal::ONE));
+    r.gate(5, GateKind::OpportunityApproval, &[("eve", "director")]);
+    r.at(
+        10,
+        "ops",
+        Command::RemoveMember {
+            person: "sam".into(),
+            role: Role::sr(),
+            closure_recommendation: None,
+        },
+    );
+    r.at(10, "ops", member("sue", Role::sr(), Decimal::ONE));
+    r.at(20, "ops", member("sam", Role::sr(), Decimal::ONE));
+    r.gate(
+        25,
+        GateKind::SolutionReview,
+        &[("mia", "manager"), ("dan", "director")],
+    );
+    r.gate(
+        26,
+        GateKind::BidDecision,
+        &[("mia", "manager"), ("dan", "director")],
+    );
+    r.at(
+        28,
+        "ana",
+        Command::RequestContractDecision {
+            terms: eur(100_000),
+        },
+    );
+    r.gate(30, GateKind::ContractDecision, &[("eve", "director")]);
+    r.at(
+        31,
+        "ana",
+        Command::IssueInvoice {
+            id: "I1".into(),
+            amount: eur(100_000),
+            due: None,
+        },
+    );
+    let pay = |id: &str, n| Command::RecordPayment {
+        id: id.into(),
+        invoice: "I1".into(),
+        amount: eur(n),
+    };
+    r.at(40, "ana", pay("P1", 40_000));
+    r.at(
+        50,
+        "ana",
+        Command::Refund {
+            id: "R1".into(),
+            invoice: "I1".into(),
+            amount: eur(10_000),
+        },
+    );
+    r.at(55, "ana", pay("P2", 30_000));
+    r.at(56, "ana", Command::ReverseCash { id: "P2".into() });
+    r.at(60, "ana", pay("P3", 70_000));
+    r.deal
+}
+
+fn terms() -> DealTerms {
+    DealTerms {
+        roles: [("AR", dec!(40)), ("SR", dec!(30)), ("FR", dec!(30))]
+            .into_iter()
+            .map(|(r, w)| (r.to_owned(), w))
+            .collect(),
+        rate: dec!(0.05),
+        basis: Basis::Cash,
+        scale: 2,
+        holdback: dec!(0.15),
+        vacant_roles: VacantRoles::Redistribute,
+        contributions: [("sue".to_owned(), dec!(2))].into_iter().collect(),
+    }
+}
+
+fn day(n: u64) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 1, 1).unwrap() + chrono::Days::new(n)
+}
+
+#[test]
+fn the_team_history_becomes_involvement_weighted_days() {
+    let payout = from_deal(&deal(), &terms(), day(100)).unwrap();
+    let request = &payout.request;
+    assert_eq!(
+        (request.window.start, request.window.end),
+        (day(0), day(100))
+    );
+    assert!(!request.prorate_by_time);
+    assert_eq!(request.pool, dec!(5000.00));
+    let find = |id: &str| request.members.iter().find(|m| m.id == id).unwrap();
+    // sam: 10 days at 0.5, left, then 80 days at 1 since rejoining on day 20.
+    assert_eq!(find("sam").contribution, dec!(0.5) * dec!(10) + dec!(80));
+    assert_eq!(find("sam").joined, Some(day(0)));
+    assert_eq!(find("sam").left, None);
+    // sue: measured contribution 2, 90 days.
+    assert_eq!(find("sue").contribution, dec!(180));
+    assert_eq!(find("ana").contribution, dec!(100));
+    assert_eq!(request.members.len(), 4);
+    // SR's 30% of 5,000 goes 85 : 180 between sam and sue.
+    let result = split(request).unwrap();
+    assert_eq!(result.amount_of("sam"), dec!(481.13));
+    assert_eq!(result.amount_of("sue"), dec!(1018.87));
+    assert_eq!(result.amount_of("ana"), dec!(2000.00));
+}
+
+#[test]
+fn cash_movements_become_payments_and_tranches_follow_the_cash() {
+    let payout = from_deal(&deal(), &terms(), day(100)).unwrap();
+    assert_eq!(
+        payout.payments,
+        vec![
+            Payment::new(day(40), dec!(40000)),
+            Payment::new(day(50), dec!(-10000)),
+            Payment::new(day(55), dec!(30000)),
+            Payment::new(day(56), dec!(-30000)),
+            Payment::new(day(60), dec!(70000)),
+        ]
+    );
+    let tranches = payout.tranches().unwrap();
+    assert_eq!(tranches.len(), 5);
+    // Cash basis: 40% of the cash in after the first payment, a clawback on the refund.
+    assert_eq!(tranches[0].pool, dec!(2000.00));
+    assert!(tranches[1].people.iter().all(|p| p.amount <= Decimal::ZERO));
+    assert_eq!(tranches[4].pool, dec!(5000.00));
+    // The tranches sum to the split of the final pool, per person, to the cent.
+    let last = split(&payout.request).unwrap();
+    for person in &last.people {
+        let paid: Decimal = tranches
+            .iter()
+            .filter_map(|t| t.person(&person.id))
+            .map(|l| l.amount)
+            .sum();
+        assert_eq!(paid, person.amount, "{}", person.id);
+    }
+}
+
+#[test]
+fn no_signed_contract_no_pool() {
+    let process = Process::standard();
+    let mut deal = Deal::new(DealId::new("D-8"));
+    deal.execute(
+        &process,
+        &Command::CaptureLead {
+            customer: "c".into(),
+            source: "s".into(),
+            estimate: None,
+        },
+        &"ops".into(),
+        Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+    )
+    .unwrap();
+    let err = from_deal(&deal, &terms(), day(10)).unwrap_err();
+    assert_eq!(err.code(), "no_result");
+    assert!(err.to_string().contains("captured"));
+}

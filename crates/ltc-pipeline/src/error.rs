@@ -463,6 +463,20 @@ pub enum Error {
         /// Why.
         problem: String,
     },
+    /// An amber share outside (0, 1].
+    #[error("the amber share must be above 0 and at most 1, not {share}")]
+    InvalidAmberShare {
+        /// The share given.
+        share: Decimal,
+    },
+    /// A time range that ends before it starts.
+    #[error("the range from {from} until {until} ends before it starts")]
+    InvalidRange {
+        /// Its start.
+        from: chrono::DateTime<chrono::Utc>,
+        /// Its end.
+        until: chrono::DateTime<chrono::Utc>,
+    },
 }
 
 fn join(items: &[String]) -> String {
@@ -546,6 +560,8 @@ impl Error {
             Error::NotReadyToClose { .. } => "not_ready_to_close",
             Error::TooEarlyToForceClose { .. } => "too_early_to_force_close",
             Error::InvalidEvent { .. } => "invalid_event",
+            Error::InvalidAmberShare { .. } => "invalid_amber_share",
+            Error::InvalidRange { .. } => "invalid_range",
         }
     }
 }

@@ -65,10 +65,12 @@
 //! - [`Meeting`], [`GateDecision`], [`GateRecord`]: the gate as a decision meeting and its audit
 //!   trail; [`Team`] and [`Stint`]: dated membership; [`Contract`]: invoices, cash, amendments.
 //! - [`Envelope`]: a command with its actor, time and expected version (optimistic concurrency).
+//! - [`analytics`]: days in stage, the funnel, gate figures, traffic lights, what is due, digests.
 //! - `strategies` (feature `proptest`): strategies for property tests against the engine.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod analytics;
 mod command;
 mod contract;
 mod deal;

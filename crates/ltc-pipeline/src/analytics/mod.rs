@@ -50,9 +50,11 @@ mod snapshot;
 pub use digest::{Digest, Happening, What};
 pub use figures::{
     Cohort, Enablement, Funnel, FunnelRow, GateFigures, OutcomeCounts, PersonFigures, SizeFigures,
-    Total,
+    Total, FUNNEL_STAGES,
 };
-pub use service::{deal_due, deal_light, Due, DueKind, Light, Reading, Settings, Subject, DealLight};
+pub use service::{
+    deal_due, deal_light, DealLight, Due, DueKind, Light, Reading, Settings, Subject,
+};
 pub use snapshot::{deal_figures, DealFigures, EndFigure, Filter, Snapshot, StageTime, StageVisit};
 
 use crate::Error;
@@ -77,7 +79,7 @@ const SECONDS_PER_DAY: i64 = 86_400;
 pub struct Elapsed {
     /// Exact length in seconds.
     pub seconds: i64,
-    /// Length in days, rounded half away from zero to two decimal places.
+    /// Length in days, rounded half away from zero to two decimal places (always shown with two).
     #[serde(with = "rust_decimal::serde::str")]
     pub days: Decimal,
 }
@@ -85,10 +87,11 @@ pub struct Elapsed {
 impl Elapsed {
     /// A length of `seconds`.
     pub fn from_seconds(seconds: i64) -> Self {
-        let days = Decimal::from(seconds)
+        let mut days = Decimal::from(seconds)
             .checked_div(Decimal::from(SECONDS_PER_DAY))
             .unwrap_or(Decimal::ZERO)
             .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+        days.rescale(2);
         Self { seconds, days }
     }
 
@@ -148,7 +151,7 @@ impl Durations {
         let mean = round_div(sum, i128::from(count))?;
         let mid = seconds.len() / 2;
         let median = match (seconds.get(mid.wrapping_sub(1)), seconds.get(mid)) {
-            (Some(a), Some(b)) if seconds.len() % 2 == 0 => {
+            (Some(a), Some(b)) if seconds.len().is_multiple_of(2) => {
                 round_div(i128::from(*a) + i128::from(*b), 2)?
             }
             (_, Some(b)) => *b,

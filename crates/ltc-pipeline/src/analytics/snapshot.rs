@@ -6,17 +6,8 @@ use crate::{
     Currency, Deal, DealId, EndKind, Error, Event, Money, PersonId, Role, Stage, StageKind, Stint,
 };
 use chrono::{DateTime, Utc};
-use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
-
-/// The last known state of a deal's contract (kept after the deal ends, which drops the contract).
-#[derive(Debug, Clone)]
-pub(crate) struct ContractTrace {
-    pub(crate) signed_at: DateTime<Utc>,
-    pub(crate) value: Money,
-    pub(crate) collected: Decimal,
-}
 
 /// One deal replayed as of `now`.
 #[derive(Debug, Clone)]
@@ -24,7 +15,6 @@ pub(crate) struct Replayed {
     pub(crate) deal: Deal,
     /// Every change of stage kind, with when it happened; the first is `captured`.
     pub(crate) entries: Vec<(StageKind, DateTime<Utc>)>,
-    pub(crate) contract: Option<ContractTrace>,
     pub(crate) happenings: Vec<Happening>,
     pub(crate) now: DateTime<Utc>,
 }
@@ -36,7 +26,6 @@ pub(crate) fn replay(events: &[Event], now: DateTime<Utc>) -> Result<Option<Repl
     };
     let mut deal = Deal::new(first.deal.clone());
     let mut entries = Vec::new();
-    let mut contract = None;
     let mut happenings = Vec::new();
     let mut last: Option<DateTime<Utc>> = None;
     for event in events {
@@ -45,10 +34,7 @@ pub(crate) fn replay(events: &[Event], now: DateTime<Utc>) -> Result<Option<Repl
         }
         if let Some(last) = last {
             if event.at < last {
-                return Err(Error::TimeWentBackwards {
-                    at: event.at,
-                    last,
-                });
+                return Err(Error::TimeWentBackwards { at: event.at, last });
             }
         }
         last = Some(event.at);
@@ -60,13 +46,6 @@ pub(crate) fn replay(events: &[Event], now: DateTime<Utc>) -> Result<Option<Repl
                 entries.push((kind, event.at));
             }
         }
-        if let Some(c) = deal.contract() {
-            contract = Some(ContractTrace {
-                signed_at: c.signed_at,
-                value: c.value,
-                collected: c.collected(),
-            });
-        }
         if let Some(h) = happening(&deal, event, signed_before) {
             happenings.push(h);
         }
@@ -77,7 +56,6 @@ pub(crate) fn replay(events: &[Event], now: DateTime<Utc>) -> Result<Option<Repl
     Ok(Some(Replayed {
         deal,
         entries,
-        contract,
         happenings,
         now,
     }))
@@ -140,12 +118,12 @@ impl Replayed {
     }
 
     pub(crate) fn contract_value(&self) -> Option<Money> {
-        self.contract.as_ref().map(|c| c.value)
+        self.deal.contract().map(|c| c.value)
     }
 
     pub(crate) fn collected(&self) -> Option<Money> {
-        self.contract.as_ref().map(|c| Money {
-            amount: c.collected,
+        self.deal.contract().map(|c| Money {
+            amount: c.collected(),
             currency: c.value.currency,
         })
     }
@@ -214,9 +192,6 @@ impl Replayed {
 
     /// The contract value once signed, else the terms or estimate.
     fn amount(&self) -> Option<Money> {
-        if let Some(v) = self.contract_value() {
-            return Some(v);
-        }
         let currency = self.deal.currency()?;
         let amount = self.deal.amount()?;
         Some(Money { amount, currency })

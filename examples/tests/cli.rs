@@ -1,0 +1,155 @@
+//! The `ltc` subcommands: the samples under `examples/data/` and every JSON block of `docs/cli.md`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use ltc_examples::cli::{self, Failure};
+
+fn run(subcommand: &str, input: &str) -> Result<String, Failure> {
+    match subcommand {
+        "allocate" => cli::allocate(input),
+        "split" => cli::split(input),
+        "payout" => cli::payout(input),
+        "run" => cli::run(input),
+        "graph" => cli::graph(input, false),
+        other => panic!("docs/cli.md names an unknown subcommand `{other}`"),
+    }
+}
+
+/// The `<!-- input: X -->` / `<!-- output: X -->` blocks of docs/cli.md, in order.
+fn blocks(page: &str) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    let mut lines = page.lines();
+    while let Some(line) = lines.next() {
+        let Some(marker) = line
+            .strip_prefix("<!-- ")
+            .and_then(|l| l.strip_suffix(" -->"))
+        else {
+            continue;
+        };
+        let (kind, subcommand) = marker.split_once(": ").expect("marker `kind: subcommand`");
+        assert_eq!(
+            lines.next(),
+            Some("```json"),
+            "a marker precedes a json block"
+        );
+        let body: Vec<&str> = lines.by_ref().take_while(|l| *l != "```").collect();
+        out.push((kind.to_owned(), subcommand.to_owned(), body.join("\n")));
+    }
+    out
+}
+
+#[test]
+fn every_json_block_of_the_cli_page_matches_the_binary() {
+    let page = include_str!("../../docs/cli.md");
+    let blocks = blocks(page);
+    assert!(blocks.len() >= 8, "found only {} blocks", blocks.len());
+    let mut last: Option<(String, String)> = None;
+    for (kind, subcommand, body) in blocks {
+        match kind.as_str() {
+            "input" => {
+                let output = run(&subcommand, &body).unwrap_or_else(|e| {
+                    panic!("docs/cli.md input for `{subcommand}` refused: {e}")
+                });
+                last = Some((subcommand, output));
+            }
+            "output" => {
+                let (sub, actual) = last.take().expect("an output follows an input");
+                assert_eq!(sub, subcommand);
+                let documented: serde_json::Value = serde_json::from_str(&body).unwrap();
+                let actual: serde_json::Value = serde_json::from_str(&actual).unwrap();
+                assert_eq!(
+                    documented, actual,
+                    "docs/cli.md output for `{subcommand}` is stale"
+                );
+            }
+            other => panic!("unknown block kind `{other}`"),
+        }
+    }
+}
+
+#[test]
+fn every_sample_input_is_accepted() {
+    for subcommand in ["allocate", "split", "payout", "run", "graph"] {
+        let path = format!("{}/data/{subcommand}.json", env!("CARGO_MANIFEST_DIR"));
+        let input = std::fs::read_to_string(&path).unwrap();
+        run(subcommand, &input).unwrap_or_else(|e| panic!("{path}: {e}"));
+    }
+}
+
+#[test]
+fn the_run_sample_shows_refusals_without_stopping() {
+    let input = include_str!("../data/run.json");
+    let output: serde_json::Value = serde_json::from_str(&cli::run(input).unwrap()).unwrap();
+    let codes: Vec<&str> = output["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["error"]["code"].as_str().unwrap_or("ok"))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "ok",
+            "ok",
+            "ok",
+            "ok",
+            "ok",
+            "four_eyes",
+            "ok",
+            "not_on_panel",
+            "ok",
+            "undecided",
+            "ok",
+            "ok",
+            "open_conditions",
+            "ok",
+            "ok",
+            "deal_ended"
+        ]
+    );
+    assert_eq!(output["final"]["stage"]["kind"], "lost");
+}
+
+#[test]
+fn bad_input_is_a_typed_failure() {
+    let err = cli::allocate("{\"amount\": 1").unwrap_err();
+    assert_eq!(err.code, "malformed_json");
+    let err = cli::allocate(r#"{"amount": "1", "weights": ["1"], "extra": 1}"#).unwrap_err();
+    assert_eq!(err.code, "malformed_json");
+    assert!(err.message.contains("extra"));
+    let err = cli::allocate(r#"{"amount": "10.005", "weights": ["1"]}"#).unwrap_err();
+    assert_eq!(err.code, "amount_finer_than_minor_unit");
+    let err = cli::graph("\"nonstandard\"", true).unwrap_err();
+    assert_eq!(err.code, "unknown_process");
+    let err = cli::split(r#"{"pool": "-1", "roles": {}, "window": {"start": "2026-01-01", "end": "2026-02-01"}, "members": []}"#).unwrap_err();
+    assert_eq!(err.code, "negative_pool");
+    let err = cli::payout(
+        &include_str!("../data/payout.json")
+            .replace(r#""action": "release""#, r#""action": "forfeit""#),
+    )
+    .unwrap_err();
+    assert_eq!(err.code, "missing_id");
+}
+
+#[test]
+fn payout_totals_add_up_to_the_final_pool() {
+    let output: serde_json::Value =
+        serde_json::from_str(&cli::payout(include_str!("../data/payout.json")).unwrap()).unwrap();
+    let decimal = |v: &serde_json::Value| {
+        v.as_str()
+            .unwrap()
+            .parse::<rust_decimal::Decimal>()
+            .unwrap()
+    };
+    let people = output["people"].as_array().unwrap();
+    let total: rust_decimal::Decimal = people.iter().map(|p| decimal(&p["amount"])).sum();
+    assert_eq!(total, decimal(&output["pool"]));
+    // Everything held back was released at year end.
+    for p in people {
+        assert_eq!(decimal(&p["held"]), decimal(&p["released"]));
+    }
+}

@@ -469,14 +469,6 @@ pub enum Error {
         /// The share given.
         share: Decimal,
     },
-    /// A time range that ends before it starts.
-    #[error("the range from {from} until {until} ends before it starts")]
-    InvalidRange {
-        /// Its start.
-        from: chrono::DateTime<chrono::Utc>,
-        /// Its end.
-        until: chrono::DateTime<chrono::Utc>,
-    },
 }
 
 fn join(items: &[String]) -> String {
@@ -561,7 +553,6 @@ impl Error {
             Error::TooEarlyToForceClose { .. } => "too_early_to_force_close",
             Error::InvalidEvent { .. } => "invalid_event",
             Error::InvalidAmberShare { .. } => "invalid_amber_share",
-            Error::InvalidRange { .. } => "invalid_range",
         }
     }
 }

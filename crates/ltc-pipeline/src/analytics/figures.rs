@@ -247,9 +247,9 @@ impl Snapshot {
     /// one (a won deal reaches every row), so `reached` never grows down the rows.
     ///
     /// # Errors
-    /// [`Error::InvalidRange`] for a bad filter; [`Error::Overflow`] on absurd sums.
+    /// [`Error::Overflow`] on absurd sums.
     pub fn funnel(&self, filter: &Filter) -> Result<Funnel, Error> {
-        let deals: Vec<&Replayed> = self.selected(filter)?.collect();
+        let deals: Vec<&Replayed> = self.selected(filter).collect();
         let furthest: Vec<StageKind> = deals.iter().map(|d| d.furthest()).collect();
         let reached: Vec<u32> = FUNNEL_STAGES
             .iter()
@@ -297,9 +297,9 @@ impl Snapshot {
     /// One row per gate (all six, in backbone order) over the selected deals.
     ///
     /// # Errors
-    /// [`Error::InvalidRange`] for a bad filter; [`Error::Overflow`] on absurd counts.
+    /// [`Error::Overflow`] on absurd counts.
     pub fn gates(&self, filter: &Filter) -> Result<Vec<GateFigures>, Error> {
-        let deals: Vec<&Replayed> = self.selected(filter)?.collect();
+        let deals: Vec<&Replayed> = self.selected(filter).collect();
         let mut out = Vec::new();
         for gate in GateKind::ALL {
             let mut f = GateFigures {
@@ -361,9 +361,9 @@ impl Snapshot {
     /// given; only the filter's person, when given), sorted by person.
     ///
     /// # Errors
-    /// [`Error::InvalidRange`] for a bad filter; [`Error::Overflow`] on absurd sums.
+    /// [`Error::Overflow`] on absurd sums.
     pub fn people(&self, filter: &Filter) -> Result<Vec<PersonFigures>, Error> {
-        let deals: Vec<&Replayed> = self.selected(filter)?.collect();
+        let deals: Vec<&Replayed> = self.selected(filter).collect();
         let role = filter.role.as_ref();
         let mut people: BTreeSet<PersonId> = BTreeSet::new();
         for deal in &deals {
@@ -408,13 +408,13 @@ impl Snapshot {
     /// [`Snapshot::people`]), with their won deals split at `split` by the date they were won.
     ///
     /// # Errors
-    /// [`Error::InvalidRange`] for a bad filter; [`Error::Overflow`] on absurd sums.
+    /// [`Error::Overflow`] on absurd sums.
     pub fn enablement(
         &self,
         filter: &Filter,
         split: DateTime<Utc>,
     ) -> Result<Vec<Enablement>, Error> {
-        let deals: Vec<&Replayed> = self.selected(filter)?.collect();
+        let deals: Vec<&Replayed> = self.selected(filter).collect();
         let role = filter.role.as_ref();
         let mut first_joined: BTreeMap<PersonId, DateTime<Utc>> = BTreeMap::new();
         for deal in &deals {

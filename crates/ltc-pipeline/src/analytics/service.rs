@@ -511,7 +511,7 @@ impl Snapshot {
     /// The lights of the selected open deals, worst first, then by deal.
     ///
     /// # Errors
-    /// [`Error::InvalidRange`] for a bad filter; [`Error::InvalidAmberShare`] for bad settings.
+    /// [`Error::InvalidAmberShare`] for bad settings.
     pub fn lights(
         &self,
         process: &Process,
@@ -520,7 +520,7 @@ impl Snapshot {
     ) -> Result<Vec<DealLight>, Error> {
         settings.validate()?;
         let mut out: Vec<DealLight> = self
-            .selected(filter)?
+            .selected(filter)
             .filter_map(|d| d.light(process, settings))
             .collect();
         out.sort_by(|a, b| b.light.cmp(&a.light).then_with(|| a.deal.cmp(&b.deal)));
@@ -530,7 +530,7 @@ impl Snapshot {
     /// What is due on the selected deals, oldest first (then by deal and kind).
     ///
     /// # Errors
-    /// [`Error::InvalidRange`] for a bad filter; [`Error::InvalidAmberShare`] for bad settings.
+    /// [`Error::InvalidAmberShare`] for bad settings.
     pub fn due(
         &self,
         process: &Process,
@@ -539,7 +539,7 @@ impl Snapshot {
     ) -> Result<Vec<Due>, Error> {
         settings.validate()?;
         let mut out: Vec<Due> = self
-            .selected(filter)?
+            .selected(filter)
             .flat_map(|d| d.due(process, settings))
             .collect();
         out.sort_by(order);

@@ -307,7 +307,8 @@ pub fn deal_figures(events: &[Event], now: DateTime<Utc>) -> Result<DealFigures,
 
 /// Which deals a set figure is computed over. The default selects every deal.
 ///
-/// - `from` / `until`: the lead was captured at or after `from` and before `until`.
+/// - `from` / `until`: the lead was captured at or after `from` and before `until` (a range that
+///   ends before it starts selects nothing).
 /// - `person`: the person held a stint on the deal's team at some time (in `role` when given).
 /// - `role` without `person`: the role was staffed at some time. For [`Snapshot::people`] and
 ///   [`Snapshot::enablement`] the role also restricts which stints make a person count.
@@ -352,17 +353,6 @@ impl Filter {
     pub fn role(mut self, role: Role) -> Self {
         self.role = Some(role);
         self
-    }
-
-    /// Checks the range.
-    ///
-    /// # Errors
-    /// [`Error::InvalidRange`] when `from` is after `until`.
-    pub fn validate(&self) -> Result<(), Error> {
-        match (self.from, self.until) {
-            (Some(from), Some(until)) if from > until => Err(Error::InvalidRange { from, until }),
-            _ => Ok(()),
-        }
     }
 
     pub(crate) fn matches(&self, deal: &Replayed) -> bool {
@@ -440,19 +430,15 @@ impl Snapshot {
         self.deals.is_empty()
     }
 
-    pub(crate) fn selected<'s>(
-        &'s self,
-        filter: &'s Filter,
-    ) -> Result<impl Iterator<Item = &'s Replayed>, Error> {
-        filter.validate()?;
-        Ok(self.deals.iter().filter(move |d| filter.matches(d)))
+    pub(crate) fn selected<'s>(&'s self, filter: &'s Filter) -> impl Iterator<Item = &'s Replayed> {
+        self.deals.iter().filter(move |d| filter.matches(d))
     }
 
     /// The figures of every selected deal, in the order of the logs.
     ///
     /// # Errors
-    /// [`Error::InvalidRange`] for a bad filter; [`Error::Overflow`] on absurd durations.
+    /// [`Error::Overflow`] on absurd durations.
     pub fn deals(&self, filter: &Filter) -> Result<Vec<DealFigures>, Error> {
-        self.selected(filter)?.map(Replayed::figures).collect()
+        self.selected(filter).map(Replayed::figures).collect()
     }
 }

@@ -1,0 +1,232 @@
+//! `ltc report`: the funnel, the gate table, the red and amber deals and what is due, from a set of
+//! deal event logs, as readable tables or as JSON.
+//!
+//! The input is one JSON document:
+//!
+//! ```json
+//! {
+//!   "now": "2026-09-30T17:00:00Z",
+//!   "process": { "name": "standard", "...": "a ProcessDefinition; omit it for the standard one" },
+//!   "settings": { "amber_share": "0.8", "owner_roles": ["AR"] },
+//!   "filter": { "from": null, "until": null, "person": null, "role": null },
+//!   "deals": [ [ { "deal": "D-001", "version": 1, "at": "...", "actor": "ops",
+//!                  "change": { "type": "lead_captured", "...": "..." } } ] ]
+//! }
+//! ```
+//!
+//! Only `now` and `deals` are required; `deals` holds one event log per deal, each exactly as the
+//! library serializes [`Event`]s. `settings` and `filter` are the library's
+//! [`Settings`](ltc_pipeline::analytics::Settings) and [`Filter`](ltc_pipeline::analytics::Filter);
+//! the filter selects the deals of the funnel and the gate table, the lights and the due list.
+//! Errors come back as `code: message`, the code being the library's error code or
+//! `malformed_json`.
+
+use chrono::{DateTime, Utc};
+use ltc_pipeline::analytics::{
+    DealLight, Due, Durations, Filter, Funnel, GateFigures, Light, Settings, Snapshot, Subject,
+};
+use ltc_pipeline::{Event, Process, ProcessDefinition};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::fmt::Write as _;
+
+/// The input document.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Input {
+    now: DateTime<Utc>,
+    #[serde(default)]
+    process: Option<ProcessDefinition>,
+    #[serde(default)]
+    settings: Settings,
+    #[serde(default)]
+    filter: Filter,
+    deals: Vec<Vec<Event>>,
+}
+
+/// The report, as `--json` prints it.
+#[derive(Debug, Serialize)]
+struct Report {
+    now: DateTime<Utc>,
+    process: String,
+    funnel: Funnel,
+    gates: Vec<GateFigures>,
+    /// Red and amber open deals, worst first.
+    flagged: Vec<DealLight>,
+    due: Vec<Due>,
+}
+
+/// Runs the report on a JSON input document: tables for people, or JSON when `json` is true.
+///
+/// # Errors
+/// `code: message` for input that does not parse (`malformed_json`), an invalid process
+/// definition, logs that do not replay, or bad settings (the library's error codes).
+pub fn run(input: &str, json: bool) -> Result<String, String> {
+    let input: Input = serde_json::from_str(input).map_err(|e| format!("malformed_json: {e}"))?;
+    let fail = |e: ltc_pipeline::Error| format!("{}: {e}", e.code());
+    let process = match input.process {
+        Some(definition) => Process::new(definition).map_err(fail)?,
+        None => Process::standard(),
+    };
+    let snapshot = Snapshot::new(&input.deals, input.now).map_err(fail)?;
+    let filter = &input.filter;
+    let settings = &input.settings;
+    let report = Report {
+        now: input.now,
+        process: process.definition().name.clone(),
+        funnel: snapshot.funnel(filter).map_err(fail)?,
+        gates: snapshot.gates(filter).map_err(fail)?,
+        flagged: snapshot
+            .lights(&process, settings, filter)
+            .map_err(fail)?
+            .into_iter()
+            .filter(|l| l.light > Light::Green)
+            .collect(),
+        due: snapshot.due(&process, settings, filter).map_err(fail)?,
+    };
+    if json {
+        let mut out =
+            serde_json::to_string_pretty(&report).map_err(|e| format!("malformed_json: {e}"))?;
+        out.push('\n');
+        Ok(out)
+    } else {
+        Ok(render(&report))
+    }
+}
+
+/// A ratio as a percentage with two places, or `-`.
+fn percent(ratio: Option<Decimal>) -> String {
+    ratio
+        .and_then(|r| r.checked_mul(Decimal::ONE_HUNDRED))
+        .map_or_else(|| "-".to_owned(), |p| format!("{:.2}%", p.round_dp(2)))
+}
+
+fn days(d: &Option<Durations>) -> String {
+    d.as_ref().map_or_else(
+        || "-".to_owned(),
+        |d| format!("{} / {} / {}", d.mean.days, d.median.days, d.max.days),
+    )
+}
+
+fn render(r: &Report) -> String {
+    let mut out = String::new();
+    let f = &r.funnel;
+    let _ = writeln!(
+        out,
+        "Pipeline as of {} ({} process): {} deals\n",
+        r.now.format("%Y-%m-%d %H:%M UTC"),
+        r.process,
+        f.deals
+    );
+
+    let _ = writeln!(out, "Funnel");
+    let _ = writeln!(
+        out,
+        "{:<28} {:>7} {:>5} {:>5} {:>11}",
+        "stage", "reached", "open", "ended", "to next"
+    );
+    for row in &f.rows {
+        let _ = writeln!(
+            out,
+            "{:<28} {:>7} {:>5} {:>5} {:>11}",
+            row.stage.as_str(),
+            row.reached,
+            row.open,
+            row.ended,
+            percent(row.conversion)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "won {} of {} ended: win rate {}",
+        f.won,
+        f.ended,
+        percent(f.win_rate)
+    );
+    for s in &f.won_sizes {
+        let _ = writeln!(
+            out,
+            "won deal size in {}: {} deals, total {}, average {}, median {}",
+            s.currency, s.deals, s.total, s.average, s.median
+        );
+    }
+
+    let _ = writeln!(out, "\nGates");
+    let _ = writeln!(
+        out,
+        "{:<21} {:>8} {:>8} {:>6} {:>6} {:>8} {:>9} {:>4} {:>9}  days to decide (mean / median / max)",
+        "gate", "convened", "approved", "w/cond", "rework", "rejected", "withdrawn", "open", "1st pass",
+    );
+    for g in &r.gates {
+        let o = &g.outcomes;
+        let _ = writeln!(
+            out,
+            "{:<21} {:>8} {:>8} {:>6} {:>6} {:>8} {:>9} {:>4} {:>9}  {}",
+            g.gate.as_str(),
+            g.convened,
+            o.approved,
+            o.approved_with_conditions,
+            o.rework,
+            o.rejected,
+            g.withdrawn,
+            g.open,
+            percent(g.first_attempt_pass_rate),
+            days(&g.decision_time)
+        );
+    }
+
+    let _ = writeln!(out, "\nRed and amber deals ({})", r.flagged.len());
+    if !r.flagged.is_empty() {
+        let _ = writeln!(
+            out,
+            "{:<8} {:<6} {:<16} {:<28} {:>14}  open gate: days (of SL)",
+            "deal", "light", "customer", "stage", "days (of SL)"
+        );
+    }
+    for l in &r.flagged {
+        let mut stage = String::from("-");
+        let mut gate = String::from("-");
+        for reading in &l.readings {
+            let sl = reading
+                .service_level_days
+                .map_or_else(|| "-".to_owned(), |d| d.to_string());
+            let text = format!("{} ({sl})", reading.elapsed.days);
+            match reading.subject {
+                Subject::Stage(_) => stage = text,
+                Subject::Gate(g) => gate = format!("{g}: {text}"),
+            }
+        }
+        let _ = writeln!(
+            out,
+            "{:<8} {:<6} {:<16} {:<28} {:>14}  {}",
+            l.deal.as_str(),
+            l.light.as_str(),
+            l.customer,
+            l.stage.as_str(),
+            stage,
+            gate
+        );
+    }
+
+    let _ = writeln!(out, "\nDue ({})", r.due.len());
+    if !r.due.is_empty() {
+        let _ = writeln!(
+            out,
+            "{:<10} {:<8} {:<20} {:<16} what",
+            "since", "deal", "kind", "who"
+        );
+    }
+    for d in &r.due {
+        let who: Vec<&str> = d.who.iter().map(|p| p.as_str()).collect();
+        let _ = writeln!(
+            out,
+            "{:<10} {:<8} {:<20} {:<16} {}",
+            d.since.format("%Y-%m-%d"),
+            d.deal.as_str(),
+            d.kind.name(),
+            who.join(","),
+            d.kind
+        );
+    }
+    out
+}

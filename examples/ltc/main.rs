@@ -66,6 +66,7 @@ fn main() -> ExitCode {
         "payout" => cli::payout(input),
         "run" => cli::run(input),
         "graph" => cli::graph(input, flags.contains(&"--mermaid")),
+        "report" => ltc_examples::report::run(input, flags.contains(&"--json")),
         other => Err(Failure::new(
             "usage",
             format!("unknown subcommand `{other}`; {USAGE}"),
@@ -73,7 +74,7 @@ fn main() -> ExitCode {
     };
     let result = if matches!(
         subcommand,
-        "allocate" | "split" | "payout" | "run" | "graph"
+        "allocate" | "split" | "payout" | "run" | "graph" | "report"
     ) {
         read_input(file).and_then(|input| run(&input))
     } else {

@@ -15,6 +15,7 @@ fn run(subcommand: &str, input: &str) -> Result<String, Failure> {
         "payout" => cli::payout(input),
         "run" => cli::run(input),
         "graph" => cli::graph(input, false),
+        "report" => ltc_examples::report::run(input, true),
         other => panic!("docs/cli.md names an unknown subcommand `{other}`"),
     }
 }
@@ -73,8 +74,15 @@ fn every_json_block_of_the_cli_page_matches_the_binary() {
 
 #[test]
 fn every_sample_input_is_accepted() {
-    for subcommand in ["allocate", "split", "payout", "run", "graph"] {
-        let path = format!("{}/data/{subcommand}.json", env!("CARGO_MANIFEST_DIR"));
+    for (subcommand, file) in [
+        ("allocate", "allocate"),
+        ("split", "split"),
+        ("payout", "payout"),
+        ("run", "run"),
+        ("graph", "graph"),
+        ("report", "deals"),
+    ] {
+        let path = format!("{}/data/{file}.json", env!("CARGO_MANIFEST_DIR"));
         let input = std::fs::read_to_string(&path).unwrap();
         run(subcommand, &input).unwrap_or_else(|e| panic!("{path}: {e}"));
     }

@@ -6,7 +6,7 @@
 //! ```json
 //! {
 //!   "now": "2026-09-30T17:00:00Z",
-//!   "process": { "name": "standard", "...": "a ProcessDefinition; omit it for the standard one" },
+//!   "process": "standard",
 //!   "settings": { "amber_share": "0.8", "owner_roles": ["AR"] },
 //!   "filter": { "from": null, "until": null, "person": null, "role": null },
 //!   "deals": [ [ { "deal": "D-001", "version": 1, "at": "...", "actor": "ops",
@@ -14,18 +14,19 @@
 //! }
 //! ```
 //!
-//! Only `now` and `deals` are required; `deals` holds one event log per deal, each exactly as the
+//! Only `now` and `deals` are required; `process` is `"standard"` (the default) or a process
+//! definition, as in `ltc run`; `deals` holds one event log per deal, each exactly as the
 //! library serializes [`Event`]s. `settings` and `filter` are the library's
 //! [`Settings`](ltc_pipeline::analytics::Settings) and [`Filter`](ltc_pipeline::analytics::Filter);
 //! the filter selects the deals of the funnel and the gate table, the lights and the due list.
-//! Errors come back as `code: message`, the code being the library's error code or
-//! `malformed_json`.
+//! Errors come back as a [`Failure`]: the library's error code, or `malformed_json`.
 
+use crate::cli::{Failure, ProcessInput};
 use chrono::{DateTime, Utc};
 use ltc_pipeline::analytics::{
     DealLight, Due, Durations, Filter, Funnel, GateFigures, Light, Settings, Snapshot, Subject,
 };
-use ltc_pipeline::{Event, Process, ProcessDefinition};
+use ltc_pipeline::Event;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
@@ -36,7 +37,7 @@ use std::fmt::Write as _;
 struct Input {
     now: DateTime<Utc>,
     #[serde(default)]
-    process: Option<ProcessDefinition>,
+    process: ProcessInput,
     #[serde(default)]
     settings: Settings,
     #[serde(default)]
@@ -59,15 +60,12 @@ struct Report {
 /// Runs the report on a JSON input document: tables for people, or JSON when `json` is true.
 ///
 /// # Errors
-/// `code: message` for input that does not parse (`malformed_json`), an invalid process
-/// definition, logs that do not replay, or bad settings (the library's error codes).
-pub fn run(input: &str, json: bool) -> Result<String, String> {
-    let input: Input = serde_json::from_str(input).map_err(|e| format!("malformed_json: {e}"))?;
-    let fail = |e: ltc_pipeline::Error| format!("{}: {e}", e.code());
-    let process = match input.process {
-        Some(definition) => Process::new(definition).map_err(fail)?,
-        None => Process::standard(),
-    };
+/// A [`Failure`] for input that does not parse (`malformed_json`), an unknown or invalid process,
+/// logs that do not replay, or bad settings (the library's error codes).
+pub fn run(input: &str, json: bool) -> Result<String, Failure> {
+    let input: Input = serde_json::from_str(input)?;
+    let fail = Failure::from;
+    let process = input.process.build()?;
     let snapshot = Snapshot::new(&input.deals, input.now).map_err(fail)?;
     let filter = &input.filter;
     let settings = &input.settings;
@@ -85,8 +83,7 @@ pub fn run(input: &str, json: bool) -> Result<String, String> {
         due: snapshot.due(&process, settings, filter).map_err(fail)?,
     };
     if json {
-        let mut out =
-            serde_json::to_string_pretty(&report).map_err(|e| format!("malformed_json: {e}"))?;
+        let mut out = serde_json::to_string_pretty(&report)?;
         out.push('\n');
         Ok(out)
     } else {

@@ -585,6 +585,17 @@ impl Deal {
                 }
             }
             Change::InvoiceIssued { id, amount, due } => {
+                let contract = &self.execution(event)?.contract;
+                let total = contract
+                    .invoiced()
+                    .checked_add(amount.amount)
+                    .filter(|t| amount.amount > Decimal::ZERO && *t <= contract.value.amount);
+                if total.is_none() || contract.invoices.contains_key(id) {
+                    return Err(bad(
+                        event,
+                        format!("invoice `{id}` does not fit the contract"),
+                    ));
+                }
                 self.execution(event)?.contract.invoices.insert(
                     id.clone(),
                     Invoice {
@@ -707,11 +718,16 @@ impl Deal {
         }
         if gate == GateKind::ChangeDecision
             && outcome.is_pass()
-            && self
-                .contract()
-                .is_none_or(|c| c.proposed_amendment.is_none())
+            && self.contract().is_none_or(|c| {
+                c.proposed_amendment
+                    .as_ref()
+                    .is_none_or(|p| p.new_value < c.invoiced())
+            })
         {
-            return Err(bad(event, "no amendment is proposed"));
+            return Err(bad(
+                event,
+                "no amendment that fits the invoices is proposed",
+            ));
         }
         let meeting = self.take_meeting(event, gate)?;
         let decision = GateDecision {

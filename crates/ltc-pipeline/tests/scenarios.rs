@@ -1046,3 +1046,23 @@ fn commands_events_and_state_round_trip_through_json() {
     );
     assert!(serde_json::from_str::<Command>(r#"{"type": "fly_to_moon"}"#).is_err());
 }
+
+#[test]
+fn replay_refuses_a_forged_invoice_above_the_contract_value() {
+    let mut w = World::new();
+    w.signed(100_000);
+    w.given("ana", invoice("I1", 60_000));
+    let mut log = w.log.clone();
+    let last = log.last().unwrap().clone();
+    log.push(Event {
+        version: last.version + 1,
+        change: Change::InvoiceIssued {
+            id: "I2".into(),
+            amount: eur(60_000),
+            due: None,
+        },
+        ..last
+    });
+    let err = Deal::replay(DealId::new("D-1"), &log).unwrap_err();
+    assert_eq!(err.code(), "invalid_event");
+}

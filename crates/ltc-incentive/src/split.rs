@@ -576,6 +576,7 @@ pub fn split(request: &SplitRequest) -> Result<Split, Error> {
                 weight,
                 members_sum,
                 active,
+                share: Decimal::ZERO,
             },
         );
     }
@@ -598,6 +599,9 @@ pub fn split(request: &SplitRequest) -> Result<Split, Error> {
     if !any_active {
         return Err(Error::NoActiveRole);
     }
+    for r in roles.values_mut().filter(|r| r.active) {
+        r.share = ratio_decimal(r.weight, counted, 0)?;
+    }
 
     // One integer weight per line over the common denominator
     // `counted x lcm`: line = role weight x member weight x (lcm / role sum).
@@ -614,7 +618,7 @@ pub fn split(request: &SplitRequest) -> Result<Split, Error> {
                 .and_then(|x| x.checked_mul(per_unit))
                 .ok_or(OVERFLOW_WEIGHT)?;
             line_weights.push(line);
-            role_shares.push(ratio_decimal(role.weight, counted, 0)?);
+            role_shares.push(role.share);
         } else {
             line_weights.push(SplitWide::ZERO);
             role_shares.push(Decimal::ZERO);
@@ -703,6 +707,8 @@ struct RoleWork {
     weight: SplitWide,
     members_sum: SplitWide,
     active: bool,
+    /// `weight / counted` for display, once the roles counted are known.
+    share: Decimal,
 }
 
 /// The absolute mantissa of a decimal as a wide integer.
@@ -728,29 +734,173 @@ pub(crate) fn held_units(units: u128, holdback: Decimal) -> Result<u128, Error> 
 /// `num / den` minor units at `scale` as a `Decimal` for display: rounded
 /// half to even to as many decimals as fit (at most 28), trailing zeros
 /// beyond `scale` removed.
+///
+/// The number of decimals is the largest `extra` in `0..=28 - scale` for which `num x 10^extra`
+/// fits and its rounded quotient fits a `Decimal`. Both fail from some `extra` up (the quotient
+/// only grows with `extra`), so that `extra` is found from an estimate, or by bisection, rather
+/// than by trying each.
 fn ratio_decimal(num: SplitWide, den: SplitWide, scale: u32) -> Result<Decimal, Error> {
     const WHAT: Error = Error::Overflow {
         what: "an exact share for display",
     };
+    if den == SplitWide::ZERO {
+        return Err(WHAT);
+    }
     let max_units = SplitWide::from_u128(MAX_UNITS).ok_or(WHAT)?;
-    for extra in (0..=MAX_SCALE - scale).rev() {
-        let Some(scaled) = pow10::<SplitWide>(extra).and_then(|f| num.checked_mul(f)) else {
-            continue;
+    // The rounded quotient at `extra` decimals more, if it fits.
+    let fits = |extra: u32| -> Option<SplitWide> {
+        let scaled = pow10::<SplitWide>(extra).and_then(|f| num.checked_mul(f))?;
+        div_half_even(scaled, den).filter(|v| *v <= max_units)
+    };
+    let top = MAX_SCALE.checked_sub(scale).ok_or(WHAT)?;
+    // The whole part `q` of the ratio bounds the answer: at the largest `e` with
+    // `(q + 1) x 10^e <= MAX_UNITS` the quotient fits (unless `num x 10^e` overflows), and from
+    // `q x 10^e > MAX_UNITS` on it does not, so a step or two up from there finds it.
+    let bisect_below = |too_many: u32| -> Result<(u32, SplitWide), Error> {
+        let mut best = (0, fits(0).ok_or(WHAT)?);
+        let mut too_many = too_many;
+        while too_many - best.0 > 1 {
+            let mid = best.0 + (too_many - best.0) / 2;
+            match fits(mid) {
+                Some(v) => best = (mid, v),
+                None => too_many = mid,
+            }
+        }
+        Ok(best)
+    };
+    let (q, _) = num.div_rem(den).ok_or(WHAT)?;
+    let (extra, v) = match q.to_u128().filter(|q| *q > 0 && *q < MAX_UNITS) {
+        Some(q) => {
+            let mut start = 0;
+            let mut bound = q + 1;
+            while start < top && bound * 10 <= MAX_UNITS {
+                bound *= 10;
+                start += 1;
+            }
+            match fits(start) {
+                Some(v) => {
+                    let mut best = (start, v);
+                    for e in start + 1..=top {
+                        match fits(e) {
+                            Some(v) => best = (e, v),
+                            None => break,
+                        }
+                    }
+                    best
+                }
+                None => bisect_below(start)?,
+            }
+        }
+        None => match fits(top) {
+            Some(v) => (top, v),
+            None => bisect_below(top)?,
+        },
+    };
+    let v = v.to_u128().ok_or(WHAT)?;
+    let d = from_units(v, false, scale + extra)?.normalize();
+    Ok(if d.scale() < scale {
+        let mut d = d;
+        d.rescale(scale);
+        d
+    } else {
+        d
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// `ratio_decimal` as first written: every number of decimals tried, from the most down.
+    fn ratio_decimal_reference(
+        num: SplitWide,
+        den: SplitWide,
+        scale: u32,
+    ) -> Result<Decimal, Error> {
+        const WHAT: Error = Error::Overflow {
+            what: "an exact share for display",
         };
-        let Some(v) = div_half_even(scaled, den) else {
-            return Err(WHAT);
-        };
-        if v <= max_units {
-            let v = v.to_u128().ok_or(WHAT)?;
-            let d = from_units(v, false, scale + extra)?.normalize();
-            return Ok(if d.scale() < scale {
-                let mut d = d;
-                d.rescale(scale);
-                d
-            } else {
-                d
-            });
+        let max_units = SplitWide::from_u128(MAX_UNITS).ok_or(WHAT)?;
+        for extra in (0..=MAX_SCALE - scale).rev() {
+            let Some(scaled) = pow10::<SplitWide>(extra).and_then(|f| num.checked_mul(f)) else {
+                continue;
+            };
+            let Some(v) = div_half_even(scaled, den) else {
+                return Err(WHAT);
+            };
+            if v <= max_units {
+                let v = v.to_u128().ok_or(WHAT)?;
+                let d = from_units(v, false, scale + extra)?.normalize();
+                return Ok(if d.scale() < scale {
+                    let mut d = d;
+                    d.rescale(scale);
+                    d
+                } else {
+                    d
+                });
+            }
+        }
+        Err(WHAT)
+    }
+
+    #[test]
+    fn ratio_decimal_matches_trying_every_scale() {
+        fn next(x: &mut u64) -> u64 {
+            *x ^= *x >> 12;
+            *x ^= *x << 25;
+            *x ^= *x >> 27;
+            x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+        fn wide(x: &mut u64, limbs: u64) -> SplitWide {
+            let mut w = SplitWide::ZERO;
+            for _ in 0..limbs {
+                let shift = next(x) % 64;
+                w = w
+                    .checked_mul(SplitWide::from_u128(1u128 << 64).unwrap())
+                    .unwrap()
+                    .checked_add(SplitWide::from_u64(next(x) >> shift))
+                    .unwrap();
+            }
+            w
+        }
+        let x = &mut 0x2545_f491_4f6c_dd1d_u64;
+        let mut cases = vec![
+            (SplitWide::ZERO, SplitWide::from_u64(7)),
+            (SplitWide::from_u64(1), SplitWide::ZERO),
+            (SplitWide::from_u128(MAX_UNITS).unwrap(), SplitWide::one()),
+            (
+                SplitWide::from_u128(MAX_UNITS + 1).unwrap(),
+                SplitWide::one(),
+            ),
+            (
+                SplitWide::from_u128(MAX_UNITS * 2).unwrap(),
+                SplitWide::from_u64(2),
+            ),
+            (
+                SplitWide::from_u128(MAX_UNITS * 2 + 1).unwrap(),
+                SplitWide::from_u64(2),
+            ),
+            (SplitWide::from_u64(79_228_162_514), SplitWide::from_u64(1)),
+            (SplitWide::from_u64(91), SplitWide::from_u64(181)),
+        ];
+        for _ in 0..3000 {
+            let (a, b) = (next(x) % 5, next(x) % 4);
+            cases.push((wide(x, a), wide(x, b)));
+        }
+        // Numerators so wide that `num x 10^extra` overflows for the larger `extra`.
+        for _ in 0..300 {
+            let (a, b) = (13 + next(x) % 3, 12 + next(x) % 4);
+            cases.push((wide(x, a), wide(x, b)));
+        }
+        for (num, den) in cases {
+            for scale in [0, 2, 6, 28] {
+                assert_eq!(
+                    ratio_decimal(num, den, scale),
+                    ratio_decimal_reference(num, den, scale),
+                    "{num:?} / {den:?} at {scale}"
+                );
+            }
         }
     }
-    Err(WHAT)
 }

@@ -236,13 +236,15 @@ impl<const N: usize> Int for Wide<N> {
     }
 
     fn checked_mul(self, other: Self) -> Option<Self> {
+        // Only the limbs in use take part: schoolbook multiplication of la x lb limbs.
+        let (la, lb) = (self.limbs(), other.limbs());
         let mut out = [0u64; N];
-        for (i, &a) in self.0.iter().enumerate() {
+        for (i, &a) in self.0.iter().enumerate().take(la) {
             if a == 0 {
                 continue;
             }
             let mut carry: u128 = 0;
-            for (j, &b) in other.0.iter().enumerate() {
+            for (j, &b) in other.0.iter().enumerate().take(lb) {
                 // a * b + carry + slot <= (2^64 - 1)^2 + 2 (2^64 - 1) = 2^128 - 1.
                 let prod = u128::from(a) * u128::from(b) + carry;
                 match out.get_mut(i + j) {
@@ -255,17 +257,140 @@ impl<const N: usize> Int for Wide<N> {
                     None => carry = 0,
                 }
             }
+            // Rows before this one wrote up to limb i + lb - 1, so limb i + lb is still zero.
             if carry != 0 {
-                return None;
+                *out.get_mut(i + lb)? = carry as u64;
             }
         }
         Some(Self(out))
     }
 
-    /// Shift-and-subtract division: the number of steps is the number of
-    /// quotient bits, which is small for the shares computed here (a share
-    /// never exceeds the amount, itself below 2^96 minor units).
+    /// Long division by 64-bit limbs (Knuth's algorithm D): one estimated quotient limb per
+    /// step, corrected at most twice, so the cost is that of the limbs actually in use.
     fn div_rem(self, d: Self) -> Option<(Self, Self)> {
+        if d.is_zero() {
+            return None;
+        }
+        if self < d {
+            return Some((Self::ZERO, self));
+        }
+        let n = d.limbs();
+        if n <= 1 {
+            return Some(self.div_rem_limb(d.0.first().copied().unwrap_or(0)));
+        }
+        if N >= SCRATCH {
+            return self.div_rem_bits(d);
+        }
+        self.div_rem_knuth(d, n)
+    }
+}
+
+/// Room for a dividend of up to `SCRATCH - 1` limbs and its normalization carry.
+const SCRATCH: usize = 17;
+
+const LIMB: u128 = 1 << 64;
+
+impl<const N: usize> Wide<N> {
+    /// Number of significant limbs (0 for zero).
+    fn limbs(&self) -> usize {
+        self.0.iter().rposition(|&l| l != 0).map_or(0, |i| i + 1)
+    }
+
+    /// Division by a single non-zero limb.
+    fn div_rem_limb(self, d: u64) -> (Self, Self) {
+        let d = u128::from(d);
+        let mut q = [0u64; N];
+        let mut rem: u128 = 0;
+        for (ql, &l) in q.iter_mut().zip(self.0.iter()).rev() {
+            let cur = (rem << 64) | u128::from(l);
+            // rem < d, so cur / d < 2^64.
+            *ql = (cur / d) as u64;
+            rem = cur % d;
+        }
+        (Self(q), Self::from_u64(rem as u64))
+    }
+
+    /// Knuth's algorithm D for a divisor of `n >= 2` limbs, `d <= self`, `N < SCRATCH`.
+    fn div_rem_knuth(self, d: Self, n: usize) -> Option<(Self, Self)> {
+        let m = self.limbs();
+        let top = d.0.get(n - 1).copied()?;
+        let s = top.leading_zeros();
+        // Normalize: shift both so the divisor's top limb has its high bit set.
+        let vn = d.shl(s);
+        let mut un = [0u64; SCRATCH];
+        for (i, u) in un.iter_mut().enumerate().take(m + 1) {
+            let hi = self.0.get(i).copied().unwrap_or(0);
+            let lo = i
+                .checked_sub(1)
+                .and_then(|j| self.0.get(j))
+                .copied()
+                .unwrap_or(0);
+            *u = if s == 0 {
+                hi
+            } else {
+                (hi << s) | (lo >> (64 - s))
+            };
+        }
+        let v_hi = u128::from(vn.0.get(n - 1).copied()?);
+        let v_next = u128::from(vn.0.get(n - 2).copied()?);
+        let mut q = [0u64; N];
+        for j in (0..=m - n).rev() {
+            let window = un.get_mut(j..=j + n)?;
+            let (u_top, u_mid, u_low) = match window {
+                [.., a, b, c] => (u128::from(*c), u128::from(*b), u128::from(*a)),
+                _ => return None,
+            };
+            let num = (u_top << 64) | u_mid;
+            let mut qhat = num / v_hi;
+            let mut rhat = num % v_hi;
+            while qhat >= LIMB || qhat * v_next > ((rhat << 64) | u_low) {
+                qhat -= 1;
+                rhat += v_hi;
+                if rhat >= LIMB {
+                    break;
+                }
+            }
+            // Multiply and subtract: window -= qhat * vn.
+            let mut borrow: i128 = 0;
+            let (last, body) = window.split_last_mut()?;
+            for (u, &v) in body.iter_mut().zip(vn.0.iter()) {
+                let p = qhat * u128::from(v);
+                let t = i128::from(*u) - borrow - i128::from(p as u64);
+                *u = t as u64;
+                borrow = (p >> 64) as i128 - (t >> 64);
+            }
+            let t = i128::from(*last) - borrow;
+            *last = t as u64;
+            if t < 0 {
+                // qhat was one too large: add the divisor back.
+                qhat -= 1;
+                let mut carry: u128 = 0;
+                for (u, &v) in body.iter_mut().zip(vn.0.iter()) {
+                    let t = u128::from(*u) + u128::from(v) + carry;
+                    *u = t as u64;
+                    carry = t >> 64;
+                }
+                *last = last.wrapping_add(carry as u64);
+            }
+            *q.get_mut(j)? = qhat as u64;
+        }
+        // Unnormalize the remainder.
+        let mut r = [0u64; N];
+        for (i, o) in r.iter_mut().enumerate().take(n) {
+            let lo = un.get(i).copied().unwrap_or(0);
+            let hi = un.get(i + 1).copied().unwrap_or(0);
+            *o = if s == 0 {
+                lo
+            } else {
+                (lo >> s) | (hi << (64 - s))
+            };
+        }
+        Some((Self(q), Self(r)))
+    }
+
+    /// Shift-and-subtract division, one quotient bit per step: the reference the limb division
+    /// is tested against, and the fallback for widths beyond its scratch space.
+    fn div_rem_bits(self, d: Self) -> Option<(Self, Self)> {
         if d.is_zero() {
             return None;
         }
@@ -289,9 +414,11 @@ impl<const N: usize> Int for Wide<N> {
 
 /// Ten to the power `k`, exactly, or `None` if it does not fit.
 pub(crate) fn pow10<I: Int>(k: u32) -> Option<I> {
+    // Up to 10^38 from a u128 in one step; beyond, by repeated multiplication.
+    const IN_U128: u32 = 38;
     let ten = I::from_u128(10)?;
-    let mut acc = I::from_u128(1)?;
-    for _ in 0..k {
+    let mut acc = I::from_u128(10u128.pow(k.min(IN_U128)))?;
+    for _ in IN_U128..k {
         acc = acc.checked_mul(ten)?;
     }
     Some(acc)
@@ -373,6 +500,106 @@ mod tests {
         let (q, r) = p.checked_add(w(77)).unwrap().div_rem(a).unwrap();
         assert_eq!(q, b);
         assert_eq!(r, w(77));
+    }
+
+    /// xorshift64*: deterministic samples of every width.
+    fn samples<const M: usize>(count: usize) -> Vec<Wide<M>> {
+        let mut x = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move || {
+            x ^= x >> 12;
+            x ^= x << 25;
+            x ^= x >> 27;
+            x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        };
+        (0..count)
+            .map(|_| {
+                let len = (next() % (M as u64 + 1)) as usize;
+                let mut limbs = [0u64; M];
+                for l in limbs.iter_mut().take(len) {
+                    *l = match next() % 4 {
+                        0 => u64::MAX,
+                        1 => next() >> (next() % 64),
+                        _ => next(),
+                    };
+                }
+                Wide(limbs)
+            })
+            .collect()
+    }
+
+    fn limb_division_matches_bit_division<const M: usize>() {
+        let xs = samples::<M>(300);
+        for a in &xs {
+            for b in xs.iter().take(60) {
+                let fast = a.div_rem(*b);
+                assert_eq!(fast, a.div_rem_bits(*b), "{a:?} / {b:?}");
+                if let Some((q, r)) = fast {
+                    assert!(r < *b);
+                    assert_eq!(q.checked_mul(*b).and_then(|p| p.checked_add(r)), Some(*a));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn limb_division_matches_bit_division_on_edge_limbs() {
+        // Limbs at the edges of the quotient estimate, where the add-back step happens.
+        const EDGES: [u64; 5] = [0, 1, u64::MAX, u64::MAX - 1, 1 << 63];
+        let pick = |mut k: usize, len: usize| {
+            let mut limbs = [0u64; 4];
+            for l in limbs.iter_mut().take(len) {
+                *l = EDGES.get(k % EDGES.len()).copied().unwrap_or(0);
+                k /= EDGES.len();
+            }
+            Wide(limbs)
+        };
+        for a in (0..EDGES.len().pow(4)).map(|k| pick(k, 4)) {
+            for b in (0..EDGES.len().pow(3)).map(|k| pick(k, 3)) {
+                assert_eq!(a.div_rem(b), a.div_rem_bits(b), "{a:?} / {b:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn limb_division_matches_bit_division_at_every_width() {
+        limb_division_matches_bit_division::<2>();
+        limb_division_matches_bit_division::<4>();
+        limb_division_matches_bit_division::<6>();
+        limb_division_matches_bit_division::<16>();
+    }
+
+    /// The multiplication the limb-bounded `checked_mul` replaced, kept as its reference.
+    fn mul_reference<const M: usize>(a: Wide<M>, b: Wide<M>) -> Option<Wide<M>> {
+        let mut out = [0u64; M];
+        for (i, &x) in a.0.iter().enumerate() {
+            let mut carry: u128 = 0;
+            for (j, &y) in b.0.iter().enumerate() {
+                let prod = u128::from(x) * u128::from(y) + carry;
+                match out.get_mut(i + j) {
+                    Some(slot) => {
+                        let t = prod + u128::from(*slot);
+                        *slot = t as u64;
+                        carry = t >> 64;
+                    }
+                    None if prod != 0 => return None,
+                    None => carry = 0,
+                }
+            }
+            if carry != 0 {
+                return None;
+            }
+        }
+        Some(Wide(out))
+    }
+
+    #[test]
+    fn multiplication_matches_the_reference() {
+        let xs = samples::<6>(200);
+        for a in &xs {
+            for b in &xs {
+                assert_eq!(a.checked_mul(*b), mul_reference(*a, *b), "{a:?} * {b:?}");
+            }
+        }
     }
 
     #[test]

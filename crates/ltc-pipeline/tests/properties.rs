@@ -3,17 +3,28 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use ltc_pipeline::strategies::{self, Step};
-use ltc_pipeline::{Deal, DealId, Event, Process, Stage};
+use ltc_pipeline::{Deal, DealId, Event, Process, Stage, StageKind};
 use proptest::prelude::*;
 
 /// Runs the steps, checking after each one the invariants that must always hold.
 fn run(process: &Process, steps: &[Step]) -> Result<(Deal, Vec<Event>), TestCaseError> {
+    let edges: std::collections::BTreeSet<(StageKind, StageKind)> = process
+        .transitions()
+        .map(|(from, to, _)| (from, to))
+        .collect();
     let mut deal = Deal::new(DealId::new("D-1"));
     let mut log = Vec::new();
     for step in steps {
         let before = deal.clone();
         match deal.execute(process, &step.command, &step.actor, step.at) {
             Ok(events) => {
+                if let (Some(from), Some(to)) = (before.stage_kind(), deal.stage_kind()) {
+                    prop_assert!(
+                        from == to || edges.contains(&(from, to)),
+                        "`{}` moved the deal {from} -> {to}, which the process graph lacks",
+                        step.command.name()
+                    );
+                }
                 prop_assert_eq!(events.len(), 1);
                 prop_assert!(
                     !matches!(before.stage(), Stage::Ended(_)),

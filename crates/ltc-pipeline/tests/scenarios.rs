@@ -1066,3 +1066,65 @@ fn replay_refuses_a_forged_invoice_above_the_contract_value() {
     let err = Deal::replay(DealId::new("D-1"), &log).unwrap_err();
     assert_eq!(err.code(), "invalid_event");
 }
+
+#[test]
+fn execution_stages_move_with_the_obligations_along_the_graph() {
+    let edges: Vec<(StageKind, StageKind)> = Process::standard()
+        .transitions()
+        .map(|(from, to, _)| (from, to))
+        .collect();
+    let mut w = World::new();
+    w.signed(100_000);
+    let mut expect = |w: &mut World, actor: &str, command: Command, to: StageKind| {
+        let from = w.stage();
+        w.given(actor, command);
+        assert_eq!(w.stage(), to);
+        assert!(
+            from == to || edges.contains(&(from, to)),
+            "{from} -> {to} is not in the graph"
+        );
+    };
+    let milestone = |id: &str| Command::AddMilestone {
+        id: id.into(),
+        title: "work".into(),
+    };
+    w.given("fred", milestone("M1"));
+    expect(&mut w, "ana", invoice("I1", 100_000), StageKind::Signed);
+    expect(&mut w, "ana", pay("P1", "I1", 100_000), StageKind::Signed);
+    expect(
+        &mut w,
+        "fred",
+        Command::DeliverMilestone { id: "M1".into() },
+        StageKind::Fulfilment,
+    );
+    // Fully invoiced and paid already: accepting the last milestone goes straight to closing.
+    expect(
+        &mut w,
+        "fred",
+        Command::AcceptMilestone { id: "M1".into() },
+        StageKind::Closing,
+    );
+    // A new milestone reopens fulfilment; a reversal reopens collection.
+    expect(&mut w, "fred", milestone("M2"), StageKind::Fulfilment);
+    w.given("fred", Command::DeliverMilestone { id: "M2".into() });
+    expect(
+        &mut w,
+        "fred",
+        Command::AcceptMilestone { id: "M2".into() },
+        StageKind::Closing,
+    );
+    expect(
+        &mut w,
+        "ana",
+        Command::ReverseCash { id: "P1".into() },
+        StageKind::Collection,
+    );
+    expect(
+        &mut w,
+        "ana",
+        Command::Lose {
+            reason: "customer insolvent".into(),
+        },
+        StageKind::Lost,
+    );
+}

@@ -206,13 +206,26 @@ pub fn payout(input: &str) -> Result<String, Failure> {
 }
 
 /// A process: the name of a built-in one (`"standard"`) or a definition.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
+///
+/// A JSON string is a name; anything else is read as a definition, so that a definition's own
+/// error (a misspelt or missing field) is what the user sees.
+#[derive(Debug)]
 pub enum ProcessInput {
     /// A built-in process by name.
     Named(String),
     /// A definition, validated when read.
     Definition(Box<ProcessDefinition>),
+}
+
+impl<'de> Deserialize<'de> for ProcessInput {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match serde_json::Value::deserialize(deserializer)? {
+            serde_json::Value::String(name) => Ok(ProcessInput::Named(name)),
+            other => ProcessDefinition::deserialize(other)
+                .map(|d| ProcessInput::Definition(Box::new(d)))
+                .map_err(serde::de::Error::custom),
+        }
+    }
 }
 
 impl Default for ProcessInput {

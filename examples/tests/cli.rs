@@ -161,3 +161,22 @@ fn payout_totals_add_up_to_the_final_pool() {
         assert_eq!(decimal(&p["held"]), decimal(&p["released"]));
     }
 }
+
+#[test]
+fn a_bad_process_definition_says_what_is_wrong() {
+    let mut definition = serde_json::to_value(ltc_pipeline::ProcessDefinition::standard()).unwrap();
+    let fields = definition.as_object_mut().unwrap();
+    let days = fields.remove("forced_closure_after_days").unwrap();
+    fields.insert("forced_closure_after_dayz".into(), days);
+    let err = cli::graph(&definition.to_string(), false).unwrap_err();
+    assert_eq!(err.code, "malformed_json");
+    assert!(
+        err.message.contains("forced_closure_after_days"),
+        "{}",
+        err.message
+    );
+    let mut definition = serde_json::to_value(ltc_pipeline::ProcessDefinition::standard()).unwrap();
+    definition["gates"][0]["panel"]["levels"][0]["level"] = "pope".into();
+    let err = cli::graph(&definition.to_string(), false).unwrap_err();
+    assert_eq!(err.code, "unknown_level");
+}

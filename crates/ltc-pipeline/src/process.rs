@@ -27,6 +27,7 @@ pub enum DecisionRule {
 
 /// A number of seats that must be held by reviewers of at least a given authority level.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LevelSeats {
     /// The authority level (one of the process's `levels`).
     pub level: String,
@@ -36,6 +37,7 @@ pub struct LevelSeats {
 
 /// Who must sit on a gate's panel.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PanelSpec {
     /// Reviewers who must sit on every panel of this gate.
     #[serde(default)]
@@ -47,6 +49,7 @@ pub struct PanelSpec {
 
 /// Above `above` (in the deal's currency) the panel must include a reviewer of at least `level`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Escalation {
     /// The threshold: amounts strictly above it escalate.
     #[serde(with = "rust_decimal::serde::str")]
@@ -61,6 +64,7 @@ fn yes() -> bool {
 
 /// The policy of one gate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct GatePolicy {
     /// The gate this policy governs.
     pub gate: GateKind,
@@ -88,6 +92,7 @@ pub struct GatePolicy {
 
 /// One criterion of the lead scorecard.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Criterion {
     /// Its name, e.g. `budget`.
     pub name: String,
@@ -99,6 +104,7 @@ pub struct Criterion {
 
 /// The lead scorecard: total = sum of weight x score; the total sets the grade.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Scorecard {
     /// The criteria; every one must be scored.
     pub criteria: Vec<Criterion>,
@@ -112,6 +118,7 @@ pub struct Scorecard {
 ///
 /// Validate it into a [`Process`] with [`Process::new`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ProcessDefinition {
     /// A name for the process.
     pub name: String,

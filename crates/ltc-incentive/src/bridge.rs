@@ -40,15 +40,51 @@ pub struct DealTerms {
     pub contributions: BTreeMap<String, Decimal>,
 }
 
-/// What a deal yields for the incentive side: the split request, the pool rule, the cash history.
+/// What a deal yields for the incentive side: the split request, the pool rule, the cash history,
+/// and how each member's weight was made from the team history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DealPayout {
     /// The team as a split request; its pool is the full pool of `rule`.
     pub request: SplitRequest,
     /// How the pool is earned from the contract value.
     pub rule: PoolRule,
-    /// Payments (positive) and refunds or reversed payments (negative), by date.
+    /// Payments (positive) and refunds or reversed payments (negative), by date. On the contract
+    /// basis the first entry is a zero payment on the signing day, so the pool is paid at
+    /// signature.
     pub payments: Vec<Payment>,
+    /// Per member (in the order of `request.members`), the stints behind its contribution.
+    pub basis: Vec<MemberBasis>,
+}
+
+/// How one member's weight in a [`DealPayout`] was made: their measured contribution times the
+/// involvement-weighted days of each stint inside the window.
+///
+/// `request.members[i].contribution == basis[i].measured_contribution x basis[i].weighted_days`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberBasis {
+    /// The person.
+    pub id: String,
+    /// The role.
+    pub role: String,
+    /// Their measured contribution (from the terms, default 1).
+    pub measured_contribution: Decimal,
+    /// Each stint in the role: when, how involved, and how many of its days fall in the window.
+    pub stints: Vec<StintDays>,
+    /// The sum over the stints of involvement x days.
+    pub weighted_days: Decimal,
+}
+
+/// One stint of a member, as counted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StintDays {
+    /// The day they joined.
+    pub joined: NaiveDate,
+    /// The day they left (exclusive), if they did.
+    pub left: Option<NaiveDate>,
+    /// Their involvement in this stint.
+    pub involvement: Decimal,
+    /// Days of the stint inside the window.
+    pub days: i64,
 }
 
 impl DealPayout {
@@ -76,7 +112,9 @@ const OVERFLOW: Error = Error::Overflow {
 /// day and `left` the last stint's end (none while a stint runs), for the record.
 ///
 /// Payments come from the contract's cash movements: a payment adds, a refund subtracts, and a
-/// reversal undoes its movement on the day it was reversed.
+/// reversal undoes its movement on the day it was reversed; at the same instant money in comes
+/// first. On the contract basis a zero payment on the signing day comes first, so that the whole
+/// pool is paid at signature. [`DealPayout::basis`] explains each member's contribution.
 ///
 /// # Errors
 /// [`Error::NoResult`] when the deal has no signed contract; [`Error::Overflow`].
@@ -131,24 +169,40 @@ pub fn from_deal(deal: &Deal, terms: &DealTerms, end: NaiveDate) -> Result<DealP
             .push(stint);
     }
     let mut members = Vec::with_capacity(by_member.len());
+    let mut basis = Vec::with_capacity(by_member.len());
     for ((person, role), stints) in by_member {
         let mut weighted_days = Decimal::ZERO;
+        let mut counted = Vec::with_capacity(stints.len());
         for stint in &stints {
-            let days = window.overlap_days(
-                Some(stint.joined.date_naive()),
+            let (joined, left) = (
+                stint.joined.date_naive(),
                 stint.left.map(|l| l.date_naive()),
             );
+            let days = window.overlap_days(Some(joined), left);
             weighted_days = stint
                 .involvement
                 .checked_mul(Decimal::from(days))
                 .and_then(|d| weighted_days.checked_add(d))
                 .ok_or(OVERFLOW)?;
+            counted.push(StintDays {
+                joined,
+                left,
+                involvement: stint.involvement,
+                days,
+            });
         }
         let measured = terms
             .contributions
             .get(person)
             .copied()
             .unwrap_or(Decimal::ONE);
+        basis.push(MemberBasis {
+            id: person.to_owned(),
+            role: role.to_owned(),
+            measured_contribution: measured,
+            stints: counted,
+            weighted_days,
+        });
         let mut member = Member::new(
             person,
             role,
@@ -178,11 +232,20 @@ pub fn from_deal(deal: &Deal, terms: &DealTerms, end: NaiveDate) -> Result<DealP
             cash.push((reversed, -signed));
         }
     }
-    cash.sort_by_key(|(at, _)| *at);
-    let payments = cash
+    // At the same instant money in goes before money out: the engine never lets collected cash
+    // go negative, so this order never does either.
+    cash.sort_by_key(|(at, amount)| (*at, amount.is_sign_negative()));
+    let mut payments: Vec<Payment> = cash
         .into_iter()
         .map(|(at, amount)| Payment::new(at.date_naive(), amount))
         .collect();
+    if terms.basis == Basis::Contract {
+        // The result is the signature: the whole pool is earned and paid on that day.
+        payments.insert(
+            0,
+            Payment::new(contract.signed_at.date_naive(), Decimal::ZERO),
+        );
+    }
 
     let mut request = SplitRequest::new(rule.full_pool(terms.scale)?, window)
         .scale(terms.scale)
@@ -195,5 +258,6 @@ pub fn from_deal(deal: &Deal, terms: &DealTerms, end: NaiveDate) -> Result<DealP
         request,
         rule,
         payments,
+        basis,
     })
 }

@@ -88,7 +88,7 @@ pub mod strategies;
 
 pub use allocate::allocate;
 #[cfg(feature = "pipeline")]
-pub use bridge::{from_deal, DealPayout, DealTerms};
+pub use bridge::{from_deal, DealPayout, DealTerms, MemberBasis, StintDays};
 pub use earn::{Basis, Payment, PoolRule};
 pub use error::Error;
 pub use ledger::{

@@ -252,3 +252,122 @@ fn no_signed_contract_no_pool() {
     assert_eq!(err.code(), "no_result");
     assert!(err.to_string().contains("captured"));
 }
+
+#[test]
+fn each_member_weight_is_explained_by_its_stints() {
+    let payout = from_deal(&deal(), &terms(), day(100)).unwrap();
+    assert_eq!(payout.basis.len(), payout.request.members.len());
+    for (member, basis) in payout.request.members.iter().zip(&payout.basis) {
+        assert_eq!((&member.id, &member.role), (&basis.id, &basis.role));
+        assert_eq!(
+            member.contribution,
+            basis.measured_contribution * basis.weighted_days
+        );
+    }
+    let sam = payout.basis.iter().find(|b| b.id == "sam").unwrap();
+    let days: Vec<(i64, Decimal)> = sam.stints.iter().map(|s| (s.days, s.involvement)).collect();
+    assert_eq!(days, [(10, dec!(0.5)), (80, dec!(1))]);
+    assert_eq!(sam.stints[0].left, Some(day(10)));
+    let sue = payout.basis.iter().find(|b| b.id == "sue").unwrap();
+    assert_eq!(sue.measured_contribution, dec!(2));
+}
+
+#[test]
+fn the_contract_basis_pays_the_whole_pool_at_signature() {
+    let mut t = terms();
+    t.basis = Basis::Contract;
+    let payout = from_deal(&deal(), &t, day(100)).unwrap();
+    assert_eq!(payout.payments[0], Payment::new(day(30), Decimal::ZERO));
+    let tranches = payout.tranches().unwrap();
+    assert_eq!(tranches[0].date, day(30));
+    assert_eq!(tranches[0].pool, dec!(5000.00));
+    // Later cash changes nothing on the contract basis.
+    assert!(tranches[1..]
+        .iter()
+        .all(|t| t.people.iter().all(|p| p.amount.is_zero())));
+}
+
+#[test]
+fn a_payment_and_a_refund_at_the_same_instant_keep_cash_non_negative() {
+    let process = Process::standard();
+    let mut deal = deal();
+    let at = deal.last_event_at().unwrap();
+    // Ids sort the refund first; the bridge must still put the payment first.
+    for command in [Command::IssueInvoice {
+        id: "I2".into(),
+        amount: eur(1),
+        due: None,
+    }] {
+        let _ = command;
+    }
+    let extra = Command::ProposeAmendment {
+        new_value: eur(160_000),
+        reason: "more".into(),
+    };
+    deal.execute(&process, &extra, &"ana".into(), at).unwrap();
+    let materials = process
+        .policy(GateKind::ChangeDecision)
+        .unwrap()
+        .materials
+        .clone();
+    for (actor, command) in [
+        (
+            "ops",
+            Command::ConveneGate {
+                gate: GateKind::ChangeDecision,
+                panel: vec![Seat::new("eve", "director")],
+                chair: None,
+                materials,
+            },
+        ),
+        (
+            "eve",
+            Command::CastVote {
+                vote: Vote::Approve,
+                comment: None,
+            },
+        ),
+        (
+            "ops",
+            Command::RecordDecision {
+                minutes: "ok".into(),
+                conditions: vec![],
+            },
+        ),
+        (
+            "ana",
+            Command::IssueInvoice {
+                id: "I2".into(),
+                amount: eur(60_000),
+                due: None,
+            },
+        ),
+        (
+            "ana",
+            Command::RecordPayment {
+                id: "Z-PAY".into(),
+                invoice: "I2".into(),
+                amount: eur(60_000),
+            },
+        ),
+        (
+            "ana",
+            Command::Refund {
+                id: "A-REFUND".into(),
+                invoice: "I2".into(),
+                amount: eur(60_000),
+            },
+        ),
+    ] {
+        deal.execute(&process, &command, &actor.into(), at).unwrap();
+    }
+    let payout = from_deal(&deal, &terms(), day(100)).unwrap();
+    let same_day: Vec<Decimal> = payout
+        .payments
+        .iter()
+        .filter(|p| p.date == at.date_naive())
+        .map(|p| p.amount)
+        .collect();
+    assert_eq!(same_day[same_day.len() - 2..], [dec!(60000), dec!(-60000)]);
+    assert!(payout.tranches().is_ok());
+}

@@ -293,13 +293,6 @@ fn a_payment_and_a_refund_at_the_same_instant_keep_cash_non_negative() {
     let mut deal = deal();
     let at = deal.last_event_at().unwrap();
     // Ids sort the refund first; the bridge must still put the payment first.
-    for command in [Command::IssueInvoice {
-        id: "I2".into(),
-        amount: eur(1),
-        due: None,
-    }] {
-        let _ = command;
-    }
     let extra = Command::ProposeAmendment {
         new_value: eur(160_000),
         reason: "more".into(),

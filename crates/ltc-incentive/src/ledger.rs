@@ -243,6 +243,11 @@ impl Ledger {
     /// Records a tranche: adds its changes to the accounts. Either the whole
     /// tranche is recorded or, on error, nothing.
     ///
+    /// When a clawback takes back more holdback than is outstanding, the part
+    /// that had been forfeited is taken from `forfeited` (the person never got
+    /// it, so they owe nothing for it); only the rest, already released to
+    /// them, is recovered by their next release.
+    ///
     /// # Errors
     ///
     /// [`Error::Overflow`] if a sum cannot be represented.
@@ -253,6 +258,13 @@ impl Ledger {
             a.amount = add(a.amount, line.amount)?;
             a.held = add(a.held, line.held)?;
             a.payable = add(a.payable, line.payable)?;
+            // A clawback of holdback the person never received: what was forfeited absorbs it
+            // (the company keeps less) before anything is recovered from what was released.
+            let short = a.outstanding()?;
+            if short < Decimal::ZERO && a.forfeited > Decimal::ZERO {
+                let absorbed = a.forfeited.min(-short);
+                a.forfeited = sub(a.forfeited, absorbed)?;
+            }
         }
         self.retained = add(self.retained, tranche.retained)?;
         self.accounts = accounts;

@@ -221,3 +221,29 @@ fn refusals_of_the_earning_rules() {
         dec!(0.00)
     );
 }
+
+#[test]
+fn a_clawback_after_a_forfeit_is_not_recovered_from_the_person() {
+    // ana alone, half held back: 50.00 paid, 50.00 held and then forfeited.
+    let alone = SplitRequest::new(dec!(100.00), Window::new(d(1, 1), d(7, 1)))
+        .role("AR", dec!(1))
+        .holdback(dec!(0.5))
+        .member(Member::new("ana", "AR", dec!(1)));
+    let mut ledger = Ledger::new();
+    ledger.pay(d(2, 1), &alone.split().unwrap()).unwrap();
+    assert_eq!(ledger.forfeit("ana", d(3, 1)).unwrap().amount, dec!(50.00));
+    // A refund takes the whole pool back: payable -50.00 is clawed back...
+    let refunded = alone.clone().pool(dec!(0.00));
+    let tranche = ledger.pay(d(4, 1), &refunded.split().unwrap()).unwrap();
+    assert_eq!(
+        line(&tranche, "ana"),
+        (dec!(-100.00), dec!(-50.00), dec!(-50.00))
+    );
+    // ...but the held half she never got is not: the forfeit absorbs it.
+    let ana = ledger.account("ana").unwrap().clone();
+    assert_eq!(ana.forfeited, dec!(0.00));
+    assert_eq!(ana.outstanding().unwrap(), dec!(0.00));
+    assert_eq!(ledger.release("ana", d(12, 31)).unwrap().amount, dec!(0.00));
+    // Net: paid 50.00, clawed back 50.00.
+    assert_eq!(ana.payable + ana.released, dec!(0.00));
+}

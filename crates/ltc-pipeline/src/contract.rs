@@ -158,11 +158,15 @@ impl Contract {
     ///        -> collection (fully invoiced)        -> closing (fully paid)
     /// ```
     pub fn phase(&self) -> StageKind {
-        if self.is_complete() {
-            StageKind::Closing
-        } else if self.delivered() && self.invoiced() == self.value.amount {
-            StageKind::Collection
-        } else if self.delivered() {
+        let delivered = self.delivered();
+        let invoiced = self.invoiced();
+        if delivered && invoiced == self.value.amount {
+            if self.collected() == invoiced {
+                StageKind::Closing
+            } else {
+                StageKind::Collection
+            }
+        } else if delivered {
             StageKind::Invoicing
         } else if self.milestones.values().any(|m| m.delivered_at.is_some()) {
             StageKind::Fulfilment
@@ -173,7 +177,17 @@ impl Contract {
 
     /// Books cash against an invoice: positive in, negative out. Keeps 0 <= collected <= amount.
     pub(crate) fn book(&mut self, invoice: &InvoiceId, delta: Decimal) -> Result<(), Error> {
-        let Some(inv) = self.invoices.get_mut(invoice) else {
+        let next = self.booked(invoice, delta)?;
+        if let Some(inv) = self.invoices.get_mut(invoice) {
+            inv.collected = next;
+        }
+        Ok(())
+    }
+
+    /// What [`book`](Self::book) would set the invoice's collected cash to, or why it refuses;
+    /// changes nothing.
+    pub(crate) fn booked(&self, invoice: &InvoiceId, delta: Decimal) -> Result<Decimal, Error> {
+        let Some(inv) = self.invoices.get(invoice) else {
             return Err(Error::UnknownId {
                 kind: "invoice",
                 id: invoice.to_string(),
@@ -194,7 +208,6 @@ impl Contract {
                 collected: inv.collected,
             });
         }
-        inv.collected = next;
-        Ok(())
+        Ok(next)
     }
 }

@@ -426,13 +426,12 @@ impl Deal {
                 self.set_currency(event, value)?;
                 self.estimate = Some(value.amount);
             }
-            Change::LeadQualified => match &self.stage {
-                Stage::Graded { grade } => {
-                    self.stage = Stage::AwaitingApproval {
-                        grade: grade.clone(),
-                    }
+            Change::LeadQualified => match std::mem::replace(&mut self.stage, Stage::Unopened) {
+                Stage::Graded { grade } => self.stage = Stage::AwaitingApproval { grade },
+                other => {
+                    self.stage = other;
+                    return Err(bad(event, "only a graded lead is qualified"));
                 }
-                _ => return Err(bad(event, "only a graded lead is qualified")),
             },
             Change::MemberJoined {
                 person,
@@ -551,14 +550,24 @@ impl Deal {
                 }
             }
             Change::ContractDecisionRequested { terms } => {
-                let bid = match &self.stage {
-                    Stage::Negotiation { bid } | Stage::AwaitingContractDecision { bid, .. } => {
-                        bid.clone()
-                    }
-                    _ => return Err(bad(event, "terms are requested from negotiation")),
+                let from_negotiation = |stage: &Stage| {
+                    matches!(
+                        stage,
+                        Stage::Negotiation { .. } | Stage::AwaitingContractDecision { .. }
+                    )
                 };
+                if !from_negotiation(&self.stage) {
+                    return Err(bad(event, "terms are requested from negotiation"));
+                }
                 self.set_currency(event, terms)?;
-                self.stage = Stage::AwaitingContractDecision { bid, terms: *terms };
+                // The bid decision moves on to the new stage.
+                let stage = std::mem::replace(&mut self.stage, Stage::Unopened);
+                self.stage = match stage {
+                    Stage::Negotiation { bid } | Stage::AwaitingContractDecision { bid, .. } => {
+                        Stage::AwaitingContractDecision { bid, terms: *terms }
+                    }
+                    other => other,
+                };
             }
             Change::MilestoneAdded { id, title } => {
                 self.execution(event)?.contract.milestones.insert(
@@ -749,7 +758,22 @@ impl Deal {
                 },
             );
         }
-        self.gate_log.push(GateRecord::Decided(decision.clone()));
+        // The decision goes to the gate log, and a copy into the stage it lets the deal into.
+        let stage_keeps = outcome.is_pass()
+            && matches!(
+                (gate, &self.stage),
+                (
+                    GateKind::OpportunityApproval,
+                    Stage::AwaitingApproval { .. }
+                ) | (GateKind::SolutionReview, Stage::SolutionWork { .. })
+                    | (GateKind::BidDecision, Stage::Bid { .. })
+                    | (
+                        GateKind::ContractDecision,
+                        Stage::AwaitingContractDecision { .. }
+                    )
+            );
+        let kept = stage_keeps.then(|| decision.clone());
+        self.gate_log.push(GateRecord::Decided(decision));
         let rejection = |gate: GateKind| {
             let kind = if gate == GateKind::OpportunityApproval {
                 EndKind::Disqualified
@@ -774,28 +798,38 @@ impl Deal {
             },
             Outcome::Approved | Outcome::ApprovedWithConditions => {
                 let stage = std::mem::replace(&mut self.stage, Stage::Unopened);
-                self.stage = match (gate, stage) {
-                    (GateKind::OpportunityApproval, Stage::AwaitingApproval { .. }) => {
-                        Stage::SolutionWork {
-                            approval: Box::new(decision),
-                        }
-                    }
-                    (GateKind::SolutionReview, Stage::SolutionWork { approval }) => Stage::Bid {
+                self.stage = match (gate, stage, kept) {
+                    (
+                        GateKind::OpportunityApproval,
+                        Stage::AwaitingApproval { .. },
+                        Some(decision),
+                    ) => Stage::SolutionWork {
+                        approval: Box::new(decision),
+                    },
+                    (
+                        GateKind::SolutionReview,
+                        Stage::SolutionWork { approval },
+                        Some(decision),
+                    ) => Stage::Bid {
                         approval,
                         solution: SolutionPassage::Reviewed {
                             decision: Box::new(decision),
                         },
                     },
-                    (GateKind::BidDecision, Stage::Bid { .. }) => Stage::Negotiation {
-                        bid: Box::new(decision),
-                    },
-                    (GateKind::ContractDecision, Stage::AwaitingContractDecision { terms, .. }) => {
-                        Stage::Execution(Box::new(Execution {
-                            decision,
-                            contract: Contract::new(terms, event.at),
-                        }))
+                    (GateKind::BidDecision, Stage::Bid { .. }, Some(decision)) => {
+                        Stage::Negotiation {
+                            bid: Box::new(decision),
+                        }
                     }
-                    (GateKind::ChangeDecision, Stage::Execution(mut e)) => {
+                    (
+                        GateKind::ContractDecision,
+                        Stage::AwaitingContractDecision { terms, .. },
+                        Some(decision),
+                    ) => Stage::Execution(Box::new(Execution {
+                        decision,
+                        contract: Contract::new(terms, event.at),
+                    })),
+                    (GateKind::ChangeDecision, Stage::Execution(mut e), _) => {
                         if let Some(p) = e.contract.proposed_amendment.take() {
                             e.contract.amendments.push(Amendment {
                                 from: e.contract.value.amount,
@@ -807,12 +841,12 @@ impl Deal {
                         }
                         Stage::Execution(e)
                     }
-                    (GateKind::ClosureDecision, stage @ Stage::Execution(_)) => {
+                    (GateKind::ClosureDecision, stage @ Stage::Execution(_), _) => {
                         self.stage = stage;
                         self.end(event, EndKind::Won, minutes.to_owned());
                         return Ok(());
                     }
-                    (_, other) => other,
+                    (_, other, _) => other,
                 };
             }
         }

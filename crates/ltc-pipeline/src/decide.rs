@@ -535,12 +535,8 @@ impl Decider<'_> {
                 } else {
                     amount.amount
                 };
-                // Book on a scratch copy of the invoice to check the bounds exactly as `apply` will.
-                let mut scratch = Contract::new(contract.value, contract.signed_at);
-                if let Some(inv) = contract.invoices.get(invoice) {
-                    scratch.invoices.insert(invoice.clone(), inv.clone());
-                }
-                scratch.book(invoice, delta)?;
+                // Check the bounds exactly as `apply` will book them.
+                contract.booked(invoice, delta)?;
                 Ok(if refund {
                     Change::RefundIssued {
                         id: id.clone(),
@@ -574,11 +570,7 @@ impl Decider<'_> {
                     CashKind::Payment => -cash.amount,
                     CashKind::Refund => cash.amount,
                 };
-                let mut scratch = Contract::new(contract.value, contract.signed_at);
-                if let Some(inv) = contract.invoices.get(&cash.invoice) {
-                    scratch.invoices.insert(cash.invoice.clone(), inv.clone());
-                }
-                scratch.book(&cash.invoice, delta)?;
+                contract.booked(&cash.invoice, delta)?;
                 Ok(Change::CashReversed { id: id.clone() })
             }
             Command::ProposeAmendment { new_value, reason } => {
@@ -709,11 +701,15 @@ impl Decider<'_> {
         if let Some(m) = &self.deal.meeting {
             return Err(Error::MeetingOpen { gate: m.gate });
         }
-        let open = self.deal.open_conditions();
-        if !open.is_empty() {
+        if self.deal.conditions.values().any(|c| c.closed.is_none()) {
             return Err(Error::OpenConditions {
                 gate,
-                open: open.iter().map(|c| c.to_string()).collect(),
+                open: self
+                    .deal
+                    .open_conditions()
+                    .iter()
+                    .map(|c| c.to_string())
+                    .collect(),
             });
         }
         match gate {

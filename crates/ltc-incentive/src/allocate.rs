@@ -105,10 +105,11 @@ pub fn allocate(amount: Decimal, weights: &[Decimal], scale: u32) -> Result<Vec<
     } else {
         largest_remainder(units, &align_wide(weights, max_scale)?)?
     };
-    parts
-        .into_iter()
-        .map(|p| from_units(p, negative, scale))
-        .collect()
+    let mut out = Vec::with_capacity(parts.len());
+    for p in parts {
+        out.push(from_units(p, negative, scale)?);
+    }
+    Ok(out)
 }
 
 /// Aligns every weight to `max_scale` as an `I`, if every weight, their
@@ -204,15 +205,19 @@ pub(crate) fn largest_remainder<I: Int>(units: u128, weights: &[I]) -> Result<Ve
     }
     let big_units = I::from_u128(units).ok_or(WHAT)?;
     let mut parts = Vec::with_capacity(weights.len());
-    let mut remainders: Vec<(I, usize)> = Vec::new();
+    let mut remainders: Vec<(I, usize)> = Vec::with_capacity(weights.len());
     let mut floor_sum: u128 = 0;
+    // The error is built only when it happens (`ok_or` would build and drop one per weight).
+    fn exact<T>(value: Option<T>) -> Result<T, Error> {
+        match value {
+            Some(v) => Ok(v),
+            None => Err(WHAT),
+        }
+    }
     for (index, &w) in weights.iter().enumerate() {
-        let (q, r) = big_units
-            .checked_mul(w)
-            .and_then(|n| n.div_rem(total))
-            .ok_or(WHAT)?;
-        let q = q.to_u128().ok_or(WHAT)?;
-        floor_sum = floor_sum.checked_add(q).ok_or(WHAT)?;
+        let (q, r) = exact(big_units.checked_mul(w).and_then(|n| n.div_rem(total)))?;
+        let q = exact(q.to_u128())?;
+        floor_sum = exact(floor_sum.checked_add(q))?;
         parts.push(q);
         if r != I::ZERO {
             remainders.push((r, index));

@@ -1075,7 +1075,7 @@ fn execution_stages_move_with_the_obligations_along_the_graph() {
         .collect();
     let mut w = World::new();
     w.signed(100_000);
-    let mut expect = |w: &mut World, actor: &str, command: Command, to: StageKind| {
+    let expect = |w: &mut World, actor: &str, command: Command, to: StageKind| {
         let from = w.stage();
         w.given(actor, command);
         assert_eq!(w.stage(), to);

@@ -36,7 +36,7 @@ pub struct Invoice {
 impl Invoice {
     /// What is still to be collected.
     pub fn outstanding(&self) -> Decimal {
-        self.amount - self.collected
+        self.amount.saturating_sub(self.collected)
     }
 }
 
@@ -131,12 +131,18 @@ impl Contract {
 
     /// The total invoiced.
     pub fn invoiced(&self) -> Decimal {
-        self.invoices.values().map(|i| i.amount).sum()
+        // The engine keeps the total at most the contract value; saturating keeps a forged,
+        // deserialized state from panicking.
+        self.invoices
+            .values()
+            .fold(Decimal::ZERO, |total, i| total.saturating_add(i.amount))
     }
 
     /// The net cash collected.
     pub fn collected(&self) -> Decimal {
-        self.invoices.values().map(|i| i.collected).sum()
+        self.invoices
+            .values()
+            .fold(Decimal::ZERO, |total, i| total.saturating_add(i.collected))
     }
 
     /// Whether every milestone is accepted (and there is at least one).

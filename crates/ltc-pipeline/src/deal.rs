@@ -3,7 +3,7 @@
 use crate::gate::{Condition, GateDecision, GateRecord, Meeting};
 use crate::{
     Amendment, CashKind, CashMovement, Change, Closing, ConditionId, Contract, Currency, DealId,
-    EndKind, Error, Event, GateKind, Invoice, Milestone, Money, Outcome, PersonId,
+    EndKind, Error, Event, GateKind, Invoice, Milestone, Money, Outcome, PersonId, Phase,
     ProposedAmendment, StageKind, Stint, Team,
 };
 use chrono::{DateTime, Utc};
@@ -364,12 +364,129 @@ impl Deal {
                 "a deal's first event, and only its first, is `lead_captured`",
             ));
         }
+        self.check(event)?;
         let before = self.stage.kind();
         self.apply_change(event)?;
         self.version = event.version;
         self.last_event_at = Some(event.at);
         if self.stage.kind() != before {
             self.stage_since = Some(event.at);
+        }
+        Ok(())
+    }
+
+    /// The structural checks a stored event must pass before it is folded in: the rules `decide`
+    /// enforces that keep the state consistent (time order, one currency, positive amounts,
+    /// unique ids, ends reached the way the engine reaches them, votes from the panel).
+    fn check(&self, event: &Event) -> Result<(), Error> {
+        if self.last_event_at.is_some_and(|last| event.at < last) {
+            return Err(bad(event, "it is dated before the deal's last event"));
+        }
+        let money = |m: &Money| -> Result<(), Error> {
+            if m.amount <= Decimal::ZERO {
+                return Err(bad(
+                    event,
+                    format!("the amount {} is not positive", m.amount),
+                ));
+            }
+            match self.currency {
+                Some(c) if c != m.currency => {
+                    Err(bad(event, format!("amount in {}, deal in {c}", m.currency)))
+                }
+                _ => Ok(()),
+            }
+        };
+        let contract = self.contract();
+        let duplicate = |kind: &str, taken: bool, id: &dyn std::fmt::Display| {
+            if taken {
+                Err(bad(event, format!("{kind} `{id}` already exists")))
+            } else {
+                Ok(())
+            }
+        };
+        match &event.change {
+            Change::LeadCaptured {
+                estimate: Some(m), ..
+            }
+            | Change::EstimateSet { value: m }
+            | Change::ContractDecisionRequested { terms: m }
+            | Change::InvoiceIssued { amount: m, .. }
+            | Change::AmendmentProposed { new_value: m, .. } => money(m)?,
+            Change::PaymentReceived { id, amount, .. }
+            | Change::RefundIssued { id, amount, .. } => {
+                money(amount)?;
+                duplicate(
+                    "payment",
+                    contract.is_some_and(|c| c.cash.contains_key(id)),
+                    id,
+                )?;
+            }
+            Change::MilestoneAdded { id, .. } => duplicate(
+                "milestone",
+                contract.is_some_and(|c| c.milestones.contains_key(id)),
+                id,
+            )?,
+            Change::MilestoneAccepted { id } => {
+                let delivered = contract
+                    .and_then(|c| c.milestones.get(id))
+                    .is_some_and(|m| m.delivered_at.is_some());
+                if !delivered {
+                    return Err(bad(event, format!("milestone `{id}` is not delivered")));
+                }
+            }
+            Change::MemberJoined {
+                person,
+                role,
+                involvement,
+            } => {
+                if *involvement <= Decimal::ZERO || *involvement > Decimal::ONE {
+                    return Err(bad(
+                        event,
+                        format!("involvement {involvement} is outside (0, 1]"),
+                    ));
+                }
+                duplicate(
+                    "running stint",
+                    self.team.current_stint(person, role).is_some(),
+                    &format!("{person} as {role}"),
+                )?;
+            }
+            Change::GateDecided { conditions, .. } => {
+                for spec in conditions {
+                    duplicate(
+                        "condition",
+                        self.conditions.contains_key(&spec.id)
+                            || conditions.iter().filter(|c| c.id == spec.id).count() > 1,
+                        &spec.id,
+                    )?;
+                }
+            }
+            Change::VoteCast { seat, .. } | Change::VoteDelegated { seat, .. } => {
+                let open = self.meeting.as_ref().is_some_and(|m| {
+                    m.panel.iter().any(|s| &s.person == seat) && m.ballot(seat).is_none()
+                });
+                if !open {
+                    return Err(bad(event, format!("`{seat}` holds no open seat")));
+                }
+            }
+            Change::Ended { kind, .. } => {
+                let phase = self.stage.kind().map(StageKind::phase);
+                let allowed = match kind {
+                    EndKind::Disqualified => phase == Some(Phase::Lead),
+                    EndKind::Lost => matches!(phase, Some(Phase::Opportunity | Phase::Execution)),
+                    EndKind::Withdrawn => phase == Some(Phase::Opportunity),
+                    EndKind::ForceClosed => phase == Some(Phase::Execution),
+                    // Only the closure decision wins a deal.
+                    EndKind::Won => false,
+                };
+                if !allowed {
+                    return Err(bad(
+                        event,
+                        format!("a deal does not end {kind} from this stage"),
+                    ));
+                }
+            }
+            _ => {}
         }
         Ok(())
     }

@@ -1128,3 +1128,118 @@ fn execution_stages_move_with_the_obligations_along_the_graph() {
         StageKind::Lost,
     );
 }
+
+#[test]
+fn replay_refuses_forged_events_that_decide_would_never_emit() {
+    let mut w = World::new();
+    w.signed(100_000);
+    w.given("ana", invoice("I1", 100_000));
+    w.given("ana", pay("P1", "I1", 40_000));
+    let last = w.log.last().unwrap().clone();
+    let forged = |change: Change, at_offset: i64| {
+        let mut log = w.log.clone();
+        log.push(Event {
+            version: last.version + 1,
+            at: last.at + Duration::seconds(at_offset),
+            change,
+            ..last.clone()
+        });
+        Deal::replay(DealId::new("D-1"), &log)
+    };
+    let usd = Money::new(Decimal::from(10), "USD").unwrap();
+    let cases = [
+        // The same payment id again would double-count the cash.
+        (
+            Change::PaymentReceived {
+                id: "P1".into(),
+                invoice: "I1".into(),
+                amount: eur(10),
+            },
+            1,
+        ),
+        // Another currency.
+        (
+            Change::PaymentReceived {
+                id: "P2".into(),
+                invoice: "I1".into(),
+                amount: usd,
+            },
+            1,
+        ),
+        // A negative payment.
+        (
+            Change::PaymentReceived {
+                id: "P2".into(),
+                invoice: "I1".into(),
+                amount: eur(-10),
+            },
+            1,
+        ),
+        // Only the closure decision wins a deal.
+        (
+            Change::Ended {
+                kind: EndKind::Won,
+                reason: "forged".into(),
+            },
+            1,
+        ),
+        // Withdrawing is not possible once signed.
+        (
+            Change::Ended {
+                kind: EndKind::Withdrawn,
+                reason: "forged".into(),
+            },
+            1,
+        ),
+        // Time going backwards.
+        (
+            Change::MilestoneAdded {
+                id: "M9".into(),
+                title: "t".into(),
+            },
+            -1,
+        ),
+        // A vote with no gate convened.
+        (
+            Change::VoteCast {
+                seat: "eve".into(),
+                vote: Vote::Approve,
+                comment: None,
+            },
+            1,
+        ),
+        // An involvement above 1.
+        (
+            Change::MemberJoined {
+                person: "zed".into(),
+                role: Role::fr(),
+                involvement: Decimal::from(2),
+            },
+            1,
+        ),
+    ];
+    for (change, offset) in cases {
+        let described = format!("{change:?}");
+        let err = forged(change, offset).expect_err(&described);
+        assert_eq!(err.code(), "invalid_event", "{described}");
+    }
+}
+
+#[test]
+fn a_forged_state_with_absurd_amounts_does_not_panic() {
+    let mut w = World::new();
+    w.signed(100_000);
+    w.given("ana", invoice("I1", 50_000));
+    w.given("ana", invoice("I2", 50_000));
+    let mut state = serde_json::to_value(&w.deal).unwrap();
+    let max = Decimal::MAX.to_string();
+    for id in ["I1", "I2"] {
+        state["stage"]["contract"]["invoices"][id]["amount"] = max.clone().into();
+    }
+    let forged: Deal = serde_json::from_value(state).unwrap();
+    let _ = forged.stage_kind();
+    let contract = forged.contract().unwrap();
+    assert_eq!(contract.invoiced(), Decimal::MAX);
+    let refused = decide(&forged, &w.process, &invoice("I3", 1), &"ana".into(), w.now);
+    assert!(refused.is_err());
+}

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// A lead's temperature.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -41,7 +42,7 @@ pub enum SolutionPassage {
     /// The review approved it.
     Reviewed {
         /// The decision.
-        decision: Box<GateDecision>,
+        decision: Arc<GateDecision>,
     },
     /// A small deal skipped it.
     Skipped {
@@ -58,7 +59,7 @@ pub enum SolutionPassage {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Execution {
     /// The contract decision.
-    pub decision: GateDecision,
+    pub decision: Arc<GateDecision>,
     /// The contract.
     pub contract: Contract,
 }
@@ -101,24 +102,24 @@ pub enum Stage {
     /// Approved as a project; the solution is worked on.
     SolutionWork {
         /// The opportunity approval.
-        approval: Box<GateDecision>,
+        approval: Arc<GateDecision>,
     },
     /// The bid is being prepared.
     Bid {
         /// The opportunity approval.
-        approval: Box<GateDecision>,
+        approval: Arc<GateDecision>,
         /// The solution review, or its skip.
         solution: SolutionPassage,
     },
     /// The bid is submitted; terms are negotiated.
     Negotiation {
         /// The bid decision.
-        bid: Box<GateDecision>,
+        bid: Arc<GateDecision>,
     },
     /// Terms agreed; waiting for the contract decision.
     AwaitingContractDecision {
         /// The bid decision.
-        bid: Box<GateDecision>,
+        bid: Arc<GateDecision>,
         /// The terms put to the decision.
         terms: Money,
     },
@@ -365,11 +366,25 @@ impl Deal {
             ));
         }
         self.check(event)?;
-        let before = self.stage.kind();
+        // Events about the team, a meeting, a condition, the estimate or a proposed amendment
+        // leave the stage as it is; only the others need the (derived) stage compared.
+        let moves = !matches!(
+            event.change,
+            Change::MemberJoined { .. }
+                | Change::MemberLeft { .. }
+                | Change::GateConvened { .. }
+                | Change::VoteDelegated { .. }
+                | Change::VoteCast { .. }
+                | Change::GateWithdrawn { .. }
+                | Change::ConditionClosed { .. }
+                | Change::EstimateSet { .. }
+                | Change::AmendmentProposed { .. }
+        );
+        let before = if moves { self.stage.kind() } else { None };
         self.apply_change(event)?;
         self.version = event.version;
         self.last_event_at = Some(event.at);
-        if self.stage.kind() != before {
+        if moves && self.stage.kind() != before {
             self.stage_since = Some(event.at);
         }
         Ok(())
@@ -875,7 +890,7 @@ impl Deal {
                 },
             );
         }
-        // The decision goes to the gate log, and a copy into the stage it lets the deal into.
+        // The decision goes to the gate log, and is shared with the stage it lets the deal into.
         let stage_keeps = outcome.is_pass()
             && matches!(
                 (gate, &self.stage),
@@ -889,7 +904,8 @@ impl Deal {
                         Stage::AwaitingContractDecision { .. }
                     )
             );
-        let kept = stage_keeps.then(|| decision.clone());
+        let decision = Arc::new(decision);
+        let kept = stage_keeps.then(|| Arc::clone(&decision));
         self.gate_log.push(GateRecord::Decided(decision));
         let rejection = |gate: GateKind| {
             let kind = if gate == GateKind::OpportunityApproval {
@@ -920,23 +936,17 @@ impl Deal {
                         GateKind::OpportunityApproval,
                         Stage::AwaitingApproval { .. },
                         Some(decision),
-                    ) => Stage::SolutionWork {
-                        approval: Box::new(decision),
-                    },
+                    ) => Stage::SolutionWork { approval: decision },
                     (
                         GateKind::SolutionReview,
                         Stage::SolutionWork { approval },
                         Some(decision),
                     ) => Stage::Bid {
                         approval,
-                        solution: SolutionPassage::Reviewed {
-                            decision: Box::new(decision),
-                        },
+                        solution: SolutionPassage::Reviewed { decision },
                     },
                     (GateKind::BidDecision, Stage::Bid { .. }, Some(decision)) => {
-                        Stage::Negotiation {
-                            bid: Box::new(decision),
-                        }
+                        Stage::Negotiation { bid: decision }
                     }
                     (
                         GateKind::ContractDecision,

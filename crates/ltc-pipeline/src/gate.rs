@@ -248,7 +248,7 @@ pub struct GateDecision {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum GateRecord {
     /// A decided meeting.
-    Decided(GateDecision),
+    Decided(std::sync::Arc<GateDecision>),
     /// A meeting the convener withdrew before it was decided.
     Withdrawn {
         /// The meeting as it stood.

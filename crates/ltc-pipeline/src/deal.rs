@@ -3,7 +3,7 @@
 use crate::gate::{Condition, GateDecision, GateRecord, Meeting};
 use crate::{
     Amendment, CashKind, CashMovement, Change, Closing, ConditionId, Contract, Currency, DealId,
-    EndKind, Error, Event, GateKind, Invoice, Milestone, Money, Outcome, PersonId, Phase,
+    EndKind, Error, Event, GateKind, Invoice, Milestone, Money, Outcome, PersonId,
     ProposedAmendment, StageKind, Stint, Team,
 };
 use chrono::{DateTime, Utc};
@@ -397,19 +397,8 @@ impl Deal {
         if self.last_event_at.is_some_and(|last| event.at < last) {
             return Err(bad(event, "it is dated before the deal's last event"));
         }
-        let money = |m: &Money| -> Result<(), Error> {
-            if m.amount <= Decimal::ZERO {
-                return Err(bad(
-                    event,
-                    format!("the amount {} is not positive", m.amount),
-                ));
-            }
-            match self.currency {
-                Some(c) if c != m.currency => {
-                    Err(bad(event, format!("amount in {}, deal in {c}", m.currency)))
-                }
-                _ => Ok(()),
-            }
+        let money = |m: &Money| {
+            crate::money::check(self.currency, m).map_err(|e| bad(event, e.to_string()))
         };
         let contract = self.contract();
         let duplicate = |kind: &str, taken: bool, id: &dyn std::fmt::Display| {
@@ -486,15 +475,7 @@ impl Deal {
             }
             Change::Ended { kind, .. } => {
                 let phase = self.stage.kind().map(StageKind::phase);
-                let allowed = match kind {
-                    EndKind::Disqualified => phase == Some(Phase::Lead),
-                    EndKind::Lost => matches!(phase, Some(Phase::Opportunity | Phase::Execution)),
-                    EndKind::Withdrawn => phase == Some(Phase::Opportunity),
-                    EndKind::ForceClosed => phase == Some(Phase::Execution),
-                    // Only the closure decision wins a deal.
-                    EndKind::Won => false,
-                };
-                if !allowed {
+                if !phase.is_some_and(|p| kind.ends_by_command_from(p)) {
                     return Err(bad(
                         event,
                         format!("a deal does not end {kind} from this stage"),

@@ -123,14 +123,6 @@ fn text(value: &str, field: &'static str) -> Result<(), Error> {
     }
 }
 
-fn positive(amount: Decimal) -> Result<(), Error> {
-    if amount > Decimal::ZERO {
-        Ok(())
-    } else {
-        Err(Error::NonPositiveAmount { amount })
-    }
-}
-
 impl Decider<'_> {
     fn stage_kind(&self) -> Result<StageKind, Error> {
         self.deal.stage.kind().ok_or(Error::NotOpened)
@@ -147,14 +139,7 @@ impl Decider<'_> {
     }
 
     fn money(&self, money: &Money) -> Result<(), Error> {
-        positive(money.amount)?;
-        match self.deal.currency {
-            Some(expected) if expected != money.currency => Err(Error::CurrencyMismatch {
-                expected,
-                found: money.currency,
-            }),
-            _ => Ok(()),
-        }
+        crate::money::check(self.deal.currency, money)
     }
 
     fn contract(&self, command: &Command) -> Result<&Contract, Error> {
@@ -209,7 +194,7 @@ impl Decider<'_> {
             text(customer, "customer")?;
             text(source, "source")?;
             if let Some(e) = estimate {
-                positive(e.amount)?;
+                crate::money::check(None, e)?;
             }
             return Ok(Change::LeadCaptured {
                 customer: customer.clone(),
@@ -233,13 +218,20 @@ impl Decider<'_> {
                 StageKind::Graded => Ok(Change::LeadQualified),
                 _ => Err(self.wrong_stage(command)),
             },
-            Command::Disqualify { reason } => {
-                if phase != Phase::Lead {
+            Command::Disqualify { reason }
+            | Command::Lose { reason }
+            | Command::Withdraw { reason } => {
+                let kind = match command {
+                    Command::Disqualify { .. } => EndKind::Disqualified,
+                    Command::Lose { .. } => EndKind::Lost,
+                    _ => EndKind::Withdrawn,
+                };
+                if !kind.ends_by_command_from(phase) {
                     return Err(self.wrong_stage(command));
                 }
                 text(reason, "reason")?;
                 Ok(Change::Ended {
-                    kind: EndKind::Disqualified,
+                    kind,
                     reason: reason.clone(),
                 })
             }
@@ -594,7 +586,9 @@ impl Decider<'_> {
                 })
             }
             Command::ForceClose { recommendation } => {
-                self.contract(command)?;
+                if !EndKind::ForceClosed.ends_by_command_from(phase) {
+                    return Err(self.wrong_stage(command));
+                }
                 text(recommendation, "recommendation")?;
                 let last = self.deal.last_event_at.unwrap_or(self.at);
                 let inactive_days = (self.at - last).num_days();
@@ -608,26 +602,6 @@ impl Decider<'_> {
                 Ok(Change::Ended {
                     kind: EndKind::ForceClosed,
                     reason: recommendation.clone(),
-                })
-            }
-            Command::Lose { reason } => {
-                if !matches!(phase, Phase::Opportunity | Phase::Execution) {
-                    return Err(self.wrong_stage(command));
-                }
-                text(reason, "reason")?;
-                Ok(Change::Ended {
-                    kind: EndKind::Lost,
-                    reason: reason.clone(),
-                })
-            }
-            Command::Withdraw { reason } => {
-                if phase != Phase::Opportunity {
-                    return Err(self.wrong_stage(command));
-                }
-                text(reason, "reason")?;
-                Ok(Change::Ended {
-                    kind: EndKind::Withdrawn,
-                    reason: reason.clone(),
                 })
             }
         }

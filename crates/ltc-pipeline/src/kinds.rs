@@ -244,6 +244,29 @@ impl EndKind {
     }
 }
 
+impl EndKind {
+    /// Whether a command can end a deal this way from a stage of `phase`: disqualified from the
+    /// lead phase, withdrawn from the opportunity phase, lost from either of the opportunity and
+    /// execution phases, closed by force from execution. Won never: only the closure decision
+    /// wins a deal.
+    ///
+    /// ```
+    /// use ltc_pipeline::{EndKind, Phase};
+    /// assert!(EndKind::Lost.ends_by_command_from(Phase::Execution));
+    /// assert!(!EndKind::Withdrawn.ends_by_command_from(Phase::Execution));
+    /// assert!(!EndKind::Won.ends_by_command_from(Phase::Execution));
+    /// ```
+    pub fn ends_by_command_from(self, phase: Phase) -> bool {
+        match self {
+            EndKind::Disqualified => phase == Phase::Lead,
+            EndKind::Withdrawn => phase == Phase::Opportunity,
+            EndKind::Lost => matches!(phase, Phase::Opportunity | Phase::Execution),
+            EndKind::ForceClosed => phase == Phase::Execution,
+            EndKind::Won => false,
+        }
+    }
+}
+
 impl fmt::Display for EndKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.stage().as_str())

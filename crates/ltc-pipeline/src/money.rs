@@ -94,6 +94,22 @@ impl fmt::Display for Money {
     }
 }
 
+/// Checks an amount given to a deal: positive, and in the deal's currency if it has one.
+pub(crate) fn check(currency: Option<Currency>, money: &Money) -> Result<(), Error> {
+    if money.amount <= Decimal::ZERO {
+        return Err(Error::NonPositiveAmount {
+            amount: money.amount,
+        });
+    }
+    match currency {
+        Some(expected) if expected != money.currency => Err(Error::CurrencyMismatch {
+            expected,
+            found: money.currency,
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// Adds two amounts, reporting overflow as an error rather than panicking.
 pub(crate) fn add(a: Decimal, b: Decimal) -> Result<Decimal, Error> {
     a.checked_add(b).ok_or(Error::Overflow)

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use ltc_pipeline::{CashKind, Deal};
+use ltc_pipeline::Deal;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -223,10 +223,7 @@ pub fn from_deal(deal: &Deal, terms: &DealTerms, end: NaiveDate) -> Result<DealP
 
     let mut cash: Vec<(chrono::DateTime<chrono::Utc>, Decimal)> = Vec::new();
     for movement in contract.cash.values() {
-        let signed = match movement.kind {
-            CashKind::Payment => movement.amount,
-            CashKind::Refund => -movement.amount,
-        };
+        let signed = movement.kind.signed(movement.amount);
         cash.push((movement.at, signed));
         if let Some(reversed) = movement.reversed_at {
             cash.push((reversed, -signed));

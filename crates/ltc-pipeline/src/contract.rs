@@ -50,6 +50,23 @@ pub enum CashKind {
     Refund,
 }
 
+impl CashKind {
+    /// The change to collected cash that `amount` of this kind makes: a payment adds, a refund
+    /// subtracts.
+    ///
+    /// ```
+    /// use ltc_pipeline::CashKind;
+    /// use rust_decimal::Decimal;
+    /// assert_eq!(CashKind::Refund.signed(Decimal::TEN), -Decimal::TEN);
+    /// ```
+    pub fn signed(self, amount: Decimal) -> Decimal {
+        match self {
+            CashKind::Payment => amount,
+            CashKind::Refund => -amount,
+        }
+    }
+}
+
 /// A payment or a refund against an invoice.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CashMovement {
@@ -186,6 +203,32 @@ impl Contract {
         let next = self.booked(invoice, delta)?;
         if let Some(inv) = self.invoices.get_mut(invoice) {
             inv.collected = next;
+        }
+        Ok(())
+    }
+
+    /// Whether a new invoice of `amount` keeps the total invoiced within the contract value.
+    pub(crate) fn invoice_fits(&self, amount: Decimal) -> Result<(), Error> {
+        let invoiced = self.invoiced();
+        if add(invoiced, amount)? > self.value.amount {
+            return Err(Error::AboveContractValue {
+                amount,
+                invoiced,
+                value: self.value.amount,
+            });
+        }
+        Ok(())
+    }
+
+    /// Whether the contract value may become `new_value`: never below what is invoiced.
+    pub(crate) fn amendment_fits(&self, new_value: Decimal) -> Result<(), Error> {
+        let invoiced = self.invoiced();
+        if new_value < invoiced {
+            return Err(Error::InvalidAmendment {
+                new_value,
+                value: self.value.amount,
+                invoiced,
+            });
         }
         Ok(())
     }

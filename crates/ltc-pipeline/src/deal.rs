@@ -487,26 +487,10 @@ impl Deal {
         Ok(())
     }
 
-    fn set_currency(&mut self, event: &Event, money: &Money) -> Result<(), Error> {
-        match self.currency {
-            Some(c) if c != money.currency => Err(bad(
-                event,
-                format!("amount in {}, deal in {c}", money.currency),
-            )),
-            _ => {
-                self.currency = Some(money.currency);
-                Ok(())
-            }
-        }
-    }
-
     fn execution(&mut self, event: &Event) -> Result<&mut Execution, Error> {
         match &mut self.stage {
             Stage::Execution(e) => Ok(e),
-            _ => Err(Error::InvalidEvent {
-                version: event.version,
-                problem: "the contract is not signed".to_owned(),
-            }),
+            _ => Err(bad(event, "the contract is not signed")),
         }
     }
 
@@ -519,7 +503,7 @@ impl Deal {
                 estimate,
             } => {
                 if let Some(e) = estimate {
-                    self.set_currency(event, e)?;
+                    self.currency = Some(e.currency);
                     self.estimate = Some(e.amount);
                 }
                 self.customer.clone_from(customer);
@@ -536,7 +520,7 @@ impl Deal {
                 _ => return Err(bad(event, "only a captured or graded lead is graded")),
             },
             Change::EstimateSet { value } => {
-                self.set_currency(event, value)?;
+                self.currency = Some(value.currency);
                 self.estimate = Some(value.amount);
             }
             Change::LeadQualified => match std::mem::replace(&mut self.stage, Stage::Unopened) {
@@ -672,7 +656,7 @@ impl Deal {
                 if !from_negotiation(&self.stage) {
                     return Err(bad(event, "terms are requested from negotiation"));
                 }
-                self.set_currency(event, terms)?;
+                self.currency = Some(terms.currency);
                 // The bid decision moves on to the new stage.
                 let stage = std::mem::replace(&mut self.stage, Stage::Unopened);
                 self.stage = match stage {
@@ -708,16 +692,12 @@ impl Deal {
             }
             Change::InvoiceIssued { id, amount, due } => {
                 let contract = &self.execution(event)?.contract;
-                let total = contract
-                    .invoiced()
-                    .checked_add(amount.amount)
-                    .filter(|t| amount.amount > Decimal::ZERO && *t <= contract.value.amount);
-                if total.is_none() || contract.invoices.contains_key(id) {
-                    return Err(bad(
-                        event,
-                        format!("invoice `{id}` does not fit the contract"),
-                    ));
+                if contract.invoices.contains_key(id) {
+                    return Err(bad(event, format!("invoice `{id}` already exists")));
                 }
+                contract
+                    .invoice_fits(amount.amount)
+                    .map_err(|e| bad(event, e.to_string()))?;
                 self.execution(event)?.contract.invoices.insert(
                     id.clone(),
                     Invoice {
@@ -743,11 +723,7 @@ impl Deal {
                     _ => CashKind::Refund,
                 };
                 let contract = &mut self.execution(event)?.contract;
-                let delta = match kind {
-                    CashKind::Payment => amount.amount,
-                    CashKind::Refund => -amount.amount,
-                };
-                contract.book(invoice, delta)?;
+                contract.book(invoice, kind.signed(amount.amount))?;
                 contract.cash.insert(
                     id.clone(),
                     CashMovement {
@@ -762,13 +738,9 @@ impl Deal {
             Change::CashReversed { id } => {
                 let contract = &mut self.execution(event)?.contract;
                 let (invoice, delta) = match contract.cash.get(id) {
-                    Some(c) if c.reversed_at.is_none() => (
-                        c.invoice.clone(),
-                        match c.kind {
-                            CashKind::Payment => -c.amount,
-                            CashKind::Refund => c.amount,
-                        },
-                    ),
+                    Some(c) if c.reversed_at.is_none() => {
+                        (c.invoice.clone(), -c.kind.signed(c.amount))
+                    }
                     _ => return Err(bad(event, format!("no unreversed payment `{id}`"))),
                 };
                 contract.book(&invoice, delta)?;
@@ -838,18 +810,15 @@ impl Deal {
                 format!("gate `{gate}` is not convened in this stage"),
             ));
         }
-        if gate == GateKind::ChangeDecision
-            && outcome.is_pass()
-            && self.contract().is_none_or(|c| {
-                c.proposed_amendment
-                    .as_ref()
-                    .is_none_or(|p| p.new_value < c.invoiced())
-            })
-        {
-            return Err(bad(
-                event,
-                "no amendment that fits the invoices is proposed",
-            ));
+        if gate == GateKind::ChangeDecision && outcome.is_pass() {
+            let amendment = self.contract().and_then(|c| {
+                let proposed = c.proposed_amendment.as_ref()?;
+                Some(c.amendment_fits(proposed.new_value))
+            });
+            match amendment {
+                Some(fits) => fits.map_err(|e| bad(event, e.to_string()))?,
+                None => return Err(bad(event, "no amendment is proposed")),
+            }
         }
         let meeting = self.take_meeting(event, gate)?;
         let decision = GateDecision {

@@ -1,7 +1,6 @@
 //! `decide`: the pure function that turns a command into events or a refusal.
 
 use crate::deal::{Grade, Stage, Temperature};
-use crate::money::add;
 use crate::{
     CashKind, Change, Command, Contract, Deal, DecisionRule, EndKind, Envelope, Error, Event,
     GateKind, GatePolicy, Money, Outcome, PersonId, Phase, Process, Seat, StageKind, Vote,
@@ -488,14 +487,7 @@ impl Decider<'_> {
                 }
                 text(id.as_str(), "id")?;
                 self.money(amount)?;
-                let invoiced = contract.invoiced();
-                if add(invoiced, amount.amount)? > contract.value.amount {
-                    return Err(Error::AboveContractValue {
-                        amount: amount.amount,
-                        invoiced,
-                        value: contract.value.amount,
-                    });
-                }
+                contract.invoice_fits(amount.amount)?;
                 Ok(Change::InvoiceIssued {
                     id: id.clone(),
                     amount: *amount,
@@ -522,11 +514,12 @@ impl Decider<'_> {
                 text(id.as_str(), "id")?;
                 self.money(amount)?;
                 let refund = matches!(command, Command::Refund { .. });
-                let delta = if refund {
-                    -amount.amount
+                let kind = if refund {
+                    CashKind::Refund
                 } else {
-                    amount.amount
+                    CashKind::Payment
                 };
+                let delta = kind.signed(amount.amount);
                 // Check the bounds exactly as `apply` will book them.
                 contract.booked(invoice, delta)?;
                 Ok(if refund {
@@ -558,11 +551,7 @@ impl Decider<'_> {
                         state: "reversed",
                     });
                 }
-                let delta = match cash.kind {
-                    CashKind::Payment => -cash.amount,
-                    CashKind::Refund => cash.amount,
-                };
-                contract.booked(&cash.invoice, delta)?;
+                contract.booked(&cash.invoice, -cash.kind.signed(cash.amount))?;
                 Ok(Change::CashReversed { id: id.clone() })
             }
             Command::ProposeAmendment { new_value, reason } => {
@@ -572,14 +561,14 @@ impl Decider<'_> {
                 }
                 self.money(new_value)?;
                 text(reason, "reason")?;
-                let invoiced = contract.invoiced();
-                if new_value.amount == contract.value.amount || new_value.amount < invoiced {
+                if new_value.amount == contract.value.amount {
                     return Err(Error::InvalidAmendment {
                         new_value: new_value.amount,
                         value: contract.value.amount,
-                        invoiced,
+                        invoiced: contract.invoiced(),
                     });
                 }
+                contract.amendment_fits(new_value.amount)?;
                 Ok(Change::AmendmentProposed {
                     new_value: *new_value,
                     reason: reason.clone(),
@@ -858,16 +847,8 @@ impl Decider<'_> {
                 GateKind::ClosureDecision => self.ready_to_close()?,
                 GateKind::ChangeDecision => {
                     if let Some(c) = self.deal.contract() {
-                        let invoiced = c.invoiced();
                         match &c.proposed_amendment {
-                            Some(p) if p.new_value >= invoiced => {}
-                            Some(p) => {
-                                return Err(Error::InvalidAmendment {
-                                    new_value: p.new_value,
-                                    value: c.value.amount,
-                                    invoiced,
-                                })
-                            }
+                            Some(p) => c.amendment_fits(p.new_value)?,
                             None => return Err(Error::NoAmendmentProposed),
                         }
                     }

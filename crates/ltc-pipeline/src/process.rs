@@ -1,6 +1,6 @@
 //! The process definition (data) and the validated [`Process`] built from it.
 
-use crate::{Error, GateKind, PersonId, Role, StageKind};
+use crate::{EndKind, Error, GateKind, PersonId, Role, StageKind};
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::{Dfs, EdgeRef, Reversed};
 use rust_decimal::Decimal;
@@ -199,12 +199,12 @@ const fn fail(gate: GateKind) -> Guard {
 use GateKind as G;
 use StageKind as S;
 
-/// The backbone: every transition the engine can make, and what guards it.
+/// The backbone: every transition between stages the engine can make, and what guards it. The
+/// ends a command reaches (disqualify, withdraw, lose, force close) come from
+/// [`EndKind::ends_by_command_from`], so the graph and the engine share one rule.
 const BACKBONE: &[(StageKind, StageKind, Guard)] = &[
     (S::Captured, S::Graded, cmd("grade_lead")),
-    (S::Captured, S::Disqualified, cmd("disqualify")),
     (S::Graded, S::AwaitingApproval, cmd("qualify_lead")),
-    (S::Graded, S::Disqualified, cmd("disqualify")),
     (
         S::AwaitingApproval,
         S::SolutionWork,
@@ -215,24 +215,16 @@ const BACKBONE: &[(StageKind, StageKind, Guard)] = &[
         S::Disqualified,
         fail(G::OpportunityApproval),
     ),
-    (S::AwaitingApproval, S::Lost, cmd("lose")),
-    (S::AwaitingApproval, S::Withdrawn, cmd("withdraw")),
     (S::SolutionWork, S::Bid, pass(G::SolutionReview)),
     (S::SolutionWork, S::Bid, Guard::Skip),
     (S::SolutionWork, S::Withdrawn, fail(G::SolutionReview)),
-    (S::SolutionWork, S::Lost, cmd("lose")),
-    (S::SolutionWork, S::Withdrawn, cmd("withdraw")),
     (S::Bid, S::Negotiation, pass(G::BidDecision)),
     (S::Bid, S::Withdrawn, fail(G::BidDecision)),
-    (S::Bid, S::Lost, cmd("lose")),
-    (S::Bid, S::Withdrawn, cmd("withdraw")),
     (
         S::Negotiation,
         S::AwaitingContractDecision,
         cmd("request_contract_decision"),
     ),
-    (S::Negotiation, S::Lost, cmd("lose")),
-    (S::Negotiation, S::Withdrawn, cmd("withdraw")),
     (
         S::AwaitingContractDecision,
         S::Signed,
@@ -243,8 +235,6 @@ const BACKBONE: &[(StageKind, StageKind, Guard)] = &[
         S::Withdrawn,
         fail(G::ContractDecision),
     ),
-    (S::AwaitingContractDecision, S::Lost, cmd("lose")),
-    (S::AwaitingContractDecision, S::Withdrawn, cmd("withdraw")),
     (S::Signed, S::Fulfilment, cmd("deliver_milestone")),
     // The execution stages are derived from the contract's obligations, so every command that
     // meets or reopens one moves the deal between them.
@@ -265,16 +255,6 @@ const BACKBONE: &[(StageKind, StageKind, Guard)] = &[
     (S::Invoicing, S::Closing, pass(G::ChangeDecision)),
     (S::Collection, S::Closing, pass(G::ChangeDecision)),
     (S::Closing, S::Won, pass(G::ClosureDecision)),
-    (S::Signed, S::Lost, cmd("lose")),
-    (S::Fulfilment, S::Lost, cmd("lose")),
-    (S::Invoicing, S::Lost, cmd("lose")),
-    (S::Collection, S::Lost, cmd("lose")),
-    (S::Closing, S::Lost, cmd("lose")),
-    (S::Signed, S::ForceClosed, cmd("force_close")),
-    (S::Fulfilment, S::ForceClosed, cmd("force_close")),
-    (S::Invoicing, S::ForceClosed, cmd("force_close")),
-    (S::Collection, S::ForceClosed, cmd("force_close")),
-    (S::Closing, S::ForceClosed, cmd("force_close")),
 ];
 
 /// A validated process: the definition plus the indexes and the stage graph built from it.
@@ -626,6 +606,22 @@ fn build_graph(
         };
         if let (true, Some(a), Some(b)) = (present, nodes.get(from), nodes.get(to)) {
             graph.add_edge(*a, *b, *guard);
+        }
+    }
+    let ends = [
+        (EndKind::Disqualified, "disqualify"),
+        (EndKind::Withdrawn, "withdraw"),
+        (EndKind::Lost, "lose"),
+        (EndKind::ForceClosed, "force_close"),
+    ];
+    for from in StageKind::ALL.iter().filter(|s| !s.is_end()) {
+        for (end, name) in ends {
+            if !end.ends_by_command_from(from.phase()) {
+                continue;
+            }
+            if let (Some(a), Some(b)) = (nodes.get(from), nodes.get(&end.stage())) {
+                graph.add_edge(*a, *b, cmd(name));
+            }
         }
     }
     graph

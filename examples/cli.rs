@@ -13,7 +13,8 @@ use std::fmt;
 /// Why a subcommand refused its input: a stable code and what was wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
-    /// A stable snake_case code: the library's error code, or `malformed_json`, `usage`.
+    /// A stable snake_case code: the library's error code, or `malformed_json`, `io`,
+    /// `unknown_process`, `missing_id`.
     pub code: String,
     /// What was wrong, with the values involved.
     pub message: String,

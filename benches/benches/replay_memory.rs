@@ -54,10 +54,8 @@ fn main() {
     }
     let stats = region.change();
     row("engine replay", events, stats);
-    let deal_ids = DEALS * std::mem::size_of::<ltc_pipeline::DealId>();
     black_box(&deals);
     drop(deals);
-    let _ = deal_ids;
 
     // The floor machine replaying the same deals.
     let mut floor_deals = Vec::with_capacity(DEALS);

@@ -13,8 +13,10 @@ use ltc_examples::cli::{self, Failure};
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
-const USAGE: &str =
-    "usage: ltc <allocate|split|payout|run|graph [--mermaid]|report [--json]> [FILE|-]";
+const USAGE: &str = "ltc <allocate|split|payout|run|graph [--mermaid]|report [--json]> [FILE|-]";
+
+/// A subcommand: its input document to its output document.
+type Handler = Box<dyn Fn(&str) -> Result<String, Failure>>;
 
 fn read_input(file: Option<&str>) -> Result<String, Failure> {
     let mut input = String::new();
@@ -60,26 +62,21 @@ fn main() -> ExitCode {
         eprintln!("error: usage: unknown option `{flag}` for `{subcommand}`; {USAGE}");
         return ExitCode::from(2);
     }
-    let run = |input: &str| match subcommand {
-        "allocate" => cli::allocate(input),
-        "split" => cli::split(input),
-        "payout" => cli::payout(input),
-        "run" => cli::run(input),
-        "graph" => cli::graph(input, flags.contains(&"--mermaid")),
-        "report" => ltc_examples::report::run(input, flags.contains(&"--json")),
-        other => Err(Failure::new(
-            "usage",
-            format!("unknown subcommand `{other}`; {USAGE}"),
-        )),
+    let mermaid = flags.contains(&"--mermaid");
+    let json = flags.contains(&"--json");
+    let handler: Handler = match subcommand {
+        "allocate" => Box::new(cli::allocate),
+        "split" => Box::new(cli::split),
+        "payout" => Box::new(cli::payout),
+        "run" => Box::new(cli::run),
+        "graph" => Box::new(move |input| cli::graph(input, mermaid)),
+        "report" => Box::new(move |input| ltc_examples::report::run(input, json)),
+        other => {
+            eprintln!("error: usage: unknown subcommand `{other}`; {USAGE}");
+            return ExitCode::from(2);
+        }
     };
-    let result = if matches!(
-        subcommand,
-        "allocate" | "split" | "payout" | "run" | "graph" | "report"
-    ) {
-        read_input(file).and_then(|input| run(&input))
-    } else {
-        run("")
-    };
+    let result = read_input(file).and_then(|input| handler(&input));
     match result {
         Ok(output) => {
             let mut stdout = std::io::stdout().lock();
@@ -90,11 +87,7 @@ fn main() -> ExitCode {
         }
         Err(failure) => {
             eprintln!("error: {failure}");
-            if failure.code == "usage" {
-                ExitCode::from(2)
-            } else {
-                ExitCode::FAILURE
-            }
+            ExitCode::FAILURE
         }
     }
 }

@@ -577,6 +577,7 @@ pub fn split(request: &SplitRequest) -> Result<Split, Error> {
                 members_sum,
                 active,
                 share: Decimal::ZERO,
+                per_unit: SplitWide::ZERO,
             },
         );
     }
@@ -601,6 +602,8 @@ pub fn split(request: &SplitRequest) -> Result<Split, Error> {
     }
     for r in roles.values_mut().filter(|r| r.active) {
         r.share = ratio_decimal(r.weight, counted, 0)?;
+        // An active role's member sum is positive, so it divides the lcm of all of them.
+        (r.per_unit, _) = lcm.div_rem(r.members_sum).ok_or(OVERFLOW_WEIGHT)?;
     }
 
     // One integer weight per line over the common denominator
@@ -611,11 +614,10 @@ pub fn split(request: &SplitRequest) -> Result<Split, Error> {
     for w in &members {
         let role = roles.get(w.member.role.as_str()).ok_or(OVERFLOW_WEIGHT)?;
         if role.active {
-            let (per_unit, _) = lcm.div_rem(role.members_sum).ok_or(OVERFLOW_WEIGHT)?;
             let line = role
                 .weight
                 .checked_mul(w.weight)
-                .and_then(|x| x.checked_mul(per_unit))
+                .and_then(|x| x.checked_mul(role.per_unit))
                 .ok_or(OVERFLOW_WEIGHT)?;
             line_weights.push(line);
             role_shares.push(role.share);
@@ -709,6 +711,9 @@ struct RoleWork {
     active: bool,
     /// `weight / counted` for display, once the roles counted are known.
     share: Decimal,
+    /// `lcm / members_sum` for an active role: a member's weight to its share of the common
+    /// denominator.
+    per_unit: SplitWide,
 }
 
 /// The absolute mantissa of a decimal as a wide integer.

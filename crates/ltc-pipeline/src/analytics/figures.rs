@@ -2,6 +2,7 @@
 
 use super::snapshot::{Filter, Replayed, Snapshot};
 use super::{count, ratio, Durations, Elapsed};
+use crate::money::add;
 use crate::{Currency, Error, GateKind, GateRecord, Money, Outcome, PersonId, Role, StageKind};
 use chrono::{DateTime, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -172,10 +173,6 @@ pub struct Enablement {
     pub before: Cohort,
     /// Deals they were on that were won at or after the split date.
     pub after: Cohort,
-}
-
-fn add(a: Decimal, b: Decimal) -> Result<Decimal, Error> {
-    a.checked_add(b).ok_or(Error::Overflow)
 }
 
 /// Sizes per currency of a set of amounts.

@@ -17,7 +17,7 @@
 //! Only `now` and `deals` are required; `process` is `"standard"` (the default) or a process
 //! definition, as in `ltc run`; `deals` holds one event log per deal, each exactly as the
 //! library serializes [`Event`]s. `settings` and `filter` are the library's
-//! [`Settings`](ltc_pipeline::analytics::Settings) and [`Filter`](ltc_pipeline::analytics::Filter);
+//! [`Settings`] and [`Filter`];
 //! the filter selects the deals of the funnel and the gate table, the lights and the due list.
 //! Errors come back as a [`Failure`]: the library's error code, or `malformed_json`.
 

@@ -643,11 +643,7 @@ pub fn split(request: &SplitRequest) -> Result<Split, Error> {
         let exact_units = big_units.checked_mul(line_weight).ok_or(OVERFLOW_WEIGHT)?;
         let exact_share = ratio_decimal(exact_units, denominator, scale)?;
         let participation = if request.prorate_by_time {
-            ratio_decimal(
-                SplitWide::from_u64(w.days.unsigned_abs()),
-                SplitWide::from_u64(window_days.unsigned_abs()),
-                0,
-            )?
+            day_ratio(w.days.unsigned_abs(), window_days.unsigned_abs())?
         } else {
             Decimal::ONE
         };
@@ -734,6 +730,37 @@ pub(crate) fn held_units(units: u128, holdback: Decimal) -> Result<u128, Error> 
         .and_then(Int::to_u128)
         .filter(|&h| h <= units)
         .ok_or(WHAT)
+}
+
+/// `days / window_days` exactly as `ratio_decimal(days, window_days, 0)` gives it, in `u128`
+/// arithmetic: day counts are far below 10^10, so `days x 10^28` fits and every step matches the
+/// wide one. Larger counts take the wide path.
+fn day_ratio(days: u64, window_days: u64) -> Result<Decimal, Error> {
+    const SMALL: u64 = 10_000_000_000;
+    if days >= SMALL || window_days == 0 {
+        return ratio_decimal(
+            SplitWide::from_u64(days),
+            SplitWide::from_u64(window_days),
+            0,
+        );
+    }
+    let (num, den) = (u128::from(days), u128::from(window_days));
+    for extra in (0..=MAX_SCALE).rev() {
+        // num < 10^10 and extra <= 28: the product stays below 10^38 < u128::MAX.
+        let scaled = num * 10u128.pow(extra);
+        let (q, r) = (scaled / den, scaled % den);
+        let rounded = match r.cmp(&(den - r)) {
+            std::cmp::Ordering::Greater => q + 1,
+            std::cmp::Ordering::Equal => q + (q & 1),
+            std::cmp::Ordering::Less => q,
+        };
+        if rounded <= MAX_UNITS {
+            return Ok(from_units(rounded, false, extra)?.normalize());
+        }
+    }
+    Err(Error::Overflow {
+        what: "an exact share for display",
+    })
 }
 
 /// `num / den` minor units at `scale` as a `Decimal` for display: rounded
@@ -898,7 +925,7 @@ mod tests {
             let (a, b) = (13 + next(x) % 3, 12 + next(x) % 4);
             cases.push((wide(x, a), wide(x, b)));
         }
-        for (num, den) in cases {
+        for (num, den) in cases.iter().copied() {
             for scale in [0, 2, 6, 28] {
                 assert_eq!(
                     ratio_decimal(num, den, scale),
@@ -906,6 +933,27 @@ mod tests {
                     "{num:?} / {den:?} at {scale}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn day_ratio_matches_ratio_decimal() {
+        let mut pairs = Vec::new();
+        for window in [1u64, 2, 3, 7, 30, 31, 181, 182, 365, 366, 1000, 36_525] {
+            for days in [
+                0u64, 1, 2, 3, 6, 29, 30, 91, 100, 180, 181, 365, 999, 36_524,
+            ] {
+                pairs.push((days.min(window), window));
+            }
+        }
+        pairs.extend([
+            (9_999_999_999, 10_000_000_000),
+            (10_000_000_000, 10_000_000_001),
+            (5, 0),
+        ]);
+        for (days, window) in pairs {
+            let wide = ratio_decimal(SplitWide::from_u64(days), SplitWide::from_u64(window), 0);
+            assert_eq!(day_ratio(days, window), wide, "{days} / {window}");
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The split: a pool shared by role, then by contribution within each role,
 //! rounded once over all lines by the largest remainder rule.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -481,10 +481,27 @@ pub fn split(request: &SplitRequest) -> Result<Split, Error> {
     // `contribution x involvement x days` (days = 1 without proration): within
     // a role every participation has the window's days as denominator, so it
     // cancels from the member's fraction of the role.
-    let mut seen = BTreeSet::new();
+    //
+    // The members are ordered by (id, role) once, up front: that order is the order of the
+    // lines, and in it a repeated (id, role) stands next to its twin. The duplicate refused is
+    // the first one in input order, in its place among the other checks.
+    let mut keyed: Vec<(&str, &str, usize)> = request
+        .members
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.id.as_str(), m.role.as_str(), i))
+        .collect();
+    keyed.sort_unstable();
+    let first_duplicate = keyed
+        .windows(2)
+        .filter_map(|pair| match pair {
+            [a, b] if (a.0, a.1) == (b.0, b.1) => Some(b.2),
+            _ => None,
+        })
+        .min();
     let mut members = Vec::with_capacity(request.members.len());
     let mut member_scale = 0;
-    for m in &request.members {
+    for (index, m) in request.members.iter().enumerate() {
         let err_ctx = || (m.id.clone(), m.role.clone());
         if !request.roles.contains_key(&m.role) {
             let (member, role) = err_ctx();
@@ -517,7 +534,7 @@ pub fn split(request: &SplitRequest) -> Result<Split, Error> {
                 });
             }
         }
-        if !seen.insert((m.id.as_str(), m.role.as_str())) {
+        if first_duplicate == Some(index) {
             let (member, role) = err_ctx();
             return Err(Error::DuplicateMember { member, role });
         }
@@ -608,7 +625,11 @@ pub fn split(request: &SplitRequest) -> Result<Split, Error> {
 
     // One integer weight per line over the common denominator
     // `counted x lcm`: line = role weight x member weight x (lcm / role sum).
-    members.sort_by(|a, b| (&a.member.id, &a.member.role).cmp(&(&b.member.id, &b.member.role)));
+    let mut slots: Vec<Option<MemberWork>> = members.into_iter().map(Some).collect();
+    let members: Vec<MemberWork> = keyed
+        .iter()
+        .filter_map(|&(_, _, i)| slots.get_mut(i).and_then(Option::take))
+        .collect();
     let mut line_weights = Vec::with_capacity(members.len() + 1);
     let mut role_shares = Vec::with_capacity(members.len());
     for w in &members {

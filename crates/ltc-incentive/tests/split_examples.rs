@@ -406,3 +406,36 @@ fn zero_pool_and_precision_extremes() {
     let e = split(&triangle(Decimal::MAX).member(Member::new("ana", "AR", dec!(1)))).unwrap_err();
     assert_eq!(e.code(), "overflow");
 }
+
+#[test]
+fn the_first_refusal_in_input_order_is_reported() {
+    let base = || triangle(dec!(100.00));
+    // Two duplicates: the one met first in the input is reported, not the smaller id.
+    let twice = base()
+        .member(Member::new("zed", "AR", dec!(1)))
+        .member(Member::new("zed", "AR", dec!(1)))
+        .member(Member::new("amy", "SR", dec!(1)))
+        .member(Member::new("amy", "SR", dec!(1)));
+    assert_eq!(
+        split(&twice).unwrap_err(),
+        Error::DuplicateMember {
+            member: "zed".into(),
+            role: "AR".into()
+        }
+    );
+    // A refusal of an earlier member comes before a later duplicate...
+    let unknown_first = base()
+        .member(Member::new("amy", "AR", dec!(1)))
+        .member(Member::new("bo", "QA", dec!(1)))
+        .member(Member::new("amy", "AR", dec!(1)));
+    assert_eq!(split(&unknown_first).unwrap_err().code(), "unknown_role");
+    // ...and a duplicate before a later member's refusal.
+    let duplicate_first = base()
+        .member(Member::new("amy", "AR", dec!(1)))
+        .member(Member::new("amy", "AR", dec!(1)))
+        .member(Member::new("bo", "QA", dec!(1)));
+    assert_eq!(
+        split(&duplicate_first).unwrap_err().code(),
+        "duplicate_member"
+    );
+}

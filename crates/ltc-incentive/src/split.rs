@@ -834,6 +834,12 @@ fn ratio_decimal(num: SplitWide, den: SplitWide, scale: u32) -> Result<Decimal, 
                 Some(v) => {
                     let mut best = (start, v);
                     for e in start + 1..=top {
+                        // One decimal more at least multiplies the floor by ten: when that is
+                        // already too large, `fits(e)` would refuse, so skip its wide division.
+                        let floor = best.1.to_u128().unwrap_or(u128::MAX).saturating_sub(1);
+                        if floor.saturating_mul(10) > MAX_UNITS {
+                            break;
+                        }
                         match fits(e) {
                             Some(v) => best = (e, v),
                             None => break,

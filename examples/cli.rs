@@ -21,13 +21,27 @@ pub struct Failure {
 }
 
 impl Failure {
-    /// A failure with this code and message.
+    /// A failure with this code and message; control characters in the message (a newline in a
+    /// name the user gave) are escaped, so that it prints as one line.
     pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             code: code.into(),
-            message: message.into(),
+            message: one_line(&message.into()),
         }
     }
+}
+
+/// `text` with control characters and Unicode line separators written as escapes.
+pub fn one_line(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 impl fmt::Display for Failure {
@@ -54,8 +68,20 @@ impl From<ltc_incentive::Error> for Failure {
     }
 }
 
-fn parse<T: for<'de> Deserialize<'de>>(input: &str) -> Result<T, Failure> {
-    Ok(serde_json::from_str(input)?)
+/// Reads a JSON document, naming the path of a bad value (`commands[2].command.value.amount`).
+pub(crate) fn parse<T: for<'de> Deserialize<'de>>(input: &str) -> Result<T, Failure> {
+    let mut deserializer = serde_json::Deserializer::from_str(input);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if path == "." {
+            Failure::from(inner)
+        } else {
+            Failure::new("malformed_json", format!("at `{path}`: {inner}"))
+        }
+    })?;
+    deserializer.end()?;
+    Ok(value)
 }
 
 fn pretty<T: Serialize>(value: &T) -> Result<String, Failure> {
@@ -220,12 +246,27 @@ pub enum ProcessInput {
 
 impl<'de> Deserialize<'de> for ProcessInput {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        match serde_json::Value::deserialize(deserializer)? {
-            serde_json::Value::String(name) => Ok(ProcessInput::Named(name)),
-            other => ProcessDefinition::deserialize(other)
-                .map(|d| ProcessInput::Definition(Box::new(d)))
-                .map_err(serde::de::Error::custom),
+        struct NameOrDefinition;
+        impl<'de> serde::de::Visitor<'de> for NameOrDefinition {
+            type Value = ProcessInput;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a process name such as \"standard\", or a process definition")
+            }
+            fn visit_str<E: serde::de::Error>(self, name: &str) -> Result<ProcessInput, E> {
+                Ok(ProcessInput::Named(name.to_owned()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<ProcessInput, A::Error> {
+                // Read in place, so that a bad field's path reaches the user.
+                let definition = ProcessDefinition::deserialize(
+                    serde::de::value::MapAccessDeserializer::new(map),
+                )?;
+                Ok(ProcessInput::Definition(Box::new(definition)))
+            }
         }
+        deserializer.deserialize_any(NameOrDefinition)
     }
 }
 
@@ -245,7 +286,10 @@ impl ProcessInput {
             ProcessInput::Named(name) if name == "standard" => Ok(Process::standard()),
             ProcessInput::Named(name) => Err(Failure::new(
                 "unknown_process",
-                format!("no built-in process is named `{name}` (try `standard`)"),
+                format!(
+                    "no built-in process is named `{}` (try `standard`)",
+                    one_line(&name)
+                ),
             )),
             ProcessInput::Definition(d) => Ok(Process::new(*d)?),
         }
@@ -322,12 +366,7 @@ pub fn run(input: &str) -> Result<String, Failure> {
         .iter()
         .map(|envelope| {
             let command = envelope.command.name();
-            let outcome = envelope.decide(&deal, &process).and_then(|events| {
-                for event in &events {
-                    deal.apply(event)?;
-                }
-                Ok(events)
-            });
+            let outcome = envelope.execute(&mut deal, &process);
             match outcome {
                 Ok(events) => CommandResult::Accepted { command, events },
                 Err(e) => CommandResult::Refused {

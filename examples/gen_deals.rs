@@ -165,6 +165,15 @@ impl Sim<'_> {
         )
     }
 
+    /// Whether the convened gate's rule has reached its verdict.
+    fn decided(&self) -> bool {
+        self.deal.meeting().is_some_and(|m| {
+            self.process
+                .policy(m.gate)
+                .is_some_and(|p| m.verdict(&p.rule).is_some())
+        })
+    }
+
     /// Convenes `gate`, the panel votes `vote`, the convener records the decision.
     fn gate(&mut self, gate: GateKind, vote: Vote, condition: Option<i64>) -> Result<(), Halt> {
         let panel: &[(&str, &str)] = match gate {
@@ -195,7 +204,11 @@ impl Sim<'_> {
         } else {
             self.wait(0, 3)?;
         }
+        // Seats vote in turn until the gate's rule has decided; later votes would be refused.
         for (reviewer, _) in panel {
+            if self.decided() {
+                break;
+            }
             self.run(
                 reviewer,
                 Command::CastVote {
@@ -289,7 +302,7 @@ impl Sim<'_> {
             });
         }
         self.wait(0, 5)?;
-        self.run(&ar, Command::QualifyLead)?;
+        self.run(&ar, Command::QualifyLead {})?;
         self.join(&ar, Role::ar())?;
         let sr = self.rng.pick(SRS);
         self.join(sr, Role::sr())?;
@@ -309,7 +322,7 @@ impl Sim<'_> {
         }
         let below = self.process.definition().skip_solution_review_below;
         if below.is_some_and(|b| estimate < b) {
-            self.run("ops", Command::SkipSolutionReview)?;
+            self.run("ops", Command::SkipSolutionReview {})?;
         } else if fate == Fate::RejectedAt(GateKind::SolutionReview) {
             return self.gate(GateKind::SolutionReview, Vote::Reject, None);
         } else {

@@ -93,14 +93,25 @@ impl Story {
             materials,
         };
         self.step(days, "ops", convene)?;
+        // Seats vote in turn until the gate's rule has decided: later votes would be refused.
+        let mut voted = 0;
         for (reviewer, _) in panel {
+            let decided = self.deal.meeting().is_some_and(|m| {
+                self.process
+                    .policy(m.gate)
+                    .is_some_and(|p| m.verdict(&p.rule).is_some())
+            });
+            if decided {
+                break;
+            }
             let ballot = Command::CastVote {
                 vote,
                 comment: None,
             };
             self.step(0, reviewer, ballot)?;
+            voted += 1;
         }
-        let minutes = format!("{gate}: {vote:?} by {} reviewer(s)", panel.len());
+        let minutes = format!("{gate}: {vote:?} by {voted} reviewer(s)");
         self.step(
             1,
             "ops",
@@ -140,7 +151,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         .map(|(k, v)| (k.to_owned(), v))
         .collect();
     s.step(2, "ana", Command::GradeLead { scores })?;
-    s.step(1, "ana", Command::QualifyLead)?;
+    s.step(1, "ana", Command::QualifyLead {})?;
 
     // The iron triangle forms: AR and SR before opportunity approval.
     s.join(0, "ana", Role::ar())?;
@@ -265,7 +276,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         vec![],
     )?;
 
-    let replayed = Deal::replay(DealId::new("NW-2026-001"), &s.log)?;
+    let replayed = Deal::replay(DealId::new("NW-2026-001"), &s.process, &s.log)?;
     println!(
         "\n{} events; replaying them rebuilds the same deal: {}",
         s.log.len(),

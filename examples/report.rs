@@ -63,10 +63,10 @@ struct Report {
 /// A [`Failure`] for input that does not parse (`malformed_json`), an unknown or invalid process,
 /// logs that do not replay, or bad settings (the library's error codes).
 pub fn run(input: &str, json: bool) -> Result<String, Failure> {
-    let input: Input = serde_json::from_str(input)?;
+    let input: Input = crate::cli::parse(input)?;
     let fail = Failure::from;
     let process = input.process.build()?;
-    let snapshot = Snapshot::new(&input.deals, input.now).map_err(fail)?;
+    let snapshot = Snapshot::new(&input.deals, &process, input.now).map_err(fail)?;
     let filter = &input.filter;
     let settings = &input.settings;
     let report = Report {

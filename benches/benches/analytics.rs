@@ -18,7 +18,7 @@ fn analytics(c: &mut Criterion) {
     let now = fixtures::now();
     let settings = Settings::default();
     let all = Filter::default();
-    let snapshot = Snapshot::new(&logs, now).expect("valid logs");
+    let snapshot = Snapshot::new(&logs, &process, now).expect("valid logs");
 
     let mut group = c.benchmark_group("analytics");
     group.sample_size(10);
@@ -28,20 +28,20 @@ fn analytics(c: &mut Criterion) {
     });
     group.bench_function(BenchmarkId::new("funnel_from_logs", DEALS), |b| {
         b.iter(|| {
-            Snapshot::new(black_box(&logs), now)
+            Snapshot::new(black_box(&logs), &process, now)
                 .and_then(|s| s.funnel(&all))
                 .expect("valid")
         });
     });
     group.bench_function(BenchmarkId::new("due_from_logs", DEALS), |b| {
         b.iter(|| {
-            Snapshot::new(black_box(&logs), now)
+            Snapshot::new(black_box(&logs), &process, now)
                 .and_then(|s| s.due(&process, &settings, &all))
                 .expect("valid")
         });
     });
     group.bench_function(BenchmarkId::new("snapshot", DEALS), |b| {
-        b.iter(|| Snapshot::new(black_box(&logs), now).expect("valid"));
+        b.iter(|| Snapshot::new(black_box(&logs), &process, now).expect("valid"));
     });
     group.bench_function(BenchmarkId::new("funnel", DEALS), |b| {
         b.iter(|| black_box(&snapshot).funnel(&all).expect("valid"));

@@ -27,7 +27,7 @@ fn replay(c: &mut Criterion) {
             b.iter(|| {
                 for log in logs {
                     let id = log.first().map(|e| e.deal.clone()).expect("a log");
-                    black_box(Deal::replay(id, log).expect("the log is valid"));
+                    black_box(Deal::replay(id, &process, log).expect("the log is valid"));
                 }
             });
         });

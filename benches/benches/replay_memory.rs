@@ -50,7 +50,7 @@ fn main() {
     let mut deals = Vec::with_capacity(DEALS);
     let region = Region::new(GLOBAL);
     for (id, log) in ids.iter().zip(&logs) {
-        deals.push(Deal::replay(id.clone(), log).expect("the log is valid"));
+        deals.push(Deal::replay(id.clone(), &process, log).expect("the log is valid"));
     }
     let stats = region.change();
     row("engine replay", events, stats);

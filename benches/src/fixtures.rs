@@ -205,10 +205,13 @@ mod tests {
     fn the_script_reaches_cash_and_replays() {
         let (deal, log) = execute(&Process::standard(), "D-1", &script()).unwrap();
         assert_eq!(deal.stage_kind(), Some(StageKind::Won));
-        assert_eq!(Deal::replay(DealId::new("D-1"), &log).unwrap(), deal);
+        assert_eq!(
+            Deal::replay(DealId::new("D-1"), &Process::standard(), &log).unwrap(),
+            deal
+        );
         let logs = full_logs(3).unwrap();
         assert_eq!(logs[2].len(), log.len());
-        let replayed = Deal::replay(deal_id(2), &logs[2]).unwrap();
+        let replayed = Deal::replay(deal_id(2), &Process::standard(), &logs[2]).unwrap();
         assert_eq!(replayed.stage_kind(), Some(StageKind::Won));
     }
 
@@ -217,7 +220,7 @@ mod tests {
         let logs = mixed_logs(300).unwrap();
         let mut stages = std::collections::BTreeSet::new();
         for (i, log) in logs.iter().enumerate() {
-            let deal = Deal::replay(deal_id(i), log).unwrap();
+            let deal = Deal::replay(deal_id(i), &Process::standard(), log).unwrap();
             stages.insert(deal.stage_kind().unwrap());
         }
         assert!(stages.len() >= 10, "{stages:?}");

@@ -809,7 +809,7 @@ impl Translator {
                     scores: [score("budget"), score("decision_chain"), score("urgency")],
                 }
             }
-            Command::QualifyLead => Cmd::Qualify,
+            Command::QualifyLead {} => Cmd::Qualify,
             Command::AddMember { person, role, .. } => Cmd::AddMember {
                 person: self.key(person.as_str()),
                 role: Self::role(role),

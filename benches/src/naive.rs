@@ -46,7 +46,7 @@ fn kind(change: &Change) -> usize {
         Change::LeadCaptured { .. } => 0,
         Change::LeadGraded { .. } => 1,
         Change::EstimateSet { .. } => 2,
-        Change::LeadQualified => 3,
+        Change::LeadQualified {} => 3,
         Change::MemberJoined { .. } => 4,
         Change::MemberLeft { .. } => 5,
         Change::GateConvened { .. } => 6,

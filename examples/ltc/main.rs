@@ -59,7 +59,11 @@ fn main() -> ExitCode {
         _ => &[],
     };
     if let Some(flag) = flags.iter().find(|f| !allowed.contains(f)) {
-        eprintln!("error: usage: unknown option `{flag}` for `{subcommand}`; {USAGE}");
+        eprintln!(
+            "error: usage: unknown option `{}` for `{}`; {USAGE}",
+            cli::one_line(flag),
+            cli::one_line(subcommand)
+        );
         return ExitCode::from(2);
     }
     let mermaid = flags.contains(&"--mermaid");
@@ -72,7 +76,10 @@ fn main() -> ExitCode {
         "graph" => Box::new(move |input| cli::graph(input, mermaid)),
         "report" => Box::new(move |input| ltc_examples::report::run(input, json)),
         other => {
-            eprintln!("error: usage: unknown subcommand `{other}`; {USAGE}");
+            eprintln!(
+                "error: usage: unknown subcommand `{}`; {USAGE}",
+                cli::one_line(other)
+            );
             return ExitCode::from(2);
         }
     };

@@ -180,3 +180,93 @@ fn a_bad_process_definition_says_what_is_wrong() {
     let err = cli::graph(&definition.to_string(), false).unwrap_err();
     assert_eq!(err.code, "unknown_level");
 }
+
+#[test]
+fn a_typo_at_any_depth_is_refused_with_its_path() {
+    let input = r#"{"commands": [{"actor": "ops", "at": "2026-01-05T09:00:00Z",
+        "expected_versoin": 7, "command": {"type": "qualify_lead"}}]}"#;
+    let err = cli::run(input).unwrap_err();
+    assert_eq!(err.code, "malformed_json");
+    assert!(
+        err.message
+            .starts_with("at `commands[0].expected_versoin`: unknown field `expected_versoin`"),
+        "{err}"
+    );
+    let positional =
+        r#"{"commands": [["ops", "2026-01-05T09:00:00Z", null, {"type": "qualify_lead"}]]}"#;
+    let err = cli::run(positional).unwrap_err();
+    assert!(err.message.contains("expected an object"), "{err}");
+    let digits = r#"{"commands": [{"actor": "ops", "at": "2026-01-05T09:00:00Z",
+        "command": {"type": "capture_lead", "customer": "ACME", "source": "web",
+                    "estimate": {"amount": "79228162514264337593543950335.4", "currency": "EUR"}}}]}"#;
+    let err = cli::run(digits).unwrap_err();
+    assert!(
+        // The path reaches the command (a tagged variant is read whole); the value is named.
+        err.message.starts_with(
+            "at `commands[0].command`: `79228162514264337593543950335.4` is not an exact decimal"
+        ),
+        "{err}"
+    );
+    let definition = r#"{"process": {"name": "ours", "rolez": []}, "commands": []}"#;
+    let err = cli::run(definition).unwrap_err();
+    assert!(
+        err.message
+            .starts_with("at `process.rolez`: unknown field `rolez`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn every_error_is_one_line() {
+    let input = r#"{"commands": [{"actor": "ops", "at": "2026-01-05T09:00:00Z",
+        "command": {"type": "capture_lead", "customer": "ACME", "source": "web"}}],
+        "process": "no\nsuch\u2028process"}"#;
+    let err = cli::run(input).unwrap_err();
+    assert_eq!(err.code, "unknown_process");
+    assert_eq!(err.to_string().lines().count(), 1, "{err}");
+    assert!(err.message.contains("no\\nsuch\\u{2028}process"), "{err}");
+    // A refused command in `run` names the person with the newline escaped.
+    let run = r#"{"commands": [
+        {"actor": "ops", "at": "2026-01-05T09:00:00Z",
+         "command": {"type": "capture_lead", "customer": "ACME", "source": "web"}},
+        {"actor": "ops", "at": "2026-01-05T09:00:00Z",
+         "command": {"type": "remove_member", "person": "mallory\nadmin", "role": "AR"}}]}"#;
+    let output: serde_json::Value = serde_json::from_str(&cli::run(run).unwrap()).unwrap();
+    let message = output["results"][1]["error"]["message"].as_str().unwrap();
+    assert_eq!(message, "`mallory\\nadmin` does not hold role `AR`");
+}
+
+#[test]
+fn report_refuses_a_forged_log_naming_the_deal_and_the_event() {
+    let sample =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/data/deals.json")).unwrap();
+    let mut input: serde_json::Value = serde_json::from_str(&sample).unwrap();
+    // Turn the first recorded rejection or rework into an approval.
+    let deals = input["deals"].as_array_mut().unwrap();
+    let (deal, version) = deals
+        .iter_mut()
+        .find_map(|log| {
+            log.as_array_mut().unwrap().iter_mut().find_map(|event| {
+                let change = &event["change"];
+                let decided = change["type"] == "gate_decided"
+                    && change["outcome"] != "approved"
+                    && change["outcome"] != "approved_with_conditions";
+                decided.then(|| {
+                    event["change"]["outcome"] = "approved".into();
+                    (
+                        event["deal"].as_str().unwrap().to_owned(),
+                        event["version"].as_u64().unwrap(),
+                    )
+                })
+            })
+        })
+        .expect("the sample set has a gate that was not passed");
+    let err = ltc_examples::report::run(&input.to_string(), false).unwrap_err();
+    assert_eq!(err.code, "invalid_event");
+    assert!(
+        err.message.starts_with(&format!(
+            "event {version} of deal `{deal}` cannot be applied: the votes decide"
+        )),
+        "{err}"
+    );
+}

@@ -1,5 +1,6 @@
 //! Commands: what a person asks the deal to do.
 
+use crate::serde_strict::objects_only;
 use crate::{
     ConditionId, ConditionSpec, GateKind, InvoiceId, MilestoneId, Money, PaymentId, PersonId, Role,
     Seat, Vote,
@@ -13,7 +14,12 @@ use std::collections::BTreeMap;
 ///
 /// Serialized internally tagged: `{"type": "issue_invoice", "id": "INV-1", ...}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(
+    remote = "Self",
+    deny_unknown_fields,
+    tag = "type",
+    rename_all = "snake_case"
+)]
 pub enum Command {
     /// Open the deal with a lead.
     CaptureLead {
@@ -31,7 +37,7 @@ pub enum Command {
         scores: BTreeMap<String, u32>,
     },
     /// Turn the graded lead into an opportunity awaiting approval.
-    QualifyLead,
+    QualifyLead {},
     /// End a lead as not worth an opportunity.
     Disqualify {
         /// Why.
@@ -49,7 +55,7 @@ pub enum Command {
         /// Which role.
         role: Role,
         /// How fully they take part, in (0, 1].
-        #[serde(with = "rust_decimal::serde::str")]
+        #[serde(with = "crate::serde_strict::decimal")]
         involvement: Decimal,
     },
     /// A person leaves a role; their history stays.
@@ -109,7 +115,7 @@ pub enum Command {
         note: String,
     },
     /// Skip the solution review for a deal below the process's threshold.
-    SkipSolutionReview,
+    SkipSolutionReview {},
     /// Put the negotiated terms to the contract decision.
     RequestContractDecision {
         /// The contract value agreed.
@@ -189,18 +195,20 @@ pub enum Command {
     },
 }
 
+objects_only!(Command);
+
 impl Command {
     /// The command's snake_case name, as serialized.
     ///
     /// ```
     /// use ltc_pipeline::Command;
-    /// assert_eq!(Command::QualifyLead.name(), "qualify_lead");
+    /// assert_eq!(Command::QualifyLead {}.name(), "qualify_lead");
     /// ```
     pub fn name(&self) -> &'static str {
         match self {
             Command::CaptureLead { .. } => "capture_lead",
             Command::GradeLead { .. } => "grade_lead",
-            Command::QualifyLead => "qualify_lead",
+            Command::QualifyLead {} => "qualify_lead",
             Command::Disqualify { .. } => "disqualify",
             Command::SetEstimate { .. } => "set_estimate",
             Command::AddMember { .. } => "add_member",
@@ -211,7 +219,7 @@ impl Command {
             Command::WithdrawGate { .. } => "withdraw_gate",
             Command::RecordDecision { .. } => "record_decision",
             Command::CloseCondition { .. } => "close_condition",
-            Command::SkipSolutionReview => "skip_solution_review",
+            Command::SkipSolutionReview {} => "skip_solution_review",
             Command::RequestContractDecision { .. } => "request_contract_decision",
             Command::AddMilestone { .. } => "add_milestone",
             Command::DeliverMilestone { .. } => "deliver_milestone",
@@ -240,12 +248,13 @@ impl Command {
 ///     actor: "ops".into(),
 ///     at: Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap(),
 ///     expected_version: Some(3),
-///     command: Command::QualifyLead,
+///     command: Command::QualifyLead {},
 /// };
 /// let err = envelope.decide(&deal, &Process::standard()).unwrap_err();
 /// assert_eq!(err.code(), "version_conflict");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Envelope {
     /// Who sends the command.
     pub actor: PersonId,
@@ -257,3 +266,5 @@ pub struct Envelope {
     /// The command.
     pub command: Command,
 }
+
+objects_only!(Envelope);

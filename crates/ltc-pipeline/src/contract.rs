@@ -1,6 +1,7 @@
 //! A signed contract: value, milestones, invoices, payments, refunds and amendments.
 
 use crate::money::{add, sub};
+use crate::serde_strict::objects_only;
 use crate::{Error, InvoiceId, MilestoneId, Money, PaymentId, StageKind};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -9,6 +10,7 @@ use std::collections::BTreeMap;
 
 /// A delivery milestone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Milestone {
     /// What is delivered.
     pub title: String,
@@ -18,20 +20,25 @@ pub struct Milestone {
     pub accepted_at: Option<DateTime<Utc>>,
 }
 
+objects_only!(Milestone);
+
 /// An invoice and what has been collected against it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Invoice {
     /// The amount invoiced.
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::serde_strict::decimal")]
     pub amount: Decimal,
     /// When it was issued.
     pub issued_at: DateTime<Utc>,
     /// When payment is due, if terms were set.
     pub due: Option<DateTime<Utc>>,
     /// Net cash collected against it (payments less refunds and reversals).
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::serde_strict::decimal")]
     pub collected: Decimal,
 }
+
+objects_only!(Invoice);
 
 impl Invoice {
     /// What is still to be collected.
@@ -69,13 +76,14 @@ impl CashKind {
 
 /// A payment or a refund against an invoice.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct CashMovement {
     /// Payment or refund.
     pub kind: CashKind,
     /// The invoice it is booked against.
     pub invoice: InvoiceId,
     /// The amount, positive.
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::serde_strict::decimal")]
     pub amount: Decimal,
     /// When.
     pub at: DateTime<Utc>,
@@ -83,14 +91,17 @@ pub struct CashMovement {
     pub reversed_at: Option<DateTime<Utc>>,
 }
 
+objects_only!(CashMovement);
+
 /// An approved change of the contract value.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Amendment {
     /// The value before.
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::serde_strict::decimal")]
     pub from: Decimal,
     /// The value after.
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::serde_strict::decimal")]
     pub to: Decimal,
     /// Why.
     pub reason: String,
@@ -98,11 +109,14 @@ pub struct Amendment {
     pub approved_at: DateTime<Utc>,
 }
 
+objects_only!(Amendment);
+
 /// A proposed amendment waiting for the change decision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct ProposedAmendment {
     /// The value asked for.
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::serde_strict::decimal")]
     pub new_value: Decimal,
     /// Why.
     pub reason: String,
@@ -110,13 +124,16 @@ pub struct ProposedAmendment {
     pub proposed_at: DateTime<Utc>,
 }
 
+objects_only!(ProposedAmendment);
+
 /// A signed contract and its execution.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Contract {
     /// The current value (after approved amendments).
     pub value: Money,
     /// The value at signature.
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::serde_strict::decimal")]
     pub signed_value: Decimal,
     /// When it was signed.
     pub signed_at: DateTime<Utc>,
@@ -131,6 +148,8 @@ pub struct Contract {
     /// An amendment waiting for the change decision.
     pub proposed_amendment: Option<ProposedAmendment>,
 }
+
+objects_only!(Contract);
 
 impl Contract {
     pub(crate) fn new(value: Money, signed_at: DateTime<Utc>) -> Self {

@@ -1,9 +1,10 @@
 //! The deal: its typed stage, team, gates and contract, folded from events.
 
 use crate::gate::{Condition, GateDecision, GateRecord, Meeting};
+use crate::serde_strict::objects_only;
 use crate::{
     Amendment, CashKind, CashMovement, Change, Closing, ConditionId, Contract, Currency, DealId,
-    EndKind, Error, Event, GateKind, Invoice, Milestone, Money, Outcome, PersonId,
+    EndKind, Error, Event, GateKind, Invoice, Milestone, Money, Outcome, PersonId, Process,
     ProposedAmendment, StageKind, Stint, Team,
 };
 use chrono::{DateTime, Utc};
@@ -26,6 +27,7 @@ pub enum Temperature {
 
 /// A lead's grade: the scores given, their weighted total, and the temperature it maps to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Grade {
     /// The score of every criterion.
     pub scores: BTreeMap<String, u32>,
@@ -35,9 +37,16 @@ pub struct Grade {
     pub temperature: Temperature,
 }
 
+objects_only!(Grade);
+
 /// How the deal got past the solution review.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(
+    remote = "Self",
+    deny_unknown_fields,
+    tag = "type",
+    rename_all = "snake_case"
+)]
 pub enum SolutionPassage {
     /// The review approved it.
     Reviewed {
@@ -47,16 +56,19 @@ pub enum SolutionPassage {
     /// A small deal skipped it.
     Skipped {
         /// The deal amount.
-        #[serde(with = "rust_decimal::serde::str")]
+        #[serde(with = "crate::serde_strict::decimal")]
         amount: Decimal,
         /// The threshold it was below.
-        #[serde(with = "rust_decimal::serde::str")]
+        #[serde(with = "crate::serde_strict::decimal")]
         below: Decimal,
     },
 }
 
+objects_only!(SolutionPassage);
+
 /// A signed contract under execution, with the decision that signed it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Execution {
     /// The contract decision.
     pub decision: Arc<GateDecision>,
@@ -64,8 +76,11 @@ pub struct Execution {
     pub contract: Contract,
 }
 
+objects_only!(Execution);
+
 /// How a deal ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Ending {
     /// The kind of end.
     pub kind: EndKind,
@@ -81,9 +96,16 @@ pub struct Ending {
     pub contract: Option<Contract>,
 }
 
+objects_only!(Ending);
+
 /// Where a deal stands. Each stage holds the records that prove how it was reached.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "stage", rename_all = "snake_case")]
+#[serde(
+    remote = "Self",
+    deny_unknown_fields,
+    tag = "stage",
+    rename_all = "snake_case"
+)]
 pub enum Stage {
     /// Before the lead is captured (a deal at version 0).
     Unopened,
@@ -128,6 +150,8 @@ pub enum Stage {
     /// Ended.
     Ended(Box<Ending>),
 }
+
+objects_only!(Stage);
 
 impl Stage {
     /// The stage's label; `None` before the lead is captured. Execution stages are derived from
@@ -177,10 +201,11 @@ impl Stage {
 /// let capture = Command::CaptureLead { customer: "ACME".into(), source: "fair".into(), estimate: None };
 /// let events = deal.execute(&process, &capture, &"ana".into(), at)?;
 /// assert_eq!(deal.stage_kind(), Some(StageKind::Captured));
-/// assert_eq!(Deal::replay(DealId::new("D-1"), &events)?, deal);
+/// assert_eq!(Deal::replay(DealId::new("D-1"), &process, &events)?, deal);
 /// # Ok::<(), ltc_pipeline::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Deal {
     pub(crate) id: DealId,
     pub(crate) version: u64,
@@ -198,8 +223,48 @@ pub struct Deal {
     pub(crate) conditions: BTreeMap<ConditionId, Condition>,
 }
 
+objects_only!(Deal);
+
+/// Says how a stored change differs from the one the rules record.
+fn mismatch(expected: &Change, stored: &Change) -> String {
+    match (expected, stored) {
+        (
+            Change::GateDecided {
+                gate,
+                outcome: rule,
+                ..
+            },
+            Change::GateDecided {
+                outcome: recorded, ..
+            },
+        ) if rule != recorded => format!(
+            "the votes decide gate `{gate}` {} under its rule, not {}",
+            outcome_name(*rule),
+            outcome_name(*recorded)
+        ),
+        _ => format!(
+            "the rules record a different `{}` change on this state",
+            change_name(expected)
+        ),
+    }
+}
+
+fn outcome_name(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Approved => "`approved`",
+        Outcome::ApprovedWithConditions => "`approved_with_conditions`",
+        Outcome::Rework => "`rework`",
+        Outcome::Rejected => "`rejected`",
+    }
+}
+
+fn change_name(change: &Change) -> &'static str {
+    change.command().map_or("ended", |c| c.name())
+}
+
 fn bad(event: &Event, problem: impl Into<String>) -> Error {
     Error::InvalidEvent {
+        deal: event.deal.clone(),
         version: event.version,
         problem: problem.into(),
     }
@@ -226,17 +291,20 @@ impl Deal {
         }
     }
 
-    /// Rebuilds a deal from its stored log.
+    /// Rebuilds a deal from its stored log under `process`, checking each event as
+    /// [`apply`](Self::apply) does.
     ///
     /// # Errors
-    /// [`Error::InvalidEvent`] for an event out of sequence, of another deal, or that does not fit.
+    /// [`Error::InvalidEvent`] for the first event out of sequence, of another deal, or that the
+    /// engine could not have written.
     pub fn replay<'a>(
         id: DealId,
+        process: &Process,
         events: impl IntoIterator<Item = &'a Event>,
     ) -> Result<Self, Error> {
         let mut deal = Self::new(id);
         for event in events {
-            deal.apply(event)?;
+            deal.apply(process, event)?;
         }
         Ok(deal)
     }
@@ -337,18 +405,71 @@ impl Deal {
         logged + u32::from(self.meeting.as_ref().is_some_and(|m| m.gate == gate))
     }
 
-    /// Applies one event (the `evolve` of the aggregate). Validates before it mutates, so a
-    /// refused event leaves the deal unchanged.
+    /// Applies one stored event under `process` (the `evolve` of the aggregate), refusing an
+    /// event the engine could not have written.
+    ///
+    /// The event must be of this deal, carry the next version, and be exactly what [`decide`]
+    /// records on this state for the command behind it ([`Change::command`]) sent by the event's
+    /// actor at the event's time: every rule `decide` enforces (time order, currencies and minor
+    /// units, exact money, panels, levels and escalation, four-eyes, locks, votes after the rule
+    /// decided, the outcome the votes draw, how ends are reached) holds on replay too. A refused
+    /// event leaves the deal unchanged.
     ///
     /// # Errors
-    /// [`Error::InvalidEvent`] when the event is of another deal, out of sequence, or does not fit
-    /// the deal's state.
-    pub fn apply(&mut self, event: &Event) -> Result<(), Error> {
+    /// [`Error::InvalidEvent`] naming the event's version and what is wrong with it.
+    ///
+    /// # Examples
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use ltc_pipeline::{Change, Command, Deal, DealId, EndKind, Process};
+    /// let process = Process::standard();
+    /// let mut deal = Deal::new(DealId::new("D-1"));
+    /// let at = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
+    /// let capture = Command::CaptureLead { customer: "ACME".into(), source: "web".into(), estimate: None };
+    /// let mut log = deal.execute(&process, &capture, &"ops".into(), at)?;
+    /// // A forged event: a lead cannot be won.
+    /// let mut forged = log[0].clone();
+    /// forged.version = 2;
+    /// forged.change = Change::Ended { kind: EndKind::Won, reason: "forged".into() };
+    /// log.push(forged);
+    /// let err = Deal::replay(DealId::new("D-1"), &process, &log).unwrap_err();
+    /// assert_eq!(err.code(), "invalid_event");
+    /// # Ok::<(), ltc_pipeline::Error>(())
+    /// ```
+    ///
+    /// [`decide`]: crate::decide
+    pub fn apply(&mut self, process: &Process, event: &Event) -> Result<(), Error> {
         if event.deal != self.id {
             return Err(bad(
                 event,
                 format!("it belongs to deal `{}`, not `{}`", event.deal, self.id),
             ));
+        }
+        let next = self.version.checked_add(1).ok_or(Error::Overflow)?;
+        if event.version != next {
+            return Err(bad(event, format!("expected version {next}")));
+        }
+        let Some(command) = event.change.command() else {
+            return Err(bad(
+                event,
+                "no command records it: a deal is won only by its closure decision",
+            ));
+        };
+        let decided = crate::decide(self, process, &command, &event.actor, event.at)
+            .map_err(|e| bad(event, format!("the rules refuse it: {} ({e})", e.code())))?;
+        match decided.first() {
+            Some(expected) if expected.change == event.change => {}
+            Some(expected) => return Err(bad(event, mismatch(&expected.change, &event.change))),
+            None => return Err(bad(event, "the rules record nothing for it")),
+        }
+        self.fold(event)
+    }
+
+    /// Folds in an event `decide` has just produced on this state. Checks the event's place in
+    /// the log and that it fits the state before it mutates, so a refusal changes nothing.
+    pub(crate) fn fold(&mut self, event: &Event) -> Result<(), Error> {
+        if event.deal != self.id {
+            return Err(bad(event, "it belongs to another deal"));
         }
         let next = self.version.checked_add(1).ok_or(Error::Overflow)?;
         if event.version != next {
@@ -365,7 +486,6 @@ impl Deal {
                 "a deal's first event, and only its first, is `lead_captured`",
             ));
         }
-        self.check(event)?;
         // Events about the team, a meeting, a condition, the estimate or a proposed amendment
         // leave the stage as it is; only the others need the (derived) stage compared.
         let moves = !matches!(
@@ -386,103 +506,6 @@ impl Deal {
         self.last_event_at = Some(event.at);
         if moves && self.stage.kind() != before {
             self.stage_since = Some(event.at);
-        }
-        Ok(())
-    }
-
-    /// The structural checks a stored event must pass before it is folded in: the rules `decide`
-    /// enforces that keep the state consistent (time order, one currency, positive amounts,
-    /// unique ids, ends reached the way the engine reaches them, votes from the panel).
-    fn check(&self, event: &Event) -> Result<(), Error> {
-        if self.last_event_at.is_some_and(|last| event.at < last) {
-            return Err(bad(event, "it is dated before the deal's last event"));
-        }
-        let money = |m: &Money| {
-            crate::money::check(self.currency, m).map_err(|e| bad(event, e.to_string()))
-        };
-        let contract = self.contract();
-        let duplicate = |kind: &str, taken: bool, id: &dyn std::fmt::Display| {
-            if taken {
-                Err(bad(event, format!("{kind} `{id}` already exists")))
-            } else {
-                Ok(())
-            }
-        };
-        match &event.change {
-            Change::LeadCaptured {
-                estimate: Some(m), ..
-            }
-            | Change::EstimateSet { value: m }
-            | Change::ContractDecisionRequested { terms: m }
-            | Change::InvoiceIssued { amount: m, .. }
-            | Change::AmendmentProposed { new_value: m, .. } => money(m)?,
-            Change::PaymentReceived { id, amount, .. }
-            | Change::RefundIssued { id, amount, .. } => {
-                money(amount)?;
-                duplicate(
-                    "payment",
-                    contract.is_some_and(|c| c.cash.contains_key(id)),
-                    id,
-                )?;
-            }
-            Change::MilestoneAdded { id, .. } => duplicate(
-                "milestone",
-                contract.is_some_and(|c| c.milestones.contains_key(id)),
-                id,
-            )?,
-            Change::MilestoneAccepted { id } => {
-                let delivered = contract
-                    .and_then(|c| c.milestones.get(id))
-                    .is_some_and(|m| m.delivered_at.is_some());
-                if !delivered {
-                    return Err(bad(event, format!("milestone `{id}` is not delivered")));
-                }
-            }
-            Change::MemberJoined {
-                person,
-                role,
-                involvement,
-            } => {
-                if *involvement <= Decimal::ZERO || *involvement > Decimal::ONE {
-                    return Err(bad(
-                        event,
-                        format!("involvement {involvement} is outside (0, 1]"),
-                    ));
-                }
-                duplicate(
-                    "running stint",
-                    self.team.current_stint(person, role).is_some(),
-                    &format!("{person} as {role}"),
-                )?;
-            }
-            Change::GateDecided { conditions, .. } => {
-                for spec in conditions {
-                    duplicate(
-                        "condition",
-                        self.conditions.contains_key(&spec.id)
-                            || conditions.iter().filter(|c| c.id == spec.id).count() > 1,
-                        &spec.id,
-                    )?;
-                }
-            }
-            Change::VoteCast { seat, .. } | Change::VoteDelegated { seat, .. } => {
-                let open = self.meeting.as_ref().is_some_and(|m| {
-                    m.panel.iter().any(|s| &s.person == seat) && m.ballot(seat).is_none()
-                });
-                if !open {
-                    return Err(bad(event, format!("`{seat}` holds no open seat")));
-                }
-            }
-            Change::Ended { kind, .. } => {
-                let phase = self.stage.kind().map(StageKind::phase);
-                if !phase.is_some_and(|p| kind.ends_by_command_from(p)) {
-                    return Err(bad(
-                        event,
-                        format!("a deal does not end {kind} from this stage"),
-                    ));
-                }
-            }
-            _ => {}
         }
         Ok(())
     }
@@ -523,7 +546,7 @@ impl Deal {
                 self.currency = Some(value.currency);
                 self.estimate = Some(value.amount);
             }
-            Change::LeadQualified => match std::mem::replace(&mut self.stage, Stage::Unopened) {
+            Change::LeadQualified {} => match std::mem::replace(&mut self.stage, Stage::Unopened) {
                 Stage::Graded { grade } => self.stage = Stage::AwaitingApproval { grade },
                 other => {
                     self.stage = other;

@@ -2,8 +2,8 @@
 
 use crate::deal::{Grade, Stage, Temperature};
 use crate::{
-    CashKind, Change, Command, Contract, Deal, DecisionRule, EndKind, Envelope, Error, Event,
-    GateKind, GatePolicy, Money, Outcome, PersonId, Phase, Process, Seat, StageKind, Vote,
+    CashKind, Change, Command, Contract, Deal, DecisionRule, EndKind, Envelope, Error, Event, Fact,
+    GateKind, GatePolicy, Meeting, Money, Outcome, PersonId, Phase, Process, Seat, StageKind, Vote,
 };
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -24,7 +24,7 @@ use std::collections::BTreeSet;
 /// use chrono::{TimeZone, Utc};
 /// let deal = Deal::new(DealId::new("D-1"));
 /// let at = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
-/// let err = decide(&deal, &Process::standard(), &Command::QualifyLead, &"ana".into(), at).unwrap_err();
+/// let err = decide(&deal, &Process::standard(), &Command::QualifyLead {}, &"ana".into(), at).unwrap_err();
 /// assert_eq!(err.code(), "not_opened");
 /// ```
 pub fn decide(
@@ -61,15 +61,44 @@ impl Envelope {
     /// # Errors
     /// [`Error::VersionConflict`] when the deal is at another version; otherwise as [`decide`].
     pub fn decide(&self, deal: &Deal, process: &Process) -> Result<Vec<Event>, Error> {
-        if let Some(expected) = self.expected_version {
-            if expected != deal.version {
-                return Err(Error::VersionConflict {
-                    expected,
-                    actual: deal.version,
-                });
-            }
-        }
+        self.check_version(deal)?;
         decide(deal, process, &self.command, &self.actor, self.at)
+    }
+
+    /// Checks the expected version (if any), decides, and applies the events to `deal`: the deal
+    /// moves on, or is left as it was.
+    ///
+    /// # Errors
+    /// As [`Envelope::decide`].
+    ///
+    /// # Examples
+    /// ```
+    /// use ltc_pipeline::{Command, Deal, DealId, Envelope, Process};
+    /// use chrono::{TimeZone, Utc};
+    /// let mut deal = Deal::new(DealId::new("D-1"));
+    /// let envelope = Envelope {
+    ///     actor: "ops".into(),
+    ///     at: Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap(),
+    ///     expected_version: Some(0),
+    ///     command: Command::CaptureLead { customer: "ACME".into(), source: "web".into(), estimate: None },
+    /// };
+    /// let events = envelope.execute(&mut deal, &Process::standard())?;
+    /// assert_eq!((events.len(), deal.version()), (1, 1));
+    /// # Ok::<(), ltc_pipeline::Error>(())
+    /// ```
+    pub fn execute(&self, deal: &mut Deal, process: &Process) -> Result<Vec<Event>, Error> {
+        self.check_version(deal)?;
+        deal.execute(process, &self.command, &self.actor, self.at)
+    }
+
+    fn check_version(&self, deal: &Deal) -> Result<(), Error> {
+        match self.expected_version {
+            Some(expected) if expected != deal.version => Err(Error::VersionConflict {
+                expected,
+                actual: deal.version,
+            }),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -86,7 +115,7 @@ impl Deal {
     /// let process = Process::standard();
     /// let mut deal = Deal::new(DealId::new("D-1"));
     /// let at = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
-    /// let qualify = deal.execute(&process, &Command::QualifyLead, &"ana".into(), at);
+    /// let qualify = deal.execute(&process, &Command::QualifyLead {}, &"ana".into(), at);
     /// assert!(qualify.is_err());
     /// assert_eq!(deal, Deal::new(DealId::new("D-1")));
     /// ```
@@ -98,10 +127,10 @@ impl Deal {
         at: DateTime<Utc>,
     ) -> Result<Vec<Event>, Error> {
         let events = decide(self, process, command, actor, at)?;
-        // Each command yields one event and `apply` validates before it mutates, so a failure
-        // here leaves the deal unchanged.
+        // The events were just decided on this state, so they are folded in without deciding
+        // them again; each command yields one event, and the fold checks before it mutates.
         for event in &events {
-            self.apply(event)?;
+            self.fold(event)?;
         }
         Ok(events)
     }
@@ -138,7 +167,66 @@ impl Decider<'_> {
     }
 
     fn money(&self, money: &Money) -> Result<(), Error> {
-        crate::money::check(self.deal.currency, money)
+        crate::money::check(self.process, self.deal.currency, money)
+    }
+
+    /// Refuses a command that would change `fact` while a convened gate locks it.
+    fn unlocked(&self, fact: Fact) -> Result<(), Error> {
+        match &self.deal.meeting {
+            Some(m) if m.gate.locks().contains(&fact) => {
+                Err(Error::GateLocked { gate: m.gate, fact })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The fact a command would change, if a gate can lock it. Removing a member changes the
+    /// staffing only when they are the last current holder of a role the convened gate requires.
+    fn fact_changed(&self, command: &Command) -> Option<Fact> {
+        match command {
+            Command::SetEstimate { .. } => Some(Fact::Estimate),
+            Command::RequestContractDecision { .. } => Some(Fact::Terms),
+            Command::ProposeAmendment { .. } => Some(Fact::Amendment),
+            Command::AddMilestone { .. }
+            | Command::DeliverMilestone { .. }
+            | Command::AcceptMilestone { .. }
+            | Command::IssueInvoice { .. }
+            | Command::RecordPayment { .. }
+            | Command::Refund { .. }
+            | Command::ReverseCash { .. } => Some(Fact::Execution),
+            Command::RemoveMember { person, role, .. } => {
+                let meeting = self.deal.meeting.as_ref()?;
+                let required = self
+                    .process
+                    .policy(meeting.gate)
+                    .is_some_and(|p| p.required_roles.contains(role));
+                let last = self
+                    .deal
+                    .team
+                    .current()
+                    .all(|s| &s.role != role || &s.person == person);
+                (required && last).then_some(Fact::Staffing)
+            }
+            _ => None,
+        }
+    }
+
+    /// The amount a gate's authority is judged on: for the change decision the larger of the
+    /// contract value and the proposed one, otherwise the deal's amount.
+    fn amount_at_stake(&self, gate: GateKind) -> Option<rust_decimal::Decimal> {
+        let amount = self.deal.amount();
+        if gate != GateKind::ChangeDecision {
+            return amount;
+        }
+        let proposed = self
+            .deal
+            .contract()
+            .and_then(|c| c.proposed_amendment.as_ref())
+            .map(|p| p.new_value);
+        match (amount, proposed) {
+            (Some(a), Some(p)) => Some(a.max(p)),
+            (a, p) => a.or(p),
+        }
     }
 
     fn contract(&self, command: &Command) -> Result<&Contract, Error> {
@@ -162,7 +250,7 @@ impl Decider<'_> {
             })
     }
 
-    fn meeting(&self) -> Result<&crate::Meeting, Error> {
+    fn meeting(&self) -> Result<&Meeting, Error> {
         self.deal.meeting.as_ref().ok_or(Error::NoMeeting)
     }
 
@@ -193,7 +281,7 @@ impl Decider<'_> {
             text(customer, "customer")?;
             text(source, "source")?;
             if let Some(e) = estimate {
-                crate::money::check(None, e)?;
+                crate::money::check(self.process, None, e)?;
             }
             return Ok(Change::LeadCaptured {
                 customer: customer.clone(),
@@ -203,6 +291,9 @@ impl Decider<'_> {
         }
         let stage = self.stage_kind()?;
         let phase = stage.phase();
+        if let Some(fact) = self.fact_changed(command) {
+            self.unlocked(fact)?;
+        }
         match command {
             Command::CaptureLead { .. } => Err(Error::AlreadyOpened),
             Command::GradeLead { scores } => {
@@ -213,8 +304,8 @@ impl Decider<'_> {
                     grade: self.grade(scores)?,
                 })
             }
-            Command::QualifyLead => match stage {
-                StageKind::Graded => Ok(Change::LeadQualified),
+            Command::QualifyLead {} => match stage {
+                StageKind::Graded => Ok(Change::LeadQualified {}),
                 _ => Err(self.wrong_stage(command)),
             },
             Command::Disqualify { reason }
@@ -330,6 +421,7 @@ impl Decider<'_> {
                         seat: self.actor.clone(),
                     });
                 }
+                Self::open_for_votes(meeting, policy)?;
                 let seat_rank = self.level(&seat.level, "panel")?;
                 let sub_rank = self.level(&substitute.level, "delegate_vote.substitute.level")?;
                 if sub_rank < seat_rank {
@@ -363,7 +455,9 @@ impl Decider<'_> {
                         seat: seat.clone(),
                     });
                 }
-                self.four_eyes(self.policy(meeting.gate)?, self.actor)?;
+                let policy = self.policy(meeting.gate)?;
+                Self::open_for_votes(meeting, policy)?;
+                self.four_eyes(policy, self.actor)?;
                 Ok(Change::VoteCast {
                     seat: seat.clone(),
                     vote: *vote,
@@ -403,7 +497,7 @@ impl Decider<'_> {
                     note: note.clone(),
                 })
             }
-            Command::SkipSolutionReview => {
+            Command::SkipSolutionReview {} => {
                 if stage != StageKind::SolutionWork {
                     return Err(self.wrong_stage(command));
                 }
@@ -427,9 +521,6 @@ impl Decider<'_> {
                     StageKind::Negotiation | StageKind::AwaitingContractDecision
                 ) {
                     return Err(self.wrong_stage(command));
-                }
-                if let Some(m) = &self.deal.meeting {
-                    return Err(Error::MeetingOpen { gate: m.gate });
                 }
                 self.money(terms)?;
                 Ok(Change::ContractDecisionRequested { terms: *terms })
@@ -637,7 +728,7 @@ impl Decider<'_> {
         })
     }
 
-    fn convener(&self, meeting: &crate::Meeting) -> Result<(), Error> {
+    fn convener(&self, meeting: &Meeting) -> Result<(), Error> {
         if &meeting.convened_by == self.actor {
             Ok(())
         } else {
@@ -687,14 +778,6 @@ impl Decider<'_> {
             GateKind::ClosureDecision => self.ready_to_close()?,
             _ => {}
         }
-        for role in &policy.required_roles {
-            if !self.deal.team.is_staffed(role) {
-                return Err(Error::RoleNotStaffed {
-                    gate,
-                    role: role.clone(),
-                });
-            }
-        }
         for material in &policy.materials {
             if !materials.contains(material) {
                 return Err(Error::MissingMaterial {
@@ -707,7 +790,6 @@ impl Decider<'_> {
             return Err(Error::EmptyPanel { gate });
         }
         let mut seen = BTreeSet::new();
-        let mut ranks = Vec::with_capacity(panel.len());
         for seat in panel {
             text(seat.person.as_str(), "panel.person")?;
             if !seen.insert(&seat.person) {
@@ -715,42 +797,8 @@ impl Decider<'_> {
                     person: seat.person.clone(),
                 });
             }
-            ranks.push(self.level(&seat.level, "convene_gate.panel")?);
         }
-        for named in &policy.panel.named {
-            if !seen.contains(named) {
-                return Err(Error::NamedReviewerMissing {
-                    gate,
-                    person: named.clone(),
-                });
-            }
-        }
-        for need in &policy.panel.levels {
-            let rank = self.level(&need.level, "policy")?;
-            let found = ranks.iter().filter(|r| **r >= rank).count() as u32;
-            if found < need.count {
-                return Err(Error::PanelShort {
-                    gate,
-                    level: need.level.clone(),
-                    needed: need.count,
-                    found,
-                });
-            }
-        }
-        for escalation in &policy.escalation {
-            let amount = self.deal.amount().ok_or(Error::AmountUnknown {
-                command: "convene_gate",
-            })?;
-            let rank = self.level(&escalation.level, "policy")?;
-            if amount > escalation.above && !ranks.iter().any(|r| *r >= rank) {
-                return Err(Error::EscalationRequired {
-                    gate,
-                    amount,
-                    above: escalation.above,
-                    level: escalation.level.clone(),
-                });
-            }
-        }
+        self.authority(policy, panel)?;
         for seat in panel {
             self.four_eyes(policy, &seat.person)?;
         }
@@ -782,6 +830,72 @@ impl Decider<'_> {
         })
     }
 
+    /// The authority a gate needs, checked when it is convened and again when its decision is
+    /// recorded, so that no order of commands gets around it: the roles it requires are staffed,
+    /// the panel seats the named reviewers and the levels the policy asks for, and a reviewer of
+    /// the escalation level when the amount at stake is above a threshold.
+    fn authority(&self, policy: &GatePolicy, panel: &[Seat]) -> Result<(), Error> {
+        let gate = policy.gate;
+        for role in &policy.required_roles {
+            if !self.deal.team.is_staffed(role) {
+                return Err(Error::RoleNotStaffed {
+                    gate,
+                    role: role.clone(),
+                });
+            }
+        }
+        let mut ranks = Vec::with_capacity(panel.len());
+        for seat in panel {
+            ranks.push(self.level(&seat.level, "convene_gate.panel")?);
+        }
+        for named in &policy.panel.named {
+            if !panel.iter().any(|s| &s.person == named) {
+                return Err(Error::NamedReviewerMissing {
+                    gate,
+                    person: named.clone(),
+                });
+            }
+        }
+        for need in &policy.panel.levels {
+            let rank = self.level(&need.level, "policy")?;
+            let found = ranks.iter().filter(|r| **r >= rank).count() as u32;
+            if found < need.count {
+                return Err(Error::PanelShort {
+                    gate,
+                    level: need.level.clone(),
+                    needed: need.count,
+                    found,
+                });
+            }
+        }
+        for escalation in &policy.escalation {
+            let amount = self.amount_at_stake(gate).ok_or(Error::AmountUnknown {
+                command: "convene_gate",
+            })?;
+            let rank = self.level(&escalation.level, "policy")?;
+            if amount > escalation.above && !ranks.iter().any(|r| *r >= rank) {
+                return Err(Error::EscalationRequired {
+                    gate,
+                    amount,
+                    above: escalation.above,
+                    level: escalation.level.clone(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Refuses a vote or delegation once the votes cast settle the outcome under the rule.
+    fn open_for_votes(meeting: &Meeting, policy: &GatePolicy) -> Result<(), Error> {
+        match meeting.verdict(&policy.rule) {
+            Some(verdict) => Err(Error::VotingClosed {
+                gate: meeting.gate,
+                verdict,
+            }),
+            None => Ok(()),
+        }
+    }
+
     fn ready_to_close(&self) -> Result<(), Error> {
         match self.deal.contract() {
             Some(c) if c.is_complete() => Ok(()),
@@ -807,6 +921,7 @@ impl Decider<'_> {
         self.convener(meeting)?;
         let policy = self.policy(meeting.gate)?;
         text(minutes, "minutes")?;
+        self.authority(policy, &meeting.panel)?;
         let Some(verdict) = meeting.verdict(&policy.rule) else {
             let tally = meeting.tally();
             return Err(Error::Undecided {

@@ -1,6 +1,8 @@
 //! The one error type of the crate.
 
-use crate::{Currency, EndKind, GateKind, InvoiceId, PersonId, Role, StageKind};
+use crate::{
+    Currency, DealId, EndKind, Fact, GateKind, InvoiceId, PersonId, Role, StageKind, Vote,
+};
 use rust_decimal::Decimal;
 
 /// Everything that can be refused, each variant with the values that explain it.
@@ -18,7 +20,7 @@ use rust_decimal::Decimal;
 #[non_exhaustive]
 pub enum Error {
     /// A currency code that is not three ASCII capital letters.
-    #[error("invalid currency code `{code}`: expected three capital letters such as `EUR`")]
+    #[error("invalid currency code `{code_}`: expected three capital letters such as `EUR`", code_ = esc(.code))]
     InvalidCurrency {
         /// The code given.
         code: String,
@@ -35,7 +37,7 @@ pub enum Error {
     #[error("amount arithmetic would overflow")]
     Overflow,
     /// A process definition that cannot be used.
-    #[error("invalid process definition at `{path}`: {problem}")]
+    #[error("invalid process definition at `{path_}`: {problem_}", path_ = esc(.path), problem_ = esc(.problem))]
     InvalidDefinition {
         /// Where in the definition.
         path: String,
@@ -43,7 +45,7 @@ pub enum Error {
         problem: String,
     },
     /// A reference to an authority level the process does not define.
-    #[error("unknown authority level `{level}` at `{path}`")]
+    #[error("unknown authority level `{level_}` at `{path_}`", level_ = esc(.level), path_ = esc(.path))]
     UnknownLevel {
         /// The level named.
         level: String,
@@ -51,7 +53,7 @@ pub enum Error {
         path: String,
     },
     /// A reference to a role the process does not define.
-    #[error("unknown role `{role}` at `{path}`")]
+    #[error("unknown role `{role_}` at `{path_}`", role_ = esc(.role), path_ = esc(.path))]
     UnknownRole {
         /// The role named.
         role: Role,
@@ -121,19 +123,19 @@ pub enum Error {
         amount: Decimal,
     },
     /// A scorecard criterion the process does not define.
-    #[error("unknown scorecard criterion `{criterion}`")]
+    #[error("unknown scorecard criterion `{criterion_}`", criterion_ = esc(.criterion))]
     UnknownCriterion {
         /// The criterion named.
         criterion: String,
     },
     /// A scorecard criterion left unscored.
-    #[error("scorecard criterion `{criterion}` has no score")]
+    #[error("scorecard criterion `{criterion_}` has no score", criterion_ = esc(.criterion))]
     MissingScore {
         /// The criterion.
         criterion: String,
     },
     /// A score above the criterion's maximum.
-    #[error("score {score} for `{criterion}` is above its maximum {max}")]
+    #[error("score {score} for `{criterion_}` is above its maximum {max}", criterion_ = esc(.criterion))]
     ScoreAboveMax {
         /// The criterion.
         criterion: String,
@@ -149,7 +151,7 @@ pub enum Error {
         involvement: Decimal,
     },
     /// The person already holds the role.
-    #[error("`{person}` already holds role `{role}`")]
+    #[error("`{person_}` already holds role `{role_}`", person_ = esc(.person), role_ = esc(.role))]
     AlreadyOnTeam {
         /// The person.
         person: PersonId,
@@ -157,7 +159,7 @@ pub enum Error {
         role: Role,
     },
     /// The person does not hold the role.
-    #[error("`{person}` does not hold role `{role}`")]
+    #[error("`{person_}` does not hold role `{role_}`", person_ = esc(.person), role_ = esc(.role))]
     NotOnTeam {
         /// The person.
         person: PersonId,
@@ -196,7 +198,7 @@ pub enum Error {
         open: Vec<String>,
     },
     /// A required role has nobody in it.
-    #[error("gate `{gate}` requires role `{role}` to be staffed")]
+    #[error("gate `{gate}` requires role `{role_}` to be staffed", role_ = esc(.role))]
     RoleNotStaffed {
         /// The gate.
         gate: GateKind,
@@ -204,7 +206,7 @@ pub enum Error {
         role: Role,
     },
     /// A required material was not presented.
-    #[error("gate `{gate}` requires the material `{material}`")]
+    #[error("gate `{gate}` requires the material `{material_}`", material_ = esc(.material))]
     MissingMaterial {
         /// The gate.
         gate: GateKind,
@@ -218,13 +220,13 @@ pub enum Error {
         gate: GateKind,
     },
     /// A person seated twice.
-    #[error("`{person}` already has a seat on the panel")]
+    #[error("`{person_}` already has a seat on the panel", person_ = esc(.person))]
     DuplicateSeat {
         /// The person.
         person: PersonId,
     },
     /// A reviewer the policy names is not on the panel.
-    #[error("gate `{gate}` requires `{person}` on the panel")]
+    #[error("gate `{gate}` requires `{person_}` on the panel", person_ = esc(.person))]
     NamedReviewerMissing {
         /// The gate.
         gate: GateKind,
@@ -233,8 +235,8 @@ pub enum Error {
     },
     /// Too few seats of a level.
     #[error(
-        "gate `{gate}` needs {needed} seat(s) of level `{level}` or higher, the panel has {found}"
-    )]
+        "gate `{gate}` needs {needed} seat(s) of level `{level_}` or higher, the panel has {found}"
+    , level_ = esc(.level))]
     PanelShort {
         /// The gate.
         gate: GateKind,
@@ -246,7 +248,7 @@ pub enum Error {
         found: u32,
     },
     /// The deal amount requires a higher-level reviewer.
-    #[error("gate `{gate}`: the amount {amount} is above {above}, so the panel needs a reviewer of level `{level}` or higher")]
+    #[error("gate `{gate}`: the amount {amount} is above {above}, so the panel needs a reviewer of level `{level_}` or higher", level_ = esc(.level))]
     EscalationRequired {
         /// The gate.
         gate: GateKind,
@@ -264,7 +266,7 @@ pub enum Error {
         command: &'static str,
     },
     /// A member of the deal's own team on its panel.
-    #[error("four-eyes: `{person}` is on the deal's team and may not sit on gate `{gate}`")]
+    #[error("four-eyes: `{person_}` is on the deal's team and may not sit on gate `{gate}`", person_ = esc(.person))]
     FourEyes {
         /// The gate.
         gate: GateKind,
@@ -288,13 +290,13 @@ pub enum Error {
         gate: GateKind,
     },
     /// A chair who does not sit on the panel.
-    #[error("the chair `{person}` is not on the panel")]
+    #[error("the chair `{person_}` is not on the panel", person_ = esc(.person))]
     ChairNotOnPanel {
         /// The chair.
         person: PersonId,
     },
     /// A vote or delegation from someone not on the panel.
-    #[error("`{person}` is not on the panel of gate `{gate}`")]
+    #[error("`{person_}` is not on the panel of gate `{gate}`", person_ = esc(.person))]
     NotOnPanel {
         /// The gate.
         gate: GateKind,
@@ -302,7 +304,7 @@ pub enum Error {
         person: PersonId,
     },
     /// A second vote for a seat.
-    #[error("the seat of `{seat}` on gate `{gate}` has already voted")]
+    #[error("the seat of `{seat_}` on gate `{gate}` has already voted", seat_ = esc(.seat))]
     AlreadyVoted {
         /// The gate.
         gate: GateKind,
@@ -310,7 +312,7 @@ pub enum Error {
         seat: PersonId,
     },
     /// A substitute below the delegating reviewer's level.
-    #[error("substitute level `{substitute_level}` is below the seat's level `{seat_level}`")]
+    #[error("substitute level `{substitute_level_}` is below the seat's level `{seat_level_}`", substitute_level_ = esc(.substitute_level), seat_level_ = esc(.seat_level))]
     SubstituteLevelTooLow {
         /// The seat's level.
         seat_level: String,
@@ -318,7 +320,7 @@ pub enum Error {
         substitute_level: String,
     },
     /// Only the convener records the decision or withdraws the gate.
-    #[error("only the convener `{convener}` may do this for gate `{gate}`, not `{person}`")]
+    #[error("only the convener `{convener_}` may do this for gate `{gate}`, not `{person_}`", convener_ = esc(.convener), person_ = esc(.person))]
     NotConvener {
         /// The gate.
         gate: GateKind,
@@ -350,7 +352,7 @@ pub enum Error {
         verdict: &'static str,
     },
     /// An id that is already used.
-    #[error("{kind} `{id}` already exists")]
+    #[error("{kind} `{id_}` already exists", id_ = esc(.id))]
     DuplicateId {
         /// What kind of record.
         kind: &'static str,
@@ -358,7 +360,7 @@ pub enum Error {
         id: String,
     },
     /// An id that does not exist.
-    #[error("unknown {kind} `{id}`")]
+    #[error("unknown {kind} `{id_}`", id_ = esc(.id))]
     UnknownId {
         /// What kind of record.
         kind: &'static str,
@@ -366,7 +368,7 @@ pub enum Error {
         id: String,
     },
     /// A record that is already in the state the command would put it in.
-    #[error("{kind} `{id}` is already {state}")]
+    #[error("{kind} `{id_}` is already {state}", id_ = esc(.id))]
     AlreadyDone {
         /// What kind of record.
         kind: &'static str,
@@ -376,7 +378,7 @@ pub enum Error {
         state: &'static str,
     },
     /// A milestone accepted before it was delivered.
-    #[error("milestone `{id}` has not been delivered")]
+    #[error("milestone `{id_}` has not been delivered", id_ = esc(.id))]
     NotDelivered {
         /// The milestone.
         id: String,
@@ -400,7 +402,7 @@ pub enum Error {
         value: Decimal,
     },
     /// Collecting more than was invoiced.
-    #[error("{amount} is more than the {outstanding} outstanding on invoice `{invoice}`")]
+    #[error("{amount} is more than the {outstanding} outstanding on invoice `{invoice_}`", invoice_ = esc(.invoice))]
     AboveInvoiced {
         /// The invoice.
         invoice: InvoiceId,
@@ -410,7 +412,7 @@ pub enum Error {
         outstanding: Decimal,
     },
     /// Refunding more than was collected.
-    #[error("{amount} is more than the {collected} collected on invoice `{invoice}`")]
+    #[error("{amount} is more than the {collected} collected on invoice `{invoice_}`", invoice_ = esc(.invoice))]
     AboveCollected {
         /// The invoice.
         invoice: InvoiceId,
@@ -456,12 +458,58 @@ pub enum Error {
         required_days: u32,
     },
     /// A stored event that does not fit the deal it is applied to.
-    #[error("event {version} cannot be applied: {problem}")]
+    #[error("event {version} of deal `{deal_}` cannot be applied: {problem_}", deal_ = esc(.deal), problem_ = esc(.problem))]
     InvalidEvent {
+        /// The deal the event is of.
+        deal: DealId,
         /// The event's version.
         version: u64,
         /// Why.
         problem: String,
+    },
+    /// A currency whose minor units neither the built-in ISO 4217 table nor the process knows.
+    #[error("currency {currency} has no known minor unit: add it to the process's `currencies`")]
+    UnknownCurrency {
+        /// The currency.
+        currency: Currency,
+    },
+    /// An amount that is not a whole number of its currency's minor units.
+    #[error("{amount} {currency} is not a whole number of minor units ({currency} has {minor_units} decimal place(s))")]
+    NotInMinorUnits {
+        /// The amount given.
+        amount: Decimal,
+        /// Its currency.
+        currency: Currency,
+        /// The currency's decimal places.
+        minor_units: u32,
+    },
+    /// A money sum a decimal cannot hold exactly (it would be rounded).
+    #[error("{left} {op} {right} cannot be computed exactly: the result needs more digits than a decimal holds")]
+    Inexact {
+        /// The left operand.
+        left: Decimal,
+        /// `+` or `-`.
+        op: char,
+        /// The right operand.
+        right: Decimal,
+    },
+    /// A command that would change a fact the convened gate is judging.
+    #[error("gate `{gate}` is convened and locks {fact}: decide or withdraw it first")]
+    GateLocked {
+        /// The convened gate.
+        gate: GateKind,
+        /// What it locks.
+        fact: Fact,
+    },
+    /// A vote or delegation after the gate's rule has already decided.
+    #[error(
+        "gate `{gate}` has already decided `{verdict}` under its rule; no more votes are taken"
+    )]
+    VotingClosed {
+        /// The gate.
+        gate: GateKind,
+        /// The outcome the rule reached.
+        verdict: Vote,
     },
     /// An amber share outside (0, 1].
     #[error("the amber share must be above 0 and at most 1, not {share}")]
@@ -472,7 +520,39 @@ pub enum Error {
 }
 
 fn join(items: &[String]) -> String {
-    items.join(", ")
+    let escaped: Vec<String> = items.iter().map(|i| esc(i).to_string()).collect();
+    escaped.join(", ")
+}
+
+/// User text as a message shows it: control characters (newlines, tabs, ...) and Unicode line
+/// separators written as escapes, so that every message is exactly one line. Escaping is
+/// idempotent: text already escaped passes unchanged.
+///
+/// ```
+/// # // A private helper; its behaviour is pinned through a public error:
+/// use ltc_pipeline::{Error, PersonId, Role};
+/// let err = Error::NotOnTeam { person: PersonId::new("ana\nbo"), role: Role::ar() };
+/// assert_eq!(err.to_string(), "`ana\\nbo` does not hold role `AR`");
+/// ```
+pub(crate) struct Esc<'a>(pub(crate) &'a str);
+
+impl std::fmt::Display for Esc<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use std::fmt::Write as _;
+        for c in self.0.chars() {
+            if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
+                write!(f, "{}", c.escape_default())?;
+            } else {
+                f.write_char(c)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Renders a value and escapes it as [`Esc`] does.
+pub(crate) fn esc(value: &impl std::fmt::Display) -> String {
+    Esc(&value.to_string()).to_string()
 }
 
 fn missing_gate_hint(gates: &[GateKind]) -> String {
@@ -553,6 +633,11 @@ impl Error {
             Error::TooEarlyToForceClose { .. } => "too_early_to_force_close",
             Error::InvalidEvent { .. } => "invalid_event",
             Error::InvalidAmberShare { .. } => "invalid_amber_share",
+            Error::UnknownCurrency { .. } => "unknown_currency",
+            Error::NotInMinorUnits { .. } => "not_in_minor_units",
+            Error::Inexact { .. } => "inexact",
+            Error::GateLocked { .. } => "gate_locked",
+            Error::VotingClosed { .. } => "voting_closed",
         }
     }
 }

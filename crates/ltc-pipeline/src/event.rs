@@ -1,8 +1,9 @@
 //! Events: the facts a deal's state is folded from.
 
+use crate::serde_strict::objects_only;
 use crate::{
-    ConditionId, ConditionSpec, DealId, EndKind, GateKind, Grade, InvoiceId, MilestoneId, Money,
-    Outcome, PaymentId, PersonId, Role, Seat, Vote,
+    Command, ConditionId, ConditionSpec, DealId, EndKind, GateKind, Grade, InvoiceId, MilestoneId,
+    Money, Outcome, PaymentId, PersonId, Role, Seat, Vote,
 };
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -10,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 /// One fact in a deal's log: which deal, its version after the fact, when, who, and what.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Event {
     /// The deal.
     pub deal: DealId,
@@ -23,9 +25,16 @@ pub struct Event {
     pub change: Change,
 }
 
+objects_only!(Event);
+
 /// What happened.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(
+    remote = "Self",
+    deny_unknown_fields,
+    tag = "type",
+    rename_all = "snake_case"
+)]
 pub enum Change {
     /// The deal was opened with a lead.
     LeadCaptured {
@@ -47,7 +56,7 @@ pub enum Change {
         value: Money,
     },
     /// The lead was qualified into an opportunity.
-    LeadQualified,
+    LeadQualified {},
     /// A person joined the team.
     MemberJoined {
         /// Who.
@@ -55,7 +64,7 @@ pub enum Change {
         /// In which role.
         role: Role,
         /// Involvement in (0, 1].
-        #[serde(with = "rust_decimal::serde::str")]
+        #[serde(with = "crate::serde_strict::decimal")]
         involvement: Decimal,
     },
     /// A person left a role.
@@ -122,10 +131,10 @@ pub enum Change {
     /// The solution review was skipped for a small deal.
     SolutionReviewSkipped {
         /// The deal amount.
-        #[serde(with = "rust_decimal::serde::str")]
+        #[serde(with = "crate::serde_strict::decimal")]
         amount: Decimal,
         /// The threshold it was below.
-        #[serde(with = "rust_decimal::serde::str")]
+        #[serde(with = "crate::serde_strict::decimal")]
         below: Decimal,
     },
     /// The negotiated terms were put to the contract decision.
@@ -196,4 +205,142 @@ pub enum Change {
         /// Why (for a forced closure: the recommendation).
         reason: String,
     },
+}
+
+objects_only!(Change);
+
+impl Change {
+    /// The command whose decision records this change, given the event's actor and time; `None`
+    /// for a change no command records directly (a deal is won only by its closure decision).
+    ///
+    /// Replay decides this command again on the state before the event and requires the same
+    /// change back: that is how [`Deal::apply`](crate::Deal::apply) refuses a stored event the
+    /// engine could not have written.
+    ///
+    /// ```
+    /// use ltc_pipeline::{Change, Command, EndKind};
+    /// let lost = Change::Ended { kind: EndKind::Lost, reason: "price".into() };
+    /// assert_eq!(lost.command(), Some(Command::Lose { reason: "price".into() }));
+    /// let won = Change::Ended { kind: EndKind::Won, reason: "done".into() };
+    /// assert_eq!(won.command(), None);
+    /// ```
+    pub fn command(&self) -> Option<Command> {
+        Some(match self {
+            Change::LeadCaptured {
+                customer,
+                source,
+                estimate,
+            } => Command::CaptureLead {
+                customer: customer.clone(),
+                source: source.clone(),
+                estimate: *estimate,
+            },
+            Change::LeadGraded { grade } => Command::GradeLead {
+                scores: grade.scores.clone(),
+            },
+            Change::EstimateSet { value } => Command::SetEstimate { value: *value },
+            Change::LeadQualified {} => Command::QualifyLead {},
+            Change::MemberJoined {
+                person,
+                role,
+                involvement,
+            } => Command::AddMember {
+                person: person.clone(),
+                role: role.clone(),
+                involvement: *involvement,
+            },
+            Change::MemberLeft {
+                person,
+                role,
+                closure_recommendation,
+            } => Command::RemoveMember {
+                person: person.clone(),
+                role: role.clone(),
+                closure_recommendation: closure_recommendation.clone(),
+            },
+            Change::GateConvened {
+                gate,
+                panel,
+                chair,
+                materials,
+            } => Command::ConveneGate {
+                gate: *gate,
+                panel: panel.clone(),
+                chair: chair.clone(),
+                materials: materials.clone(),
+            },
+            Change::VoteDelegated { substitute, .. } => Command::DelegateVote {
+                substitute: substitute.clone(),
+            },
+            Change::VoteCast { vote, comment, .. } => Command::CastVote {
+                vote: *vote,
+                comment: comment.clone(),
+            },
+            Change::GateWithdrawn { reason, .. } => Command::WithdrawGate {
+                reason: reason.clone(),
+            },
+            Change::GateDecided {
+                minutes,
+                conditions,
+                ..
+            } => Command::RecordDecision {
+                minutes: minutes.clone(),
+                conditions: conditions.clone(),
+            },
+            Change::ConditionClosed { id, note } => Command::CloseCondition {
+                id: id.clone(),
+                note: note.clone(),
+            },
+            Change::SolutionReviewSkipped { .. } => Command::SkipSolutionReview {},
+            Change::ContractDecisionRequested { terms } => {
+                Command::RequestContractDecision { terms: *terms }
+            }
+            Change::MilestoneAdded { id, title } => Command::AddMilestone {
+                id: id.clone(),
+                title: title.clone(),
+            },
+            Change::MilestoneDelivered { id } => Command::DeliverMilestone { id: id.clone() },
+            Change::MilestoneAccepted { id } => Command::AcceptMilestone { id: id.clone() },
+            Change::InvoiceIssued { id, amount, due } => Command::IssueInvoice {
+                id: id.clone(),
+                amount: *amount,
+                due: *due,
+            },
+            Change::PaymentReceived {
+                id,
+                invoice,
+                amount,
+            } => Command::RecordPayment {
+                id: id.clone(),
+                invoice: invoice.clone(),
+                amount: *amount,
+            },
+            Change::RefundIssued {
+                id,
+                invoice,
+                amount,
+            } => Command::Refund {
+                id: id.clone(),
+                invoice: invoice.clone(),
+                amount: *amount,
+            },
+            Change::CashReversed { id } => Command::ReverseCash { id: id.clone() },
+            Change::AmendmentProposed { new_value, reason } => Command::ProposeAmendment {
+                new_value: *new_value,
+                reason: reason.clone(),
+            },
+            Change::Ended { kind, reason } => {
+                let reason = reason.clone();
+                match kind {
+                    EndKind::Lost => Command::Lose { reason },
+                    EndKind::Withdrawn => Command::Withdraw { reason },
+                    EndKind::Disqualified => Command::Disqualify { reason },
+                    EndKind::ForceClosed => Command::ForceClose {
+                        recommendation: reason,
+                    },
+                    EndKind::Won => return None,
+                }
+            }
+        })
+    }
 }

@@ -1,5 +1,6 @@
 //! Gate meetings: panels, votes, delegation, and the decision a rule draws from them.
 
+use crate::serde_strict::objects_only;
 use crate::{ConditionId, DecisionRule, GateKind, PersonId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -7,12 +8,15 @@ use std::collections::BTreeMap;
 
 /// A seat on a panel: the reviewer and the authority level the convener seated them at.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Seat {
     /// The reviewer.
     pub person: PersonId,
     /// Their authority level (one of the process's levels).
     pub level: String,
 }
+
+objects_only!(Seat);
 
 impl Seat {
     /// A seat for `person` at `level`.
@@ -39,6 +43,16 @@ pub enum Vote {
     Rework,
     /// Stop the deal.
     Reject,
+}
+
+impl std::fmt::Display for Vote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Vote::Approve => "approve",
+            Vote::Rework => "rework",
+            Vote::Reject => "reject",
+        })
+    }
 }
 
 /// The outcome of a gate.
@@ -70,6 +84,7 @@ impl Outcome {
 
 /// A recorded vote: whose seat, who cast it (the holder or their substitute), what, and when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Ballot {
     /// The seat holder.
     pub seat: PersonId,
@@ -83,8 +98,11 @@ pub struct Ballot {
     pub at: DateTime<Utc>,
 }
 
+objects_only!(Ballot);
+
 /// A convened gate that has not been decided or withdrawn yet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Meeting {
     /// The gate.
     pub gate: GateKind,
@@ -106,8 +124,11 @@ pub struct Meeting {
     pub ballots: Vec<Ballot>,
 }
 
+objects_only!(Meeting);
+
 /// Votes counted against a panel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Tally {
     /// Approvals.
     pub approvals: u32,
@@ -118,6 +139,8 @@ pub struct Tally {
     /// Seats that have not voted.
     pub pending: u32,
 }
+
+objects_only!(Tally);
 
 impl Meeting {
     /// The seat holder for whom `actor` may vote: their own seat unless they delegated it, or the
@@ -159,7 +182,9 @@ impl Meeting {
     ///
     /// A pass is [`Vote::Approve`]. When a pass has become impossible, the verdict is
     /// [`Vote::Reject`] if rejections outnumber votes for rework, else [`Vote::Rework`] (the milder
-    /// outcome wins a tie). Under [`DecisionRule::SingleDecider`] the chair's vote is the verdict.
+    /// outcome wins a tie). Under [`DecisionRule::SingleDecider`] the chair's vote is the verdict,
+    /// under [`DecisionRule::FirstResponse`] the first vote cast. Once there is a verdict, the
+    /// engine takes no more votes, so the verdict recorded is the one the rule reached first.
     pub fn verdict(&self, rule: &DecisionRule) -> Option<Vote> {
         let t = self.tally();
         let n = self.panel.len() as u64;
@@ -175,6 +200,7 @@ impl Meeting {
                     .and_then(|c| self.ballot(c))
                     .map(|b| b.vote);
             }
+            DecisionRule::FirstResponse => return self.ballots.first().map(|b| b.vote),
         };
         if passed {
             Some(Vote::Approve)
@@ -192,6 +218,7 @@ impl Meeting {
 
 /// A follow-up action attached to an approval, as the decision states it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct ConditionSpec {
     /// The caller's id for it.
     pub id: ConditionId,
@@ -202,8 +229,11 @@ pub struct ConditionSpec {
     pub due: Option<DateTime<Utc>>,
 }
 
+objects_only!(ConditionSpec);
+
 /// A condition on the deal, open or closed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Condition {
     /// What was required.
     pub spec: ConditionSpec,
@@ -215,8 +245,11 @@ pub struct Condition {
     pub closed: Option<Closing>,
 }
 
+objects_only!(Condition);
+
 /// How a condition was closed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Closing {
     /// When.
     pub at: DateTime<Utc>,
@@ -226,8 +259,11 @@ pub struct Closing {
     pub note: String,
 }
 
+objects_only!(Closing);
+
 /// The audit record of a decided gate: who sat, who voted what, when, on which materials.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct GateDecision {
     /// The meeting as it stood when decided.
     pub meeting: Meeting,
@@ -243,9 +279,16 @@ pub struct GateDecision {
     pub conditions: Vec<ConditionId>,
 }
 
+objects_only!(GateDecision);
+
 /// One entry of a deal's gate log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(
+    remote = "Self",
+    deny_unknown_fields,
+    tag = "type",
+    rename_all = "snake_case"
+)]
 pub enum GateRecord {
     /// A decided meeting.
     Decided(std::sync::Arc<GateDecision>),
@@ -259,3 +302,5 @@ pub enum GateRecord {
         reason: String,
     },
 }
+
+objects_only!(GateRecord);

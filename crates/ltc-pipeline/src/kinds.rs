@@ -210,6 +210,80 @@ impl fmt::Display for GateKind {
     }
 }
 
+impl GateKind {
+    /// The facts this gate judges, and so locks from convening until its decision is recorded or
+    /// it is withdrawn: a command that would change one is refused with `gate_locked`.
+    ///
+    /// | gate | locks |
+    /// |---|---|
+    /// | opportunity approval, solution review, bid decision | the estimate, the staffing of its required roles |
+    /// | contract decision | the terms, the staffing of its required roles |
+    /// | change decision | the proposed amendment, the staffing of its required roles |
+    /// | closure decision | the contract's execution, the amendment, the staffing of its required roles |
+    ///
+    /// ```
+    /// use ltc_pipeline::{Fact, GateKind};
+    /// assert!(GateKind::BidDecision.locks().contains(&Fact::Estimate));
+    /// assert!(GateKind::ClosureDecision.locks().contains(&Fact::Execution));
+    /// ```
+    pub fn locks(self) -> &'static [Fact] {
+        match self {
+            GateKind::OpportunityApproval | GateKind::SolutionReview | GateKind::BidDecision => {
+                &[Fact::Estimate, Fact::Staffing]
+            }
+            GateKind::ContractDecision => &[Fact::Terms, Fact::Staffing],
+            GateKind::ChangeDecision => &[Fact::Amendment, Fact::Staffing],
+            GateKind::ClosureDecision => &[Fact::Execution, Fact::Amendment, Fact::Staffing],
+        }
+    }
+}
+
+/// A fact a convened gate judges, and so locks until it is decided or withdrawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fact {
+    /// The estimated deal amount: what escalation and the skip threshold are judged on.
+    Estimate,
+    /// The terms put to the contract decision.
+    Terms,
+    /// The proposed amendment of the contract value.
+    Amendment,
+    /// The contract's execution: milestones, invoices, payments, refunds, reversals.
+    Execution,
+    /// The staffing of the roles the gate requires: their last holder cannot leave.
+    Staffing,
+}
+
+impl Fact {
+    /// The snake_case name used in serde and in messages.
+    ///
+    /// ```
+    /// use ltc_pipeline::Fact;
+    /// assert_eq!(Fact::Staffing.as_str(), "staffing");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Fact::Estimate => "estimate",
+            Fact::Terms => "terms",
+            Fact::Amendment => "amendment",
+            Fact::Execution => "execution",
+            Fact::Staffing => "staffing",
+        }
+    }
+}
+
+impl fmt::Display for Fact {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Fact::Estimate => "the estimate",
+            Fact::Terms => "the contract terms",
+            Fact::Amendment => "the amendment",
+            Fact::Execution => "the contract's execution",
+            Fact::Staffing => "the staffing of its required roles",
+        })
+    }
+}
+
 /// How a deal ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -28,7 +28,7 @@
 //! let scores = [("budget", 4), ("decision_chain", 3), ("urgency", 5)]
 //!     .into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
 //! run(&mut deal, "ana", Command::GradeLead { scores }, now)?;
-//! run(&mut deal, "ana", Command::QualifyLead, now)?;
+//! run(&mut deal, "ana", Command::QualifyLead {}, now)?;
 //! for (person, role) in [("ana", Role::ar()), ("sam", Role::sr())] {
 //!     run(&mut deal, "ops", Command::AddMember { person: person.into(), role, involvement: Decimal::ONE }, now)?;
 //! }
@@ -51,7 +51,7 @@
 //! assert_eq!(deal.stage_kind(), Some(StageKind::SolutionWork));
 //!
 //! // The state is a fold of the log.
-//! assert_eq!(Deal::replay(DealId::new("D-42"), &log)?, deal);
+//! assert_eq!(Deal::replay(DealId::new("D-42"), &process, &log)?, deal);
 //! # Ok::<(), Error>(())
 //! ```
 //!
@@ -82,6 +82,7 @@ mod ids;
 mod kinds;
 mod money;
 mod process;
+mod serde_strict;
 #[cfg(feature = "proptest")]
 pub mod strategies;
 mod team;
@@ -99,7 +100,7 @@ pub use gate::{
     Tally, Vote,
 };
 pub use ids::{ConditionId, DealId, InvoiceId, MilestoneId, PaymentId, PersonId, Role};
-pub use kinds::{EndKind, GateKind, Phase, StageKind};
+pub use kinds::{EndKind, Fact, GateKind, Phase, StageKind};
 pub use money::{Currency, Money};
 pub use process::{
     Criterion, DecisionRule, Escalation, GatePolicy, Guard, LevelSeats, PanelSpec, Process,

@@ -1,5 +1,6 @@
 //! Exact money: a `rust_decimal` amount with an ISO 4217-style currency code.
 
+use crate::serde_strict::objects_only;
 use crate::Error;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -67,13 +68,16 @@ impl From<Currency> for String {
 /// # Ok::<(), ltc_pipeline::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Money {
     /// The amount, exact.
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::serde_strict::decimal")]
     pub amount: Decimal,
     /// Its currency.
     pub currency: Currency,
 }
+
+objects_only!(Money);
 
 impl Money {
     /// Builds an amount in the currency with the given code.
@@ -94,28 +98,234 @@ impl fmt::Display for Money {
     }
 }
 
-/// Checks an amount given to a deal: positive, and in the deal's currency if it has one.
-pub(crate) fn check(currency: Option<Currency>, money: &Money) -> Result<(), Error> {
+/// ISO 4217 minor units of the common currencies, sorted by code. A process definition may add
+/// currencies or override these (`ProcessDefinition::currencies`).
+const MINOR_UNITS: &[(&str, u32)] = &[
+    ("AED", 2),
+    ("ARS", 2),
+    ("AUD", 2),
+    ("BDT", 2),
+    ("BGN", 2),
+    ("BHD", 3),
+    ("BIF", 0),
+    ("BRL", 2),
+    ("CAD", 2),
+    ("CHF", 2),
+    ("CLF", 4),
+    ("CLP", 0),
+    ("CNY", 2),
+    ("COP", 2),
+    ("CZK", 2),
+    ("DJF", 0),
+    ("DKK", 2),
+    ("EGP", 2),
+    ("EUR", 2),
+    ("GBP", 2),
+    ("GNF", 0),
+    ("HKD", 2),
+    ("HUF", 2),
+    ("IDR", 2),
+    ("ILS", 2),
+    ("INR", 2),
+    ("IQD", 3),
+    ("ISK", 0),
+    ("JOD", 3),
+    ("JPY", 0),
+    ("KES", 2),
+    ("KMF", 0),
+    ("KRW", 0),
+    ("KWD", 3),
+    ("LYD", 3),
+    ("MAD", 2),
+    ("MXN", 2),
+    ("MYR", 2),
+    ("NGN", 2),
+    ("NOK", 2),
+    ("NZD", 2),
+    ("OMR", 3),
+    ("PEN", 2),
+    ("PHP", 2),
+    ("PKR", 2),
+    ("PLN", 2),
+    ("PYG", 0),
+    ("QAR", 2),
+    ("RON", 2),
+    ("RSD", 2),
+    ("RWF", 0),
+    ("SAR", 2),
+    ("SEK", 2),
+    ("SGD", 2),
+    ("THB", 2),
+    ("TND", 3),
+    ("TRY", 2),
+    ("TWD", 2),
+    ("UAH", 2),
+    ("UGX", 0),
+    ("USD", 2),
+    ("UYI", 0),
+    ("UYU", 2),
+    ("UYW", 4),
+    ("VND", 0),
+    ("VUV", 0),
+    ("XAF", 0),
+    ("XOF", 0),
+    ("XPF", 0),
+    ("ZAR", 2),
+];
+
+impl Currency {
+    /// The number of minor units (decimal places) ISO 4217 gives this currency, for the common
+    /// currencies this crate knows; `None` for others (a process definition can add them).
+    ///
+    /// ```
+    /// use ltc_pipeline::Currency;
+    /// assert_eq!(Currency::new("EUR")?.iso_minor_units(), Some(2));
+    /// assert_eq!(Currency::new("JPY")?.iso_minor_units(), Some(0));
+    /// assert_eq!(Currency::new("KWD")?.iso_minor_units(), Some(3));
+    /// assert_eq!(Currency::new("XYZ")?.iso_minor_units(), None);
+    /// # Ok::<(), ltc_pipeline::Error>(())
+    /// ```
+    pub fn iso_minor_units(&self) -> Option<u32> {
+        MINOR_UNITS
+            .binary_search_by(|(code, _)| (*code).cmp(self.as_str()))
+            .ok()
+            .and_then(|i| MINOR_UNITS.get(i))
+            .map(|(_, units)| *units)
+    }
+}
+
+/// Checks an amount given to a deal: positive, in the deal's currency if it has one, a currency
+/// whose minor units the process knows, and a whole number of those minor units.
+pub(crate) fn check(
+    process: &crate::Process,
+    currency: Option<Currency>,
+    money: &Money,
+) -> Result<(), Error> {
     if money.amount <= Decimal::ZERO {
         return Err(Error::NonPositiveAmount {
             amount: money.amount,
         });
     }
-    match currency {
-        Some(expected) if expected != money.currency => Err(Error::CurrencyMismatch {
-            expected,
-            found: money.currency,
-        }),
-        _ => Ok(()),
+    if let Some(expected) = currency {
+        if expected != money.currency {
+            return Err(Error::CurrencyMismatch {
+                expected,
+                found: money.currency,
+            });
+        }
+    }
+    let Some(minor_units) = process.minor_units(money.currency) else {
+        return Err(Error::UnknownCurrency {
+            currency: money.currency,
+        });
+    };
+    if money.amount.normalize().scale() > minor_units {
+        return Err(Error::NotInMinorUnits {
+            amount: money.amount,
+            currency: money.currency,
+            minor_units,
+        });
+    }
+    Ok(())
+}
+
+/// The exact sum of two decimals, or `None` when a `Decimal` cannot hold it exactly (more
+/// significant digits than it has, or out of range). `Decimal::checked_add` reports overflow but
+/// rounds past 28 significant digits; this never rounds.
+pub(crate) fn exact_add(a: Decimal, b: Decimal) -> Option<Decimal> {
+    let (a, b) = (a.normalize(), b.normalize());
+    let scale = a.scale().max(b.scale());
+    // Both mantissas at the common scale. If one does not fit an i128, the exact sum has more
+    // significant digits than a Decimal holds: the other operand has a non-zero digit at `scale`
+    // and is far smaller.
+    let aligned = |d: Decimal| {
+        10i128
+            .checked_pow(scale - d.scale())
+            .and_then(|f| d.mantissa().checked_mul(f))
+    };
+    let mut mantissa = aligned(a)?.checked_add(aligned(b)?)?;
+    let mut scale = scale;
+    loop {
+        if let Ok(sum) = Decimal::try_from_i128_with_scale(mantissa, scale) {
+            return Some(sum);
+        }
+        // Too many digits: drop trailing zeros only; a non-zero digit would be rounded away.
+        if scale == 0 || mantissa % 10 != 0 {
+            return None;
+        }
+        mantissa /= 10;
+        scale -= 1;
     }
 }
 
-/// Adds two amounts, reporting overflow as an error rather than panicking.
+/// Adds two amounts exactly, or says why it cannot.
 pub(crate) fn add(a: Decimal, b: Decimal) -> Result<Decimal, Error> {
-    a.checked_add(b).ok_or(Error::Overflow)
+    exact_add(a, b).ok_or(Error::Inexact {
+        left: a,
+        op: '+',
+        right: b,
+    })
 }
 
-/// Subtracts two amounts, reporting overflow as an error rather than panicking.
+/// Subtracts two amounts exactly, or says why it cannot.
 pub(crate) fn sub(a: Decimal, b: Decimal) -> Result<Decimal, Error> {
-    a.checked_sub(b).ok_or(Error::Overflow)
+    exact_add(a, -b).ok_or(Error::Inexact {
+        left: a,
+        op: '-',
+        right: b,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap_or_default()
+    }
+
+    #[test]
+    fn sums_that_would_round_are_refused() {
+        assert_eq!(
+            exact_add(d("200000"), d("0.0000000000000000000000000001")),
+            None
+        );
+        assert_eq!(exact_add(Decimal::MAX, Decimal::ONE), None);
+        assert_eq!(exact_add(d("0.5"), d("0.5")), Some(Decimal::ONE));
+        // 28 digits then one more: exact once the trailing zero is dropped.
+        let big = d("7922816251426433759354395033.5");
+        assert_eq!(
+            exact_add(big, d("0.5")),
+            Some(d("7922816251426433759354395034"))
+        );
+        assert_eq!(exact_add(big, d("0.25")), None);
+        assert_eq!(exact_add(d("1.000000"), d("-1")), Some(Decimal::ZERO));
+    }
+
+    fn decimal() -> impl Strategy<Value = Decimal> {
+        (any::<i64>(), any::<i64>(), 0u32..=28).prop_map(|(hi, lo, scale)| {
+            let m = (i128::from(hi) << 32) ^ i128::from(lo);
+            Decimal::try_from_i128_with_scale(m % (1i128 << 96), scale).unwrap_or_default()
+        })
+    }
+
+    proptest! {
+        /// The sum is exact whenever it is given: subtracting either operand back (as wide
+        /// integers at the common scale) gives the other.
+        #[test]
+        fn exact_add_never_rounds(a in decimal(), b in decimal()) {
+            if let Some(sum) = exact_add(a, b) {
+                let scale = a.scale().max(b.scale()).max(sum.scale());
+                let wide = |x: Decimal| -> Option<i128> {
+                    10i128.checked_pow(scale - x.scale()).and_then(|f| x.mantissa().checked_mul(f))
+                };
+                if let (Some(s), Some(x), Some(y)) = (wide(sum), wide(a), wide(b)) {
+                    prop_assert_eq!(s, x + y);
+                }
+                prop_assert_eq!(sum.checked_sub(a).map(|r| r == b), Some(true));
+            }
+        }
+    }
 }

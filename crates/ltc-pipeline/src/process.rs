@@ -1,6 +1,7 @@
 //! The process definition (data) and the validated [`Process`] built from it.
 
-use crate::{EndKind, Error, GateKind, PersonId, Role, StageKind};
+use crate::serde_strict::objects_only;
+use crate::{Currency, EndKind, Error, GateKind, PersonId, Role, StageKind};
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::{Dfs, EdgeRef, Reversed};
 use rust_decimal::Decimal;
@@ -10,7 +11,12 @@ use std::fmt::Write as _;
 
 /// How a gate's votes turn into a decision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(
+    remote = "Self",
+    deny_unknown_fields,
+    tag = "type",
+    rename_all = "snake_case"
+)]
 pub enum DecisionRule {
     /// Every seat must approve.
     Unanimous,
@@ -23,11 +29,15 @@ pub enum DecisionRule {
     },
     /// The chair named when the gate is convened decides alone; the others advise.
     SingleDecider,
+    /// The first vote of any seated reviewer (or their substitute) decides.
+    FirstResponse,
 }
+
+objects_only!(DecisionRule);
 
 /// A number of seats that must be held by reviewers of at least a given authority level.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct LevelSeats {
     /// The authority level (one of the process's `levels`).
     pub level: String,
@@ -35,9 +45,11 @@ pub struct LevelSeats {
     pub count: u32,
 }
 
+objects_only!(LevelSeats);
+
 /// Who must sit on a gate's panel.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct PanelSpec {
     /// Reviewers who must sit on every panel of this gate.
     #[serde(default)]
@@ -47,16 +59,20 @@ pub struct PanelSpec {
     pub levels: Vec<LevelSeats>,
 }
 
+objects_only!(PanelSpec);
+
 /// Above `above` (in the deal's currency) the panel must include a reviewer of at least `level`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Escalation {
     /// The threshold: amounts strictly above it escalate.
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::serde_strict::decimal")]
     pub above: Decimal,
     /// The level the panel must then include.
     pub level: String,
 }
+
+objects_only!(Escalation);
 
 fn yes() -> bool {
     true
@@ -64,7 +80,7 @@ fn yes() -> bool {
 
 /// The policy of one gate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct GatePolicy {
     /// The gate this policy governs.
     pub gate: GateKind,
@@ -90,9 +106,11 @@ pub struct GatePolicy {
     pub service_level_days: Option<u32>,
 }
 
+objects_only!(GatePolicy);
+
 /// One criterion of the lead scorecard.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Criterion {
     /// Its name, e.g. `budget`.
     pub name: String,
@@ -102,9 +120,11 @@ pub struct Criterion {
     pub max: u32,
 }
 
+objects_only!(Criterion);
+
 /// The lead scorecard: total = sum of weight x score; the total sets the grade.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Scorecard {
     /// The criteria; every one must be scored.
     pub criteria: Vec<Criterion>,
@@ -114,11 +134,13 @@ pub struct Scorecard {
     pub hot_from: u32,
 }
 
+objects_only!(Scorecard);
+
 /// A process definition: everything that varies between companies, as data.
 ///
 /// Validate it into a [`Process`] with [`Process::new`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct ProcessDefinition {
     /// A name for the process.
     pub name: String,
@@ -134,14 +156,20 @@ pub struct ProcessDefinition {
     #[serde(default)]
     pub stage_service_levels: BTreeMap<StageKind, u32>,
     /// Deals whose amount is strictly below this may skip the solution review.
-    #[serde(default, with = "rust_decimal::serde::str_option")]
+    #[serde(default, with = "crate::serde_strict::decimal::option")]
     pub skip_solution_review_below: Option<Decimal>,
     /// Days of inactivity after which a signed contract may be closed by force.
     pub forced_closure_after_days: u32,
     /// Ages (days since signature) at which a closure reminder is due.
     #[serde(default)]
     pub closure_reminder_days: Vec<u32>,
+    /// Minor units (decimal places) of currencies the built-in ISO 4217 table does not know, or
+    /// overrides of it: `{"XTS": 2}`. At most 28.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub currencies: BTreeMap<Currency, u32>,
 }
+
+objects_only!(ProcessDefinition);
 
 /// What lets a deal take a backbone transition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -447,6 +475,14 @@ impl Process {
                 ));
             }
         }
+        for (currency, units) in &d.currencies {
+            if *units > 28 {
+                return Err(invalid(
+                    format!("currencies.{currency}"),
+                    format!("{units} decimal places: a decimal holds at most 28"),
+                ));
+            }
+        }
         if d.forced_closure_after_days == 0 {
             return Err(invalid("forced_closure_after_days", "is zero"));
         }
@@ -503,6 +539,27 @@ impl Process {
         self.level_rank.get(level).copied()
     }
 
+    /// The minor units (decimal places) of a currency: the definition's `currencies`, else the
+    /// built-in ISO 4217 table; `None` for a currency neither knows.
+    ///
+    /// ```
+    /// use ltc_pipeline::{Currency, Process, ProcessDefinition};
+    /// let mut definition = ProcessDefinition::standard();
+    /// definition.currencies.insert(Currency::new("XTS")?, 3);
+    /// let process = Process::new(definition)?;
+    /// assert_eq!(process.minor_units(Currency::new("XTS")?), Some(3));
+    /// assert_eq!(process.minor_units(Currency::new("JPY")?), Some(0));
+    /// assert_eq!(Process::standard().minor_units(Currency::new("XTS")?), None);
+    /// # Ok::<(), ltc_pipeline::Error>(())
+    /// ```
+    pub fn minor_units(&self, currency: Currency) -> Option<u32> {
+        self.definition
+            .currencies
+            .get(&currency)
+            .copied()
+            .or_else(|| currency.iso_minor_units())
+    }
+
     /// Whether a role is defined by this process.
     pub fn has_role(&self, role: &Role) -> bool {
         self.definition.roles.contains(role)
@@ -533,11 +590,7 @@ impl Process {
     /// ```
     pub fn to_dot(&self) -> String {
         let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "digraph \"{}\" {{",
-            self.definition.name.replace('"', "'")
-        );
+        let _ = writeln!(out, "digraph \"{}\" {{", dot_escape(&self.definition.name));
         let _ = writeln!(out, "  rankdir=LR;\n  node [shape=box, style=rounded];");
         for stage in self.graph.node_weights() {
             if stage.is_end() {
@@ -578,6 +631,22 @@ impl Process {
         }
         out
     }
+}
+
+/// Escapes text for a DOT quoted string: backslashes and quotes escaped, line breaks as `\n`,
+/// other control characters dropped, so any name renders as valid DOT.
+fn dot_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' | '\r' | '\u{2028}' | '\u{2029}' => out.push_str("\\n"),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 #[cold]
@@ -824,6 +893,7 @@ impl ProcessDefinition {
             skip_solution_review_below: Some(Decimal::from(50_000)),
             forced_closure_after_days: 5 * 365 + 1,
             closure_reminder_days: vec![2 * 365, 3 * 365, 4 * 365 + 1],
+            currencies: BTreeMap::new(),
         }
     }
 }

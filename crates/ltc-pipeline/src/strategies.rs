@@ -180,7 +180,7 @@ pub fn command() -> impl Strategy<Value = Command> {
                 .map(|(k, v)| (k.to_owned(), v))
                 .collect(),
         }),
-        Just(Command::QualifyLead),
+        Just(Command::QualifyLead {}),
         text().prop_map(|reason| Command::Disqualify { reason }),
         money().prop_map(|value| Command::SetEstimate { value }),
         team_change(),
@@ -217,7 +217,7 @@ pub fn command() -> impl Strategy<Value = Command> {
                 .collect(),
         }),
         (id(), text()).prop_map(|(i, note)| Command::CloseCondition { id: i.into(), note }),
-        Just(Command::SkipSolutionReview),
+        Just(Command::SkipSolutionReview {}),
         money().prop_map(|terms| Command::RequestContractDecision { terms }),
         id().prop_map(|i| Command::AddMilestone {
             id: i.into(),
@@ -310,7 +310,7 @@ pub fn lead_to_cash() -> Vec<Step> {
                 .collect(),
         },
     );
-    s.push("ana", d(1), Command::QualifyLead);
+    s.push("ana", d(1), Command::QualifyLead {});
     s.member("ana", Role::ar());
     s.member("sam", Role::sr());
     s.gate(
@@ -481,7 +481,37 @@ impl Script {
                 materials,
             },
         );
+        // Seats vote in turn until the rule has decided (later votes would be refused): the
+        // count is found by playing the votes on a meeting of this panel.
+        let rule = Process::standard()
+            .policy(gate)
+            .map_or(crate::DecisionRule::Unanimous, |p| p.rule.clone());
+        let mut meeting = crate::Meeting {
+            gate,
+            attempt: 1,
+            convened_at: self.at,
+            convened_by: PersonId::new("ops"),
+            panel: panel.iter().map(|(p, l)| Seat::new(*p, *l)).collect(),
+            chair: panel.first().map(|(p, _)| PersonId::new(*p)),
+            materials: Vec::new(),
+            substitutes: Default::default(),
+            ballots: Vec::new(),
+        };
+        let mut voters = Vec::new();
         for (reviewer, _) in panel {
+            if meeting.verdict(&rule).is_some() {
+                break;
+            }
+            meeting.ballots.push(crate::Ballot {
+                seat: PersonId::new(*reviewer),
+                by: PersonId::new(*reviewer),
+                vote,
+                comment: None,
+                at: self.at,
+            });
+            voters.push(*reviewer);
+        }
+        for reviewer in voters {
             self.push(
                 reviewer,
                 Duration::hours(4),

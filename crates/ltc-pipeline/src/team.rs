@@ -1,5 +1,6 @@
 //! The deal team: dated membership per role, with history kept when people leave.
 
+use crate::serde_strict::objects_only;
 use crate::{PersonId, Role};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -9,13 +10,14 @@ use serde::{Deserialize, Serialize};
 ///
 /// Leaving and rejoining makes a second stint; the first is kept.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Stint {
     /// Who.
     pub person: PersonId,
     /// In which role.
     pub role: Role,
     /// How fully they take part, in (0, 1].
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::serde_strict::decimal")]
     pub involvement: Decimal,
     /// When they joined.
     pub joined: DateTime<Utc>,
@@ -24,6 +26,8 @@ pub struct Stint {
     /// The closure recommendation a leaving member wrote, if any.
     pub closure_recommendation: Option<String>,
 }
+
+objects_only!(Stint);
 
 impl Stint {
     /// Whether the stint covers the instant `at` (joined at or before, not yet left).
@@ -55,9 +59,12 @@ impl Stint {
 
 /// The team of a deal: every stint, in the order people joined.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Team {
     stints: Vec<Stint>,
 }
+
+objects_only!(Team);
 
 impl Team {
     /// Every stint, current and past, in joining order.

@@ -65,7 +65,7 @@ proptest! {
         steps in strategies::steps(60),
     ) {
         let (deal, log) = run(&process, &steps)?;
-        prop_assert_eq!(Deal::replay(DealId::new("D-1"), &log).unwrap(), deal.clone());
+        prop_assert_eq!(Deal::replay(DealId::new("D-1"), &process, &log).unwrap(), deal.clone());
         prop_assert_eq!(deal.version(), log.len() as u64);
     }
 
@@ -75,12 +75,12 @@ proptest! {
     ) {
         let process = Process::standard();
         let (deal, log) = run(&process, &steps)?;
-        let replayed = Deal::replay(DealId::new("D-1"), &log).unwrap();
+        let replayed = Deal::replay(DealId::new("D-1"), &process, &log).unwrap();
         prop_assert_eq!(&replayed, &deal);
         // The log survives a trip through JSON, and so does the state.
         let json = serde_json::to_string(&log).unwrap();
         let back: Vec<Event> = serde_json::from_str(&json).unwrap();
-        prop_assert_eq!(Deal::replay(DealId::new("D-1"), &back).unwrap(), deal);
+        prop_assert_eq!(Deal::replay(DealId::new("D-1"), &process, &back).unwrap(), deal);
     }
 
     #[test]

@@ -25,7 +25,7 @@ fn full_path_from_lead_to_cash() {
         }
         other => panic!("unexpected stage {other:?}"),
     }
-    w.given("ana", Command::QualifyLead);
+    w.given("ana", Command::QualifyLead {});
     w.join("ana", Role::ar());
     w.join("sam", Role::sr());
     w.days(3).pass(GateKind::OpportunityApproval);
@@ -76,7 +76,7 @@ fn full_path_from_lead_to_cash() {
     assert_eq!(contract.invoices.len(), 2);
 
     // The history is intact and replays to the same state.
-    let replayed = Deal::replay(DealId::new("D-1"), &w.log).unwrap();
+    let replayed = Deal::replay(DealId::new("D-1"), &w.process, &w.log).unwrap();
     assert_eq!(replayed, w.deal);
     assert_eq!(w.deal.version(), w.log.len() as u64);
     // Who held SR when the bid was decided?
@@ -141,8 +141,7 @@ fn each_gate_rejection_ends_the_deal_with_its_reason() {
         }
         let panel = standard_panel(gate);
         w.convene(gate, &panel);
-        let votes: Vec<_> = panel.iter().map(|(p, _)| (*p, Vote::Reject)).collect();
-        w.votes(&votes);
+        w.vote_until_decided(&panel, Vote::Reject);
         w.then_changes(
             "ops",
             Command::RecordDecision {
@@ -192,8 +191,7 @@ fn rework_keeps_the_deal_and_the_gate_can_be_convened_again() {
         let stage = w.stage();
         let panel = standard_panel(gate);
         w.convene(gate, &panel);
-        let votes: Vec<_> = panel.iter().map(|(p, _)| (*p, Vote::Rework)).collect();
-        w.votes(&votes);
+        w.vote_until_decided(&panel, Vote::Rework);
         let events = w.decide(vec![]);
         assert!(matches!(
             events[0].change,
@@ -545,7 +543,7 @@ fn small_deals_may_skip_the_solution_review() {
     w.pass(GateKind::OpportunityApproval);
     w.then_changes(
         "ana",
-        Command::SkipSolutionReview,
+        Command::SkipSolutionReview {},
         vec![Change::SolutionReviewSkipped {
             amount: Decimal::from(30_000),
             below: Decimal::from(50_000),
@@ -562,21 +560,21 @@ fn small_deals_may_skip_the_solution_review() {
     let mut w = World::new();
     w.opportunity(50_000);
     w.pass(GateKind::OpportunityApproval);
-    w.then_error("ana", Command::SkipSolutionReview, "skip_not_allowed");
+    w.then_error("ana", Command::SkipSolutionReview {}, "skip_not_allowed");
 
     let mut def = ProcessDefinition::standard();
     def.skip_solution_review_below = None;
     let mut w = World::with(Process::new(def).unwrap());
     w.opportunity(10);
     w.pass(GateKind::OpportunityApproval);
-    w.then_error("ana", Command::SkipSolutionReview, "skip_not_allowed");
+    w.then_error("ana", Command::SkipSolutionReview {}, "skip_not_allowed");
 }
 
 #[test]
 fn required_roles_and_materials_are_checked_when_convening() {
     let mut w = World::new();
     w.lead(Some(120_000));
-    w.given("ana", Command::QualifyLead);
+    w.given("ana", Command::QualifyLead {});
     w.join("ana", Role::ar());
     let err = w.then_error(
         "ops",
@@ -953,7 +951,7 @@ fn lead_grading_follows_the_scorecard() {
             estimate: None,
         },
     );
-    w.then_error("ana", Command::QualifyLead, "wrong_stage");
+    w.then_error("ana", Command::QualifyLead {}, "wrong_stage");
     w.then_error("ana", grade(6, 0, 0), "score_above_max");
     let mut scores = std::collections::BTreeMap::new();
     scores.insert("budget".to_owned(), 1);
@@ -986,7 +984,7 @@ fn optimistic_concurrency_refuses_a_stale_version() {
         actor: "ana".into(),
         at: w.now,
         expected_version: Some(1),
-        command: Command::QualifyLead,
+        command: Command::QualifyLead {},
     };
     let err = envelope.decide(&w.deal, &w.process).unwrap_err();
     assert_eq!(
@@ -1008,7 +1006,7 @@ fn time_cannot_go_backwards() {
     let mut w = World::new();
     w.lead(None);
     w.now -= Duration::seconds(1);
-    w.then_error("ana", Command::QualifyLead, "time_went_backwards");
+    w.then_error("ana", Command::QualifyLead {}, "time_went_backwards");
 }
 
 #[test]
@@ -1017,9 +1015,9 @@ fn replay_refuses_a_log_out_of_sequence_or_of_another_deal() {
     w.opportunity(120_000);
     let mut log = w.log.clone();
     log.swap(1, 2);
-    let err = Deal::replay(DealId::new("D-1"), &log).unwrap_err();
+    let err = Deal::replay(DealId::new("D-1"), &w.process, &log).unwrap_err();
     assert_eq!(err.code(), "invalid_event");
-    let err = Deal::replay(DealId::new("D-2"), &w.log).unwrap_err();
+    let err = Deal::replay(DealId::new("D-2"), &w.process, &w.log).unwrap_err();
     assert_eq!(err.code(), "invalid_event");
 }
 
@@ -1063,7 +1061,7 @@ fn replay_refuses_a_forged_invoice_above_the_contract_value() {
         },
         ..last
     });
-    let err = Deal::replay(DealId::new("D-1"), &log).unwrap_err();
+    let err = Deal::replay(DealId::new("D-1"), &w.process, &log).unwrap_err();
     assert_eq!(err.code(), "invalid_event");
 }
 
@@ -1144,7 +1142,7 @@ fn replay_refuses_forged_events_that_decide_would_never_emit() {
             change,
             ..last.clone()
         });
-        Deal::replay(DealId::new("D-1"), &log)
+        Deal::replay(DealId::new("D-1"), &w.process, &log)
     };
     let usd = Money::new(Decimal::from(10), "USD").unwrap();
     let cases = [

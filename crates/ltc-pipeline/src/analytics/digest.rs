@@ -2,6 +2,7 @@
 
 use super::service::{DealLight, Due, DueKind, Light, Settings, Subject};
 use super::snapshot::{Filter, Snapshot};
+use crate::serde_strict::objects_only;
 use crate::{
     Change, Deal, DealId, EndKind, Error, Event, GateKind, InvoiceId, Money, Outcome, PaymentId,
     PersonId, Process, Role,
@@ -12,6 +13,7 @@ use std::fmt;
 
 /// Something that happened on a deal, as the digest reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Happening {
     /// The deal.
     pub deal: DealId,
@@ -23,10 +25,17 @@ pub struct Happening {
     pub what: What,
 }
 
+objects_only!(Happening);
+
 /// The kinds of happenings a digest reports. Other events (grades, votes, milestones...) are left
 /// out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(
+    remote = "Self",
+    deny_unknown_fields,
+    tag = "type",
+    rename_all = "snake_case"
+)]
 pub enum What {
     /// A lead was added.
     LeadCaptured {
@@ -100,6 +109,8 @@ pub enum What {
     },
 }
 
+objects_only!(What);
+
 /// What the digest reports of `event`, just applied to `deal` (`signed_before`: whether the deal
 /// had a contract before it).
 pub(crate) fn happening(deal: &Deal, event: &Event, signed_before: bool) -> Option<Happening> {
@@ -162,6 +173,7 @@ pub(crate) fn happening(deal: &Deal, event: &Event, signed_before: bool) -> Opti
 
 /// A person's digest for one day.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Digest {
     /// For whom.
     pub person: PersonId,
@@ -176,6 +188,8 @@ pub struct Digest {
     /// What is due with them among those who should act, oldest first.
     pub due: Vec<Due>,
 }
+
+objects_only!(Digest);
 
 impl Snapshot {
     /// The digest of `person` for `day` (a UTC date), with lights and what is due as of the
@@ -200,7 +214,7 @@ impl Snapshot {
     /// let log = deal.execute(&process, &Command::CaptureLead {
     ///     customer: "ACME".into(), source: "web".into(), estimate: None }, &"ops".into(), t0)?;
     /// let logs = [log];
-    /// let snapshot = Snapshot::new(&logs, t0 + Duration::hours(8))?;
+    /// let snapshot = Snapshot::new(&logs, &process, t0 + Duration::hours(8))?;
     /// let digest = snapshot.digest(&process, &Settings::default(), &"ops".into(), t0.date_naive())?;
     /// assert_eq!(digest.happened.len(), 1);
     /// assert!(digest.render().contains("lead captured: ACME (web)"));

@@ -3,6 +3,7 @@
 use super::snapshot::{Filter, Replayed, Snapshot};
 use super::{count, ratio, Durations, Elapsed};
 use crate::money::add;
+use crate::serde_strict::objects_only;
 use crate::{Currency, Error, GateKind, GateRecord, Money, Outcome, PersonId, Role, StageKind};
 use chrono::{DateTime, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -28,6 +29,7 @@ pub const FUNNEL_STAGES: [StageKind; 13] = [
 
 /// One row of the funnel.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct FunnelRow {
     /// The stage.
     pub stage: StageKind,
@@ -39,30 +41,36 @@ pub struct FunnelRow {
     pub ended: u32,
     /// `reached` of the next row over `reached` of this one (4 places); `None` for the last row
     /// or when no deal reached this stage.
-    #[serde(with = "rust_decimal::serde::str_option")]
+    #[serde(with = "crate::serde_strict::decimal::option")]
     pub conversion: Option<Decimal>,
 }
 
+objects_only!(FunnelRow);
+
 /// Won deal sizes in one currency.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct SizeFigures {
     /// The currency.
     pub currency: Currency,
     /// How many won deals.
     pub deals: u32,
     /// Their summed contract values.
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::serde_strict::decimal")]
     pub total: Decimal,
     /// The mean, rounded half away from zero to two places.
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::serde_strict::decimal")]
     pub average: Decimal,
     /// The median (the exact mean of the two middle values for an even count).
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::serde_strict::decimal")]
     pub median: Decimal,
 }
 
+objects_only!(SizeFigures);
+
 /// The funnel of the selected deals.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Funnel {
     /// Deals selected.
     pub deals: u32,
@@ -73,14 +81,17 @@ pub struct Funnel {
     /// Deals that reached any end.
     pub ended: u32,
     /// `won / ended` (4 places); `None` while no deal has ended.
-    #[serde(with = "rust_decimal::serde::str_option")]
+    #[serde(with = "crate::serde_strict::decimal::option")]
     pub win_rate: Option<Decimal>,
     /// Won deal sizes (contract value after amendments), per currency.
     pub won_sizes: Vec<SizeFigures>,
 }
 
+objects_only!(Funnel);
+
 /// How often each outcome was recorded.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct OutcomeCounts {
     /// Approved.
     pub approved: u32,
@@ -92,8 +103,11 @@ pub struct OutcomeCounts {
     pub rejected: u32,
 }
 
+objects_only!(OutcomeCounts);
+
 /// The figures of one gate over the selected deals.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct GateFigures {
     /// The gate.
     pub gate: GateKind,
@@ -110,24 +124,30 @@ pub struct GateFigures {
     /// Deals whose first meeting of this gate was decided as a pass.
     pub first_attempts_passed: u32,
     /// `first_attempts_passed / first_attempts_decided` (4 places).
-    #[serde(with = "rust_decimal::serde::str_option")]
+    #[serde(with = "crate::serde_strict::decimal::option")]
     pub first_attempt_pass_rate: Option<Decimal>,
     /// From convening to decision, over decided meetings.
     pub decision_time: Option<Durations>,
 }
 
+objects_only!(GateFigures);
+
 /// An amount per currency.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Total {
     /// The currency.
     pub currency: Currency,
     /// The sum.
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::serde_strict::decimal")]
     pub amount: Decimal,
 }
 
+objects_only!(Total);
+
 /// What one person's deals came to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct PersonFigures {
     /// The person.
     pub person: PersonId,
@@ -147,8 +167,11 @@ pub struct PersonFigures {
     pub cash_collected: Vec<Total>,
 }
 
+objects_only!(PersonFigures);
+
 /// Won deals of one person in a period: how big and how long.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Cohort {
     /// Won deals.
     pub won: u32,
@@ -158,8 +181,11 @@ pub struct Cohort {
     pub cycle: Option<Durations>,
 }
 
+objects_only!(Cohort);
+
 /// Enablement figures of one person.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Enablement {
     /// The person.
     pub person: PersonId,
@@ -174,6 +200,8 @@ pub struct Enablement {
     /// Deals they were on that were won at or after the split date.
     pub after: Cohort,
 }
+
+objects_only!(Enablement);
 
 /// Sizes per currency of a set of amounts.
 fn sizes(values: impl IntoIterator<Item = Money>) -> Result<Vec<SizeFigures>, Error> {

@@ -29,14 +29,14 @@
 //!
 //! // Six days later the lead is still ungraded: amber (past 80% of the 7-day service level).
 //! let now = start + Duration::days(6);
-//! let figures = analytics::deal_figures(&log, now)?;
+//! let figures = analytics::deal_figures(&log, &process, now)?;
 //! assert_eq!(figures.stage, StageKind::Captured);
 //! assert_eq!(figures.cycle.days.to_string(), "6.00");
 //! let light = analytics::deal_light(&log, &process, now, &Settings::default())?;
 //! assert_eq!(light.map(|l| l.light), Some(Light::Amber));
 //!
 //! let logs = vec![log];
-//! let snapshot = Snapshot::new(&logs, now)?;
+//! let snapshot = Snapshot::new(&logs, &process, now)?;
 //! let funnel = snapshot.funnel(&Filter::default())?;
 //! assert_eq!(funnel.deals, 1);
 //! # Ok::<(), ltc_pipeline::Error>(())
@@ -57,6 +57,7 @@ pub use service::{
 };
 pub use snapshot::{deal_figures, DealFigures, EndFigure, Filter, Snapshot, StageTime, StageVisit};
 
+use crate::serde_strict::objects_only;
 use crate::Error;
 use chrono::{DateTime, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -76,13 +77,16 @@ const SECONDS_PER_DAY: i64 = 86_400;
 /// assert_eq!(e.whole_days(), 3);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Elapsed {
     /// Exact length in seconds.
     pub seconds: i64,
     /// Length in days, rounded half away from zero to two decimal places (always shown with two).
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::serde_strict::decimal")]
     pub days: Decimal,
 }
+
+objects_only!(Elapsed);
 
 impl Elapsed {
     /// A length of `seconds`.
@@ -118,6 +122,7 @@ impl Elapsed {
 /// The mean and the median (the mean of the two middle values for an even count) are rounded half
 /// away from zero to whole seconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Durations {
     /// How many lengths.
     pub count: u32,
@@ -128,6 +133,8 @@ pub struct Durations {
     /// The longest.
     pub max: Elapsed,
 }
+
+objects_only!(Durations);
 
 impl Durations {
     /// Summarises lengths given in seconds; `None` for none.

@@ -2,6 +2,7 @@
 
 use super::snapshot::{replay, Filter, Replayed, Snapshot};
 use super::Elapsed;
+use crate::serde_strict::objects_only;
 use crate::{
     ConditionId, DealId, Error, Event, GateKind, InvoiceId, Money, PersonId, Process, Role,
     StageKind,
@@ -21,15 +22,18 @@ use std::collections::BTreeSet;
 /// assert!(Settings { amber_share: Decimal::new(15, 1), ..s }.validate().is_err());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Settings {
     /// The share of a service level after which a deal is amber, in (0, 1]; default 0.8.
-    #[serde(with = "rust_decimal::serde::str", default = "default_share")]
+    #[serde(with = "crate::serde_strict::decimal", default = "default_share")]
     pub amber_share: Decimal,
     /// The roles that own a signed contract: they are told of overdue invoices, conditions and
     /// closures, and owe a closure recommendation when they leave it; default `["AR"]`.
     #[serde(default = "default_owners")]
     pub owner_roles: Vec<Role>,
 }
+
+objects_only!(Settings);
 
 fn default_share() -> Decimal {
     Decimal::new(8, 1)
@@ -120,7 +124,13 @@ impl Light {
 
 /// What a reading measures: the time in a stage or a convened gate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", content = "name", rename_all = "snake_case")]
+#[serde(
+    remote = "Self",
+    deny_unknown_fields,
+    tag = "type",
+    content = "name",
+    rename_all = "snake_case"
+)]
 pub enum Subject {
     /// Time in the current stage.
     Stage(StageKind),
@@ -128,8 +138,11 @@ pub enum Subject {
     Gate(GateKind),
 }
 
+objects_only!(Subject);
+
 /// One measurement against a service level.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Reading {
     /// What is measured.
     pub subject: Subject,
@@ -143,8 +156,11 @@ pub struct Reading {
     pub light: Light,
 }
 
+objects_only!(Reading);
+
 /// The traffic light of an open deal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct DealLight {
     /// The deal.
     pub deal: DealId,
@@ -158,8 +174,11 @@ pub struct DealLight {
     pub readings: Vec<Reading>,
 }
 
+objects_only!(DealLight);
+
 /// Something due on a deal at `now`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Due {
     /// The deal.
     pub deal: DealId,
@@ -171,10 +190,17 @@ pub struct Due {
     pub who: Vec<PersonId>,
 }
 
+objects_only!(Due);
+
 /// The kinds of things due. Unless stated otherwise, `who` is the current holders of the owner
 /// roles ([`Settings::owner_roles`]), or every current member when no owner is on the team.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(
+    remote = "Self",
+    deny_unknown_fields,
+    tag = "type",
+    rename_all = "snake_case"
+)]
 pub enum DueKind {
     /// A convened gate is past its service level: escalate. Since: convened + the service level.
     /// `who` is the convener.
@@ -225,6 +251,8 @@ pub enum DueKind {
         role: Role,
     },
 }
+
+objects_only!(DueKind);
 
 impl DueKind {
     /// The kind's snake_case name.
@@ -471,7 +499,7 @@ pub fn deal_light(
     settings: &Settings,
 ) -> Result<Option<DealLight>, Error> {
     settings.validate()?;
-    let deal = replay(events, now)?.ok_or(Error::NotOpened)?;
+    let deal = replay(events, process, now)?.ok_or(Error::NotOpened)?;
     Ok(deal.light(process, settings))
 }
 
@@ -503,7 +531,7 @@ pub fn deal_due(
     settings: &Settings,
 ) -> Result<Vec<Due>, Error> {
     settings.validate()?;
-    let deal = replay(events, now)?.ok_or(Error::NotOpened)?;
+    let deal = replay(events, process, now)?.ok_or(Error::NotOpened)?;
     Ok(deal.due(process, settings))
 }
 

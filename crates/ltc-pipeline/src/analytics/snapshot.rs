@@ -2,8 +2,10 @@
 
 use super::digest::{happening, Happening};
 use super::{count, Elapsed};
+use crate::serde_strict::objects_only;
 use crate::{
-    Currency, Deal, DealId, EndKind, Error, Event, Money, PersonId, Role, Stage, StageKind, Stint,
+    Currency, Deal, DealId, EndKind, Error, Event, Money, PersonId, Process, Role, Stage,
+    StageKind, Stint,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -20,27 +22,24 @@ pub(crate) struct Replayed {
 }
 
 /// Replays `events` up to the first one dated after `now`; `None` if none is at or before `now`.
-pub(crate) fn replay(events: &[Event], now: DateTime<Utc>) -> Result<Option<Replayed>, Error> {
+pub(crate) fn replay(
+    events: &[Event],
+    process: &Process,
+    now: DateTime<Utc>,
+) -> Result<Option<Replayed>, Error> {
     let Some(first) = events.first() else {
         return Ok(None);
     };
     let mut deal = Deal::new(first.deal.clone());
     let mut entries = Vec::new();
     let mut happenings = Vec::new();
-    let mut last: Option<DateTime<Utc>> = None;
     for event in events {
         if event.at > now {
             break;
         }
-        if let Some(last) = last {
-            if event.at < last {
-                return Err(Error::TimeWentBackwards { at: event.at, last });
-            }
-        }
-        last = Some(event.at);
         let before = deal.stage_kind();
         let signed_before = deal.contract().is_some();
-        deal.apply(event)?;
+        deal.apply(process, event)?;
         if let Some(kind) = deal.stage_kind() {
             if Some(kind) != before {
                 entries.push((kind, event.at));
@@ -200,6 +199,7 @@ impl Replayed {
 
 /// One stay of a deal in a stage.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct StageVisit {
     /// The stage.
     pub stage: StageKind,
@@ -211,8 +211,11 @@ pub struct StageVisit {
     pub elapsed: Elapsed,
 }
 
+objects_only!(StageVisit);
+
 /// The total time a deal spent in one stage, over all its visits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct StageTime {
     /// The stage.
     pub stage: StageKind,
@@ -222,8 +225,11 @@ pub struct StageTime {
     pub elapsed: Elapsed,
 }
 
+objects_only!(StageTime);
+
 /// How a deal ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct EndFigure {
     /// The kind of end.
     pub kind: EndKind,
@@ -235,8 +241,11 @@ pub struct EndFigure {
     pub reason: String,
 }
 
+objects_only!(EndFigure);
+
 /// The figures of one deal as of `now`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct DealFigures {
     /// The deal.
     pub deal: DealId,
@@ -271,12 +280,15 @@ pub struct DealFigures {
     pub collected: Option<Money>,
 }
 
+objects_only!(DealFigures);
+
 /// The figures of one deal, from its log, as of `now`.
 ///
 /// # Errors
 /// [`Error::NotOpened`] when no event is dated at or before `now`;
-/// [`Error::TimeWentBackwards`] when an event is dated before the one it follows;
-/// [`Error::InvalidEvent`] when the log does not replay.
+/// [`Error::InvalidEvent`], naming the deal and the first bad event, when the log does not replay
+/// under `process` (an event dated before the one it follows, a gap in the versions, an event the
+/// engine could not have written).
 ///
 /// # Examples
 /// ```
@@ -293,7 +305,7 @@ pub struct DealFigures {
 ///     [("budget", 1), ("decision_chain", 1), ("urgency", 1)].map(|(k, v)| (k.to_owned(), v)).into();
 /// log.extend(deal.execute(&process, &Command::GradeLead { scores }, &"ana".into(), t0 + Duration::days(2))?);
 ///
-/// let f = deal_figures(&log, t0 + Duration::days(5))?;
+/// let f = deal_figures(&log, &process, t0 + Duration::days(5))?;
 /// assert_eq!(f.stage, StageKind::Graded);
 /// assert_eq!(f.stages[0].elapsed.days.to_string(), "2.00"); // captured
 /// assert_eq!(f.stages[1].elapsed.days.to_string(), "3.00"); // graded, still there
@@ -301,8 +313,14 @@ pub struct DealFigures {
 /// assert_eq!(f.age_in_stage.map(|a| a.whole_days()), Some(3));
 /// # Ok::<(), ltc_pipeline::Error>(())
 /// ```
-pub fn deal_figures(events: &[Event], now: DateTime<Utc>) -> Result<DealFigures, Error> {
-    replay(events, now)?.ok_or(Error::NotOpened)?.figures()
+pub fn deal_figures(
+    events: &[Event],
+    process: &Process,
+    now: DateTime<Utc>,
+) -> Result<DealFigures, Error> {
+    replay(events, process, now)?
+        .ok_or(Error::NotOpened)?
+        .figures()
 }
 
 /// Which deals a set figure is computed over. The default selects every deal.
@@ -320,6 +338,7 @@ pub fn deal_figures(events: &[Event], now: DateTime<Utc>) -> Result<DealFigures,
 /// assert_eq!(f.person.map(|p| p.to_string()), Some("ana".to_owned()));
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Filter {
     /// Leads captured at or after this instant.
     #[serde(default)]
@@ -334,6 +353,8 @@ pub struct Filter {
     #[serde(default)]
     pub role: Option<Role>,
 }
+
+objects_only!(Filter);
 
 impl Filter {
     /// Leads captured in `[from, until)`.
@@ -379,9 +400,9 @@ impl Filter {
 /// ```
 /// use chrono::{TimeZone, Utc};
 /// use ltc_pipeline::analytics::Snapshot;
-/// use ltc_pipeline::Event;
+/// use ltc_pipeline::{Event, Process};
 /// let logs: Vec<Vec<Event>> = vec![Vec::new()];
-/// let snapshot = Snapshot::new(&logs, Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap())?;
+/// let snapshot = Snapshot::new(&logs, &Process::standard(), Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap())?;
 /// assert!(snapshot.is_empty());
 /// # Ok::<(), ltc_pipeline::Error>(())
 /// ```
@@ -396,7 +417,11 @@ impl Snapshot {
     ///
     /// # Errors
     /// [`Error::DuplicateId`] when two logs are of the same deal; otherwise as [`deal_figures`].
-    pub fn new<L: AsRef<[Event]>>(logs: &[L], now: DateTime<Utc>) -> Result<Self, Error> {
+    pub fn new<L: AsRef<[Event]>>(
+        logs: &[L],
+        process: &Process,
+        now: DateTime<Utc>,
+    ) -> Result<Self, Error> {
         let mut deals = Vec::new();
         let mut seen = BTreeSet::new();
         for log in logs {
@@ -408,7 +433,7 @@ impl Snapshot {
                     });
                 }
             }
-            if let Some(deal) = replay(log.as_ref(), now)? {
+            if let Some(deal) = replay(log.as_ref(), process, now)? {
                 deals.push(deal);
             }
         }

@@ -61,6 +61,7 @@ impl World {
     /// When/then: the command must be refused with this code; the deal must be unchanged.
     pub fn then_error(&mut self, actor: &str, command: Command, code: &str) -> Error {
         let before = self.deal.clone();
+        let bytes = serde_json::to_string(&self.deal).expect("a deal serializes");
         let err = self
             .deal
             .execute(&self.process, &command, &actor.into(), self.now)
@@ -70,6 +71,12 @@ impl World {
             ));
         assert_eq!(err.code(), code, "unexpected error: {err}");
         assert_eq!(self.deal, before, "a refused command changed the deal");
+        let after = serde_json::to_string(&self.deal).expect("a deal serializes");
+        assert_eq!(after, bytes, "a refused command changed the deal's bytes");
+        assert!(
+            !err.to_string().contains('\n'),
+            "a message of more than one line: {err}"
+        );
         err
     }
 
@@ -105,13 +112,31 @@ impl World {
     /// A qualified opportunity with AR and SR staffed.
     pub fn opportunity(&mut self, estimate: i64) {
         self.lead(Some(estimate));
-        self.given("ana", Command::QualifyLead);
+        self.given("ana", Command::QualifyLead {});
         self.join("ana", Role::ar());
         self.join("sam", Role::sr());
     }
 
     pub fn convene(&mut self, gate: GateKind, panel: &[(&str, &str)]) {
         self.given("ops", convene(gate, panel));
+    }
+
+    /// Each seat of `panel` in turn votes `vote`, until the gate's rule has decided.
+    pub fn vote_until_decided(&mut self, panel: &[(&str, &str)], vote: Vote) {
+        for (person, _) in panel {
+            let meeting = self.deal.meeting().expect("a gate is convened");
+            let rule = &self.process.policy(meeting.gate).expect("a policy").rule;
+            if meeting.verdict(rule).is_some() {
+                break;
+            }
+            self.given(
+                person,
+                Command::CastVote {
+                    vote,
+                    comment: None,
+                },
+            );
+        }
     }
 
     pub fn votes(&mut self, votes: &[(&str, Vote)]) {
@@ -140,8 +165,7 @@ impl World {
     pub fn pass(&mut self, gate: GateKind) {
         let panel = standard_panel(gate);
         self.convene(gate, &panel);
-        let votes: Vec<(&str, Vote)> = panel.iter().map(|(p, _)| (*p, Vote::Approve)).collect();
-        self.votes(&votes);
+        self.vote_until_decided(&panel, Vote::Approve);
         self.decide(Vec::new());
     }
 

@@ -1,0 +1,206 @@
+//! Strict reading of what hosts send: structs from JSON objects only (never positional arrays),
+//! unknown fields refused at every depth, decimals exact or refused.
+//!
+//! Each type that is read from outside derives its serde impls with
+//! `#[serde(remote = "Self", deny_unknown_fields)]`, which turns them into inherent functions,
+//! and [`objects_only!`] implements the traits on top: deserializing asks for a map, so an array
+//! never reaches the derived visitor.
+
+/// Implements `Serialize` and `Deserialize` for a type whose derives use `remote = "Self"`,
+/// reading it from a map (a JSON object) only.
+macro_rules! objects_only {
+    ($($t:ty),+ $(,)?) => {$(
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct Object;
+                impl<'de> serde::de::Visitor<'de> for Object {
+                    type Value = $t;
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str("an object")
+                    }
+                    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<$t, A::Error> {
+                        <$t>::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    }
+                }
+                deserializer.deserialize_map(Object)
+            }
+        }
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                <$t>::serialize(self, serializer)
+            }
+        }
+    )+};
+}
+pub(crate) use objects_only;
+
+/// Decimals as strings (`"1250.00"`), read exactly: a value with more significant digits than a
+/// `Decimal` holds, or out of its range, is refused with the value named, never rounded.
+pub(crate) mod decimal {
+    use rust_decimal::Decimal;
+    use serde::{de, Deserialize, Deserializer, Serializer};
+    use std::borrow::Cow;
+
+    /// Parses `text` exactly: plain (`"1250.00"`) or scientific (`"1.25e3"`) notation.
+    pub(crate) fn parse(text: &str) -> Result<Decimal, String> {
+        exact(text).map_err(|why| {
+            format!(
+                "`{}` is not an exact decimal: {why}",
+                crate::error::Esc(text)
+            )
+        })
+    }
+
+    fn exact(text: &str) -> Result<Decimal, String> {
+        let too_precise = "it has more significant digits than a decimal holds (28)";
+        let plain = |t: &str| {
+            Decimal::from_str_exact(t).map_err(|e| match e {
+                rust_decimal::Error::Underflow => too_precise.to_owned(),
+                other => other.to_string(),
+            })
+        };
+        let Some((mantissa, exponent)) = text.split_once(['e', 'E']) else {
+            return plain(text);
+        };
+        let mantissa = plain(mantissa)?;
+        let exponent: i64 = exponent.parse().map_err(|_| {
+            format!(
+                "the exponent `{}` is not a whole number",
+                crate::error::Esc(exponent)
+            )
+        })?;
+        let (mut digits, mut scale) = (mantissa.mantissa(), i64::from(mantissa.scale()) - exponent);
+        // Trailing zeros carry no value: drop them while the scale is too large to hold.
+        while scale > 28 && digits % 10 == 0 && digits != 0 {
+            digits /= 10;
+            scale -= 1;
+        }
+        if digits == 0 {
+            return Ok(Decimal::ZERO);
+        }
+        if scale < 0 {
+            let factor = u32::try_from(-scale)
+                .ok()
+                .and_then(|k| 10i128.checked_pow(k))
+                .ok_or("it is out of a decimal's range")?;
+            digits = digits
+                .checked_mul(factor)
+                .ok_or("it is out of a decimal's range")?;
+            scale = 0;
+        }
+        let scale = u32::try_from(scale).map_err(|_| too_precise.to_owned())?;
+        if scale > 28 {
+            return Err(too_precise.to_owned());
+        }
+        Decimal::try_from_i128_with_scale(digits, scale)
+            .map_err(|_| "it is out of a decimal's range".to_owned())
+    }
+
+    pub(crate) fn serialize<S: Serializer>(
+        value: &Decimal,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(value)
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Decimal, D::Error> {
+        let text = Cow::<str>::deserialize(deserializer)?;
+        parse(&text).map_err(de::Error::custom)
+    }
+
+    /// The same for an optional decimal (`null` or absent is `None`).
+    pub(crate) mod option {
+        use rust_decimal::Decimal;
+        use serde::{de, Deserialize, Deserializer, Serializer};
+        use std::borrow::Cow;
+
+        pub(crate) fn serialize<S: Serializer>(
+            value: &Option<Decimal>,
+            serializer: S,
+        ) -> Result<S::Ok, S::Error> {
+            match value {
+                Some(d) => serializer.collect_str(d),
+                None => serializer.serialize_none(),
+            }
+        }
+
+        pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Option<Decimal>, D::Error> {
+            Option::<Cow<str>>::deserialize(deserializer)?
+                .map(|text| super::parse(&text).map_err(de::Error::custom))
+                .transpose()
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use crate::{Command, Envelope, Money};
+
+    #[test]
+    fn decimals_are_exact_or_refused() {
+        let money = |amount: &str| {
+            serde_json::from_str::<Money>(&format!(r#"{{"amount":"{amount}","currency":"EUR"}}"#))
+        };
+        assert_eq!(
+            money("10.50").map(|m| m.amount.to_string()).ok(),
+            Some("10.50".to_owned())
+        );
+        let err = money("79228162514264337593543950335.4")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("`79228162514264337593543950335.4` is not an exact decimal"),
+            "{err}"
+        );
+        assert!(money("0.00000000000000000000000000001").is_err());
+        assert!(money("79228162514264337593543950336").is_err());
+        assert!(serde_json::from_str::<Money>(r#"{"amount":10,"currency":"EUR"}"#).is_err());
+        let exact = |t: &str| super::decimal::parse(t).map(|d| d.to_string());
+        assert_eq!(exact("1.25e3").as_deref(), Ok("1250"));
+        assert_eq!(exact("125E-2").as_deref(), Ok("1.25"));
+        assert_eq!(
+            exact("1e-28").as_deref(),
+            Ok("0.0000000000000000000000000001")
+        );
+        assert!(exact("1e-29").is_err());
+        assert!(exact("1e29").is_err());
+        assert!(exact("1e400").is_err());
+        assert!(exact("1ex").is_err());
+    }
+
+    #[test]
+    fn objects_only_and_no_unknown_fields_at_any_depth() {
+        let envelope = |json: &str| serde_json::from_str::<Envelope>(json);
+        let ok = r#"{"actor":"ops","at":"2026-01-05T09:00:00Z","command":{"type":"qualify_lead"}}"#;
+        assert!(envelope(ok).is_ok());
+        let typo = r#"{"actor":"ops","at":"2026-01-05T09:00:00Z","expected_versoin":7,"command":{"type":"qualify_lead"}}"#;
+        assert!(envelope(typo)
+            .unwrap_err()
+            .to_string()
+            .contains("unknown field `expected_versoin`"));
+        let inner = r#"{"actor":"ops","at":"2026-01-05T09:00:00Z","command":{"type":"qualify_lead","x":1}}"#;
+        assert!(envelope(inner)
+            .unwrap_err()
+            .to_string()
+            .contains("unknown field `x`"));
+        let seat = r#"{"type":"convene_gate","gate":"bid_decision","panel":[{"person":"a","level":"manager","x":1}]}"#;
+        assert!(serde_json::from_str::<Command>(seat).is_err());
+        let positional =
+            r#"{"type":"convene_gate","gate":"bid_decision","panel":[["a","manager"]]}"#;
+        let err = serde_json::from_str::<Command>(positional)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("expected an object"), "{err}");
+        let money = r#"{"type":"set_estimate","value":["10","EUR"]}"#;
+        assert!(serde_json::from_str::<Command>(money).is_err());
+        assert!(serde_json::from_str::<Envelope>(
+            r#"["ops","2026-01-05T09:00:00Z",null,{"type":"qualify_lead"}]"#
+        )
+        .is_err());
+    }
+}

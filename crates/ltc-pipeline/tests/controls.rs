@@ -1,0 +1,621 @@
+//! Controls that hold, as a user meets them: gates lock what they judge, authority follows the
+//! amount at stake, votes stop when the rule has decided, money in minor units and exact, strict
+//! input, one-line errors, and logs that cannot lie.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use common::*;
+use ltc_pipeline::*;
+use rust_decimal::Decimal;
+use std::str::FromStr;
+
+fn money(amount: &str, currency: &str) -> Money {
+    Money::new(Decimal::from_str(amount).unwrap(), currency).unwrap()
+}
+
+/// A deal in the bid stage, worth `estimate`, with AR, SR and FR staffed.
+fn at_bid(estimate: i64) -> World {
+    let mut w = World::new();
+    w.opportunity(estimate);
+    w.pass(GateKind::OpportunityApproval);
+    w.pass(GateKind::SolutionReview);
+    w.join("fred", Role::fr());
+    w
+}
+
+fn process_with(edit: impl FnOnce(&mut ProcessDefinition)) -> Process {
+    let mut definition = ProcessDefinition::standard();
+    edit(&mut definition);
+    Process::new(definition).unwrap()
+}
+
+fn set_rule(definition: &mut ProcessDefinition, gate: GateKind, rule: DecisionRule) {
+    for p in &mut definition.gates {
+        if p.gate == gate {
+            p.rule = rule.clone();
+        }
+    }
+}
+
+// ----- a convened gate locks what it judges -----
+
+#[test]
+fn the_estimate_cannot_be_raised_under_an_open_bid_decision() {
+    // Given a 400,000 bid convened with two managers (enough below 500,000),
+    let mut w = at_bid(400_000);
+    w.convene(
+        GateKind::BidDecision,
+        &[("mia", "manager"), ("max", "manager")],
+    );
+    // when the estimate is raised to 2,000,000, then it is refused: the bid is locked.
+    let err = w.then_error(
+        "ana",
+        Command::SetEstimate {
+            value: eur(2_000_000),
+        },
+        "gate_locked",
+    );
+    assert_eq!(
+        err,
+        Error::GateLocked {
+            gate: GateKind::BidDecision,
+            fact: Fact::Estimate
+        }
+    );
+    // Once withdrawn, the estimate moves again, and a new bid decision needs a director.
+    w.given(
+        "ops",
+        Command::WithdrawGate {
+            reason: "amount changed".into(),
+        },
+    );
+    w.given(
+        "ana",
+        Command::SetEstimate {
+            value: eur(2_000_000),
+        },
+    );
+    w.then_error(
+        "ops",
+        convene(
+            GateKind::BidDecision,
+            &[("mia", "manager"), ("max", "manager")],
+        ),
+        "escalation_required",
+    );
+}
+
+#[test]
+fn the_last_fr_cannot_leave_while_the_bid_decision_requires_fr() {
+    let mut w = at_bid(100_000);
+    w.convene(
+        GateKind::BidDecision,
+        &standard_panel(GateKind::BidDecision),
+    );
+    let remove = |person: &str| Command::RemoveMember {
+        person: person.into(),
+        role: Role::fr(),
+        closure_recommendation: None,
+    };
+    let err = w.then_error("ops", remove("fred"), "gate_locked");
+    assert_eq!(
+        err,
+        Error::GateLocked {
+            gate: GateKind::BidDecision,
+            fact: Fact::Staffing
+        }
+    );
+    // A second FR joins; now either may leave, as long as one stays.
+    w.join("fia", Role::fr());
+    w.given("ops", remove("fred"));
+    w.then_error("ops", remove("fia"), "gate_locked");
+    // A role the gate does not require is not locked: nothing requires a second SR.
+    w.join("sue", Role::sr());
+    w.given(
+        "ops",
+        Command::RemoveMember {
+            person: "sue".into(),
+            role: Role::sr(),
+            closure_recommendation: None,
+        },
+    );
+}
+
+#[test]
+fn terms_are_locked_under_the_contract_decision() {
+    let mut w = at_bid(100_000);
+    w.pass(GateKind::BidDecision);
+    w.given(
+        "ana",
+        Command::RequestContractDecision {
+            terms: eur(100_000),
+        },
+    );
+    w.convene(
+        GateKind::ContractDecision,
+        &standard_panel(GateKind::ContractDecision),
+    );
+    w.then_error(
+        "ana",
+        Command::RequestContractDecision {
+            terms: eur(5_000_000),
+        },
+        "gate_locked",
+    );
+}
+
+#[test]
+fn execution_is_locked_under_the_closure_decision() {
+    let mut w = World::new();
+    w.signed(10_000);
+    w.given(
+        "fred",
+        Command::AddMilestone {
+            id: "M1".into(),
+            title: "install".into(),
+        },
+    );
+    w.given("fred", Command::DeliverMilestone { id: "M1".into() });
+    w.given("fred", Command::AcceptMilestone { id: "M1".into() });
+    w.given("ana", invoice("I1", 10_000));
+    w.given("ana", pay("P1", "I1", 10_000));
+    w.convene(
+        GateKind::ClosureDecision,
+        &standard_panel(GateKind::ClosureDecision),
+    );
+    for command in [
+        Command::Refund {
+            id: "R1".into(),
+            invoice: "I1".into(),
+            amount: eur(1_000),
+        },
+        Command::ReverseCash { id: "P1".into() },
+        Command::AddMilestone {
+            id: "M2".into(),
+            title: "more".into(),
+        },
+        Command::ProposeAmendment {
+            new_value: eur(20_000),
+            reason: "more scope".into(),
+        },
+    ] {
+        w.then_error("ana", command, "gate_locked");
+    }
+}
+
+// ----- authority follows the amount at stake -----
+
+#[test]
+fn the_change_decision_escalates_on_the_proposed_value() {
+    let mut w = World::new();
+    w.signed(900_000);
+    w.given(
+        "ana",
+        Command::ProposeAmendment {
+            new_value: eur(5_000_000),
+            reason: "a second site".into(),
+        },
+    );
+    // One manager may decide a 900,000 contract, not a 5,000,000 one.
+    let err = w.then_error(
+        "ops",
+        convene(GateKind::ChangeDecision, &[("mia", "manager")]),
+        "escalation_required",
+    );
+    assert!(matches!(
+        err,
+        Error::EscalationRequired { amount, .. } if amount == Decimal::from(5_000_000)
+    ));
+    w.convene(GateKind::ChangeDecision, &[("eve", "executive")]);
+    w.votes(&[("eve", Vote::Approve)]);
+    w.decide(vec![]);
+    assert_eq!(w.deal.contract().unwrap().value, eur(5_000_000));
+}
+
+#[test]
+fn authority_is_checked_again_when_the_decision_is_recorded() {
+    // Convened under the standard process with two managers for a 400,000 bid; recorded under
+    // a process whose bid escalates from 300,000: the record is refused.
+    let mut w = at_bid(400_000);
+    w.convene(
+        GateKind::BidDecision,
+        &[("mia", "manager"), ("max", "manager")],
+    );
+    w.votes(&[("mia", Vote::Approve), ("max", Vote::Approve)]);
+    let stricter = process_with(|d| {
+        for p in &mut d.gates {
+            if p.gate == GateKind::BidDecision {
+                p.escalation[0].above = Decimal::from(300_000);
+            }
+        }
+    });
+    let before = w.deal.clone();
+    let record = Command::RecordDecision {
+        minutes: "go".into(),
+        conditions: vec![],
+    };
+    let err = w
+        .deal
+        .execute(&stricter, &record, &"ops".into(), w.now)
+        .unwrap_err();
+    assert_eq!(err.code(), "escalation_required");
+    assert_eq!(w.deal, before);
+}
+
+// ----- votes stop when the rule has decided -----
+
+#[test]
+fn a_two_of_three_gate_takes_no_vote_after_two_approvals() {
+    let mut w = at_bid(100_000);
+    let panel = [("mia", "manager"), ("max", "manager"), ("dan", "director")];
+    w.convene(GateKind::BidDecision, &panel);
+    w.votes(&[("mia", Vote::Approve), ("max", Vote::Approve)]);
+    let err = w.then_error(
+        "dan",
+        Command::CastVote {
+            vote: Vote::Reject,
+            comment: None,
+        },
+        "voting_closed",
+    );
+    assert_eq!(
+        err,
+        Error::VotingClosed {
+            gate: GateKind::BidDecision,
+            verdict: Vote::Approve
+        }
+    );
+    // Delegating is closed too.
+    w.then_error(
+        "dan",
+        Command::DelegateVote {
+            substitute: Seat::new("zoe", "executive"),
+        },
+        "voting_closed",
+    );
+    let events = w.decide(vec![]);
+    assert!(matches!(
+        events[0].change,
+        Change::GateDecided {
+            outcome: Outcome::Approved,
+            ..
+        }
+    ));
+    let GateRecord::Decided(decision) = w.deal.gate_log().last().unwrap() else {
+        panic!("decided")
+    };
+    assert_eq!(decision.meeting.ballots.len(), 2);
+}
+
+#[test]
+fn a_broken_unanimity_is_rework_and_later_rejections_are_refused() {
+    let mut w = World::with(process_with(|d| {
+        set_rule(d, GateKind::SolutionReview, DecisionRule::Unanimous)
+    }));
+    w.opportunity(100_000);
+    w.pass(GateKind::OpportunityApproval);
+    let panel = [("mia", "manager"), ("max", "manager"), ("dan", "director")];
+    w.convene(GateKind::SolutionReview, &panel);
+    w.votes(&[("mia", Vote::Approve), ("max", Vote::Rework)]);
+    for who in ["dan", "mia"] {
+        w.then_error(
+            who,
+            Command::CastVote {
+                vote: Vote::Reject,
+                comment: None,
+            },
+            if who == "mia" {
+                "already_voted"
+            } else {
+                "voting_closed"
+            },
+        );
+    }
+    let events = w.decide(vec![]);
+    assert!(matches!(
+        events[0].change,
+        Change::GateDecided {
+            outcome: Outcome::Rework,
+            ..
+        }
+    ));
+    assert_eq!(w.stage(), StageKind::SolutionWork, "rework keeps the deal");
+}
+
+#[test]
+fn the_first_response_decides() {
+    let mut w = World::with(process_with(|d| {
+        set_rule(d, GateKind::SolutionReview, DecisionRule::FirstResponse)
+    }));
+    w.opportunity(100_000);
+    w.pass(GateKind::OpportunityApproval);
+    let panel = [("mia", "manager"), ("max", "manager")];
+    // No chair needed: any seated reviewer's first vote decides.
+    w.given(
+        "ops",
+        Command::ConveneGate {
+            gate: GateKind::SolutionReview,
+            panel: panel.iter().map(|(p, l)| Seat::new(*p, *l)).collect(),
+            chair: None,
+            materials: materials(GateKind::SolutionReview),
+        },
+    );
+    w.then_error(
+        "ops",
+        Command::RecordDecision {
+            minutes: "early".into(),
+            conditions: vec![],
+        },
+        "undecided",
+    );
+    w.votes(&[("max", Vote::Rework)]);
+    w.then_error(
+        "mia",
+        Command::CastVote {
+            vote: Vote::Approve,
+            comment: None,
+        },
+        "voting_closed",
+    );
+    let events = w.decide(vec![]);
+    assert!(matches!(
+        events[0].change,
+        Change::GateDecided {
+            outcome: Outcome::Rework,
+            ..
+        }
+    ));
+}
+
+// ----- money in minor units, exact -----
+
+#[test]
+fn amounts_must_be_whole_minor_units_of_their_currency() {
+    let mut w = World::new();
+    let capture = |m: Money| Command::CaptureLead {
+        customer: "ACME".into(),
+        source: "web".into(),
+        estimate: Some(m),
+    };
+    let err = w.then_error("ops", capture(money("100.5", "JPY")), "not_in_minor_units");
+    assert_eq!(
+        err.to_string(),
+        "100.5 JPY is not a whole number of minor units (JPY has 0 decimal place(s))"
+    );
+    w.then_error("ops", capture(money("10.001", "EUR")), "not_in_minor_units");
+    w.then_error("ops", capture(money("10", "XTS")), "unknown_currency");
+    // Trailing zeros are not finer than the minor unit; three places are fine in KWD.
+    w.given("ops", capture(money("10.0100", "EUR")));
+    let mut k = World::new();
+    k.given("ops", capture(money("10.001", "KWD")));
+    // A process can add a currency.
+    let mut x = World::with(process_with(|d| {
+        d.currencies.insert(Currency::new("XTS").unwrap(), 4);
+    }));
+    x.given("ops", capture(money("1.2345", "XTS")));
+}
+
+#[test]
+fn invoices_beyond_the_contract_by_a_sub_minor_amount_are_refused() {
+    let mut w = World::new();
+    w.signed(200_000);
+    w.given(
+        "fred",
+        Command::AddMilestone {
+            id: "M1".into(),
+            title: "install".into(),
+        },
+    );
+    w.given("ana", invoice("I1", 200_000));
+    let tiny = Command::IssueInvoice {
+        id: "I2".into(),
+        amount: money("0.0000000000000000000000000001", "EUR"),
+        due: None,
+    };
+    w.then_error("ana", tiny, "not_in_minor_units");
+    let payment = Command::RecordPayment {
+        id: "P1".into(),
+        invoice: "I1".into(),
+        amount: money("200000.001", "EUR"),
+    };
+    w.then_error("ana", payment, "not_in_minor_units");
+}
+
+#[test]
+fn a_sum_a_decimal_cannot_hold_exactly_is_refused_not_rounded() {
+    // A currency with 28 decimal places, so that amounts reach a decimal's precision.
+    let process = process_with(|d| {
+        d.currencies.insert(Currency::new("XTS").unwrap(), 28);
+    });
+    let mut w = World::with(process);
+    let xts = |amount: &str| money(amount, "XTS");
+    w.given(
+        "ops",
+        Command::CaptureLead {
+            customer: "ACME".into(),
+            source: "web".into(),
+            estimate: Some(xts("10")),
+        },
+    );
+    w.given("ana", grade(4, 4, 3));
+    w.given("ana", Command::QualifyLead {});
+    w.join("ana", Role::ar());
+    w.join("sam", Role::sr());
+    w.pass(GateKind::OpportunityApproval);
+    w.pass(GateKind::SolutionReview);
+    w.join("fred", Role::fr());
+    w.pass(GateKind::BidDecision);
+    w.given("ana", Command::RequestContractDecision { terms: xts("10") });
+    w.pass(GateKind::ContractDecision);
+    let issue = |id: &str, amount: &str| Command::IssueInvoice {
+        id: id.into(),
+        amount: xts(amount),
+        due: None,
+    };
+    w.given("ana", issue("I1", "7"));
+    w.given("ana", issue("I2", "0.0000000000000000000000000001"));
+    // 8.0000000000000000000000000001 has 29 significant digits and a mantissa above 2^96:
+    // `checked_add` would round it to 8; the engine refuses it.
+    let err = w.then_error("ana", issue("I3", "1"), "inexact");
+    assert!(
+        err.to_string().contains("cannot be computed exactly"),
+        "{err}"
+    );
+    assert_eq!(
+        w.deal.contract().unwrap().invoiced(),
+        Decimal::from_str("7.0000000000000000000000000001").unwrap()
+    );
+}
+
+// ----- strict input, one-line errors, valid pictures -----
+
+#[test]
+fn a_typo_in_an_envelope_is_refused_not_ignored() {
+    let json = r#"{"actor":"ops","at":"2026-01-05T09:00:00Z","expected_versoin":7,
+                   "command":{"type":"qualify_lead"}}"#;
+    let err = serde_json::from_str::<Envelope>(json)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("unknown field `expected_versoin`"), "{err}");
+    let nested = r#"{"actor":"ops","at":"2026-01-05T09:00:00Z",
+        "command":{"type":"set_estimate","value":{"amount":"10","currency":"EUR","cents":1}}}"#;
+    assert!(serde_json::from_str::<Envelope>(nested).is_err());
+    let digits = r#"{"amount":"79228162514264337593543950335.4","currency":"EUR"}"#;
+    assert!(serde_json::from_str::<Money>(digits).is_err());
+}
+
+#[test]
+fn a_newline_in_a_name_keeps_the_error_on_one_line() {
+    let mut w = World::new();
+    w.opportunity(100_000);
+    let err = w.then_error(
+        "ops",
+        Command::RemoveMember {
+            person: "mallory\nadmin: approved".into(),
+            role: Role::ar(),
+            closure_recommendation: None,
+        },
+        "not_on_team",
+    );
+    assert_eq!(
+        err.to_string(),
+        "`mallory\\nadmin: approved` does not hold role `AR`"
+    );
+}
+
+#[test]
+fn a_backslash_in_a_process_name_renders_valid_dot() {
+    let process = process_with(|d| d.name = "ours\\ \"best\"\nplan".into());
+    let dot = process.to_dot();
+    let first = dot.lines().next().unwrap();
+    assert_eq!(first, r#"digraph "ours\\ \"best\"\nplan" {"#);
+    assert_eq!(dot.matches('{').count(), dot.matches('}').count());
+}
+
+// ----- logs that cannot lie -----
+
+#[test]
+fn a_forged_closure_does_not_replay() {
+    let mut w = World::new();
+    w.signed(200_000);
+    let next = |w: &World, change: Change| Event {
+        deal: w.deal.id().clone(),
+        version: w.deal.version() + 1,
+        at: w.now,
+        actor: "ops".into(),
+        change,
+    };
+    // Nothing delivered, invoiced or collected: a closure cannot be convened, decided or won.
+    for change in [
+        Change::GateConvened {
+            gate: GateKind::ClosureDecision,
+            panel: vec![Seat::new("eve", "executive")],
+            chair: Some("eve".into()),
+            materials: materials(GateKind::ClosureDecision),
+        },
+        Change::GateDecided {
+            gate: GateKind::ClosureDecision,
+            outcome: Outcome::Approved,
+            minutes: "won".into(),
+            conditions: vec![],
+        },
+        Change::Ended {
+            kind: EndKind::Won,
+            reason: "won".into(),
+        },
+    ] {
+        let mut log = w.log.clone();
+        log.push(next(&w, change));
+        let err = Deal::replay(w.deal.id().clone(), &w.process, &log).unwrap_err();
+        assert_eq!(err.code(), "invalid_event");
+        assert!(err.to_string().contains("of deal `D-1`"), "{err}");
+    }
+}
+
+#[test]
+fn a_recorded_approval_over_a_reject_vote_does_not_replay() {
+    let mut w = World::new();
+    w.opportunity(100_000);
+    w.convene(GateKind::OpportunityApproval, &[("eve", "executive")]);
+    w.votes(&[("eve", Vote::Reject)]);
+    let events = w.decide(vec![]);
+    let mut log = w.log.clone();
+    let last = log.last_mut().unwrap();
+    assert_eq!(last, &events[0]);
+    last.change = Change::GateDecided {
+        gate: GateKind::OpportunityApproval,
+        outcome: Outcome::Approved,
+        minutes: "minutes".into(),
+        conditions: vec![],
+    };
+    let err = Deal::replay(DealId::new("D-1"), &w.process, &log).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "event {} of deal `D-1` cannot be applied: the votes decide gate `opportunity_approval` `rejected` under its rule, not `approved`",
+            log.len()
+        )
+    );
+}
+
+#[test]
+fn a_vote_after_the_decision_does_not_replay() {
+    // Two approvals settle the 2-of-2 bid decision; a forged third vote is refused on replay.
+    let mut w = at_bid(100_000);
+    let panel = [("mia", "manager"), ("max", "manager"), ("dan", "director")];
+    w.convene(GateKind::BidDecision, &panel);
+    w.votes(&[("mia", Vote::Approve), ("max", Vote::Approve)]);
+    let mut log = w.log.clone();
+    let mut forged = log.last().unwrap().clone();
+    forged.version += 1;
+    forged.actor = "dan".into();
+    forged.change = Change::VoteCast {
+        seat: "dan".into(),
+        vote: Vote::Reject,
+        comment: None,
+    };
+    log.push(forged);
+    let err = Deal::replay(DealId::new("D-1"), &w.process, &log).unwrap_err();
+    assert!(err.to_string().contains("voting_closed"), "{err}");
+}
+
+#[test]
+fn an_amount_finer_than_the_minor_unit_does_not_replay() {
+    let mut w = World::new();
+    w.opportunity(100_000);
+    let mut log = w.log.clone();
+    let mut forged = log.last().unwrap().clone();
+    forged.version += 1;
+    forged.change = Change::EstimateSet {
+        value: money("100.001", "EUR"),
+    };
+    log.push(forged);
+    let err = Deal::replay(DealId::new("D-1"), &w.process, &log).unwrap_err();
+    assert!(err.to_string().contains("not_in_minor_units"), "{err}");
+}

@@ -68,6 +68,32 @@ impl From<ltc_incentive::Error> for Failure {
     }
 }
 
+/// Implements `Deserialize` for a type whose derive uses `remote = "Self"`, reading it from a
+/// JSON object only: serde's derive would also take a positional array.
+macro_rules! objects_only {
+    ($t:ty) => {
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct Object;
+                impl<'de> serde::de::Visitor<'de> for Object {
+                    type Value = $t;
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str("an object")
+                    }
+                    fn visit_map<A: serde::de::MapAccess<'de>>(
+                        self,
+                        map: A,
+                    ) -> Result<$t, A::Error> {
+                        <$t>::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    }
+                }
+                deserializer.deserialize_map(Object)
+            }
+        }
+    };
+}
+pub(crate) use objects_only;
+
 /// Reads a JSON document, naming the path of a bad value (`commands[2].command.value.amount`).
 pub(crate) fn parse<T: for<'de> Deserialize<'de>>(input: &str) -> Result<T, Failure> {
     let mut deserializer = serde_json::Deserializer::from_str(input);
@@ -92,16 +118,20 @@ fn pretty<T: Serialize>(value: &T) -> Result<String, Failure> {
 
 /// Input of `ltc allocate`.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct AllocateInput {
     /// The amount to split.
+    #[serde(with = "ltc_incentive::exact")]
     pub amount: Decimal,
     /// One weight per part.
+    #[serde(with = "ltc_incentive::exact::vec")]
     pub weights: Vec<Decimal>,
     /// Decimal places of the minor unit (default 2).
     #[serde(default = "two")]
     pub scale: u32,
 }
+
+objects_only!(AllocateInput);
 
 fn two() -> u32 {
     2
@@ -134,8 +164,8 @@ pub fn split(input: &str) -> Result<String, Failure> {
 }
 
 /// A holdback release or forfeiture to apply after the payments.
-#[derive(Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct HoldbackInput {
     /// When.
     pub date: NaiveDate,
@@ -146,9 +176,11 @@ pub struct HoldbackInput {
     pub action: HoldbackAction,
 }
 
+objects_only!(HoldbackInput);
+
 /// Input of `ltc payout`.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct PayoutInput {
     /// The team, as a split request; its `pool` is replaced by the pool earned so far.
     pub split: SplitRequest,
@@ -160,6 +192,8 @@ pub struct PayoutInput {
     #[serde(default)]
     pub holdback: Vec<HoldbackInput>,
 }
+
+objects_only!(PayoutInput);
 
 /// One person's totals over all tranches and holdback movements.
 #[derive(Debug, Serialize)]
@@ -302,7 +336,7 @@ fn default_deal() -> DealId {
 
 /// Input of `ltc run`.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct RunInput {
     /// The process (default `"standard"`).
     #[serde(default)]
@@ -313,6 +347,8 @@ pub struct RunInput {
     /// The commands, each with its actor, time and optional expected version.
     pub commands: Vec<Envelope>,
 }
+
+objects_only!(RunInput);
 
 /// What became of one command.
 #[derive(Debug, Serialize)]

@@ -33,7 +33,7 @@ use std::fmt::Write as _;
 
 /// The input document.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 struct Input {
     now: DateTime<Utc>,
     #[serde(default)]
@@ -44,6 +44,8 @@ struct Input {
     filter: Filter,
     deals: Vec<Vec<Event>>,
 }
+
+crate::cli::objects_only!(Input);
 
 /// The report, as `--json` prints it.
 #[derive(Debug, Serialize)]

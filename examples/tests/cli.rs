@@ -270,3 +270,55 @@ fn report_refuses_a_forged_log_naming_the_deal_and_the_event() {
         "{err}"
     );
 }
+
+#[test]
+fn documents_are_objects_not_positional_arrays() {
+    for (subcommand, input) in [
+        ("allocate", r#"["10.00", ["1", "1"], 2]"#),
+        ("run", r#"["standard", "D-1", []]"#),
+        (
+            "report",
+            r#"["2026-09-30T17:00:00Z", "standard", {}, {}, []]"#,
+        ),
+    ] {
+        let err = run(subcommand, input).unwrap_err();
+        assert_eq!(err.code, "malformed_json", "{subcommand}: {err}");
+        assert!(
+            err.message.contains("expected an object"),
+            "{subcommand}: {err}"
+        );
+    }
+    // Deep inside a valid document: the holdback movement.
+    let sample =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/data/payout.json")).unwrap();
+    let positional = sample.replace(
+        r#"{"date": "2026-12-31", "action": "release"}"#,
+        r#"["2026-12-31", null, "release"]"#,
+    );
+    assert_ne!(positional, sample);
+    let err = run("payout", &positional).unwrap_err();
+    assert!(
+        err.message
+            .starts_with("at `holdback[0]`: invalid type: sequence, expected an object"),
+        "{err}"
+    );
+}
+
+#[test]
+fn allocate_refuses_an_amount_it_would_have_to_round() {
+    let err = cli::allocate(
+        r#"{"amount": "79228162514264337593543950335.4", "weights": ["1"], "scale": 0}"#,
+    )
+    .unwrap_err();
+    assert_eq!(err.code, "malformed_json");
+    assert!(
+        err.message.starts_with(
+            "at `amount`: `79228162514264337593543950335.4` has more significant digits"
+        ),
+        "{err}"
+    );
+    let err =
+        cli::allocate(r#"{"amount": "1", "weights": ["1", "0.00000000000000000000000000001"]}"#)
+            .unwrap_err();
+    assert!(err.message.starts_with("at `weights[1]`: "), "{err}");
+}

@@ -8,6 +8,7 @@ use ltc_pipeline::Deal;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::arith::{add, mul};
 use crate::{
     tranches, Basis, Error, Member, Payment, PoolRule, SplitRequest, Tranche, VacantRoles, Window,
 };
@@ -18,11 +19,13 @@ fn two() -> u32 {
 
 /// The incentive terms of a deal: how its pool is earned and split.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct DealTerms {
     /// Role name to role weight, e.g. AR 40, SR 30, FR 30.
+    #[serde(with = "crate::exact::map")]
     pub roles: BTreeMap<String, Decimal>,
     /// The pool as a fraction of the contract value.
+    #[serde(with = "crate::exact")]
     pub rate: Decimal,
     /// Earned on signature (`contract`) or as cash arrives (`cash`).
     pub basis: Basis,
@@ -30,19 +33,20 @@ pub struct DealTerms {
     #[serde(default = "two")]
     pub scale: u32,
     /// Fraction of every amount held back (default 0).
-    #[serde(default)]
+    #[serde(default, with = "crate::exact")]
     pub holdback: Decimal,
     /// What happens to the share of a role with nobody to pay (default redistribute).
     #[serde(default)]
     pub vacant_roles: VacantRoles,
     /// Measured contribution per person (default 1 for anyone not listed).
-    #[serde(default)]
+    #[serde(default, with = "crate::exact::map")]
     pub contributions: BTreeMap<String, Decimal>,
 }
 
 /// What a deal yields for the incentive side: the split request, the pool rule, the cash history,
 /// and how each member's weight was made from the team history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct DealPayout {
     /// The team as a split request; its pool is the full pool of `rule`.
     pub request: SplitRequest,
@@ -61,31 +65,38 @@ pub struct DealPayout {
 ///
 /// `request.members[i].contribution == basis[i].measured_contribution x basis[i].weighted_days`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct MemberBasis {
     /// The person.
     pub id: String,
     /// The role.
     pub role: String,
     /// Their measured contribution (from the terms, default 1).
+    #[serde(with = "crate::exact")]
     pub measured_contribution: Decimal,
     /// Each stint in the role: when, how involved, and how many of its days fall in the window.
     pub stints: Vec<StintDays>,
     /// The sum over the stints of involvement x days.
+    #[serde(with = "crate::exact")]
     pub weighted_days: Decimal,
 }
 
 /// One stint of a member, as counted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct StintDays {
     /// The day they joined.
     pub joined: NaiveDate,
     /// The day they left (exclusive), if they did.
     pub left: Option<NaiveDate>,
     /// Their involvement in this stint.
+    #[serde(with = "crate::exact")]
     pub involvement: Decimal,
     /// Days of the stint inside the window.
     pub days: i64,
 }
+
+crate::strict::objects_only!(DealTerms, DealPayout, MemberBasis, StintDays);
 
 impl DealPayout {
     /// The tranches, one per payment: see [`tranches`].
@@ -97,9 +108,8 @@ impl DealPayout {
     }
 }
 
-const OVERFLOW: Error = Error::Overflow {
-    what: "a member's involvement-weighted days",
-};
+/// What the bridge's sums and products are, in errors.
+const WEIGHTED_DAYS: &str = "a member's involvement-weighted days";
 
 /// Builds the split request, pool rule and payment history of a signed deal.
 ///
@@ -117,7 +127,8 @@ const OVERFLOW: Error = Error::Overflow {
 /// pool is paid at signature. [`DealPayout::basis`] explains each member's contribution.
 ///
 /// # Errors
-/// [`Error::NoResult`] when the deal has no signed contract; [`Error::Overflow`].
+/// [`Error::NoResult`] when the deal has no signed contract; [`Error::Overflow`] or
+/// [`Error::Inexact`] when a member's weighted days or contribution cannot be computed exactly.
 ///
 /// # Examples
 /// ```
@@ -179,11 +190,8 @@ pub fn from_deal(deal: &Deal, terms: &DealTerms, end: NaiveDate) -> Result<DealP
                 stint.left.map(|l| l.date_naive()),
             );
             let days = window.overlap_days(Some(joined), left);
-            weighted_days = stint
-                .involvement
-                .checked_mul(Decimal::from(days))
-                .and_then(|d| weighted_days.checked_add(d))
-                .ok_or(OVERFLOW)?;
+            let stint_days = mul(stint.involvement, Decimal::from(days), WEIGHTED_DAYS)?;
+            weighted_days = add(weighted_days, stint_days, WEIGHTED_DAYS)?;
             counted.push(StintDays {
                 joined,
                 left,
@@ -206,7 +214,7 @@ pub fn from_deal(deal: &Deal, terms: &DealTerms, end: NaiveDate) -> Result<DealP
         let mut member = Member::new(
             person,
             role,
-            measured.checked_mul(weighted_days).ok_or(OVERFLOW)?,
+            mul(measured, weighted_days, "a member's contribution")?,
         );
         member.joined = stints.iter().map(|s| s.joined.date_naive()).min();
         member.left = if stints.iter().any(|s| s.left.is_none()) {

@@ -45,11 +45,13 @@ pub enum Basis {
 /// # Ok::<(), ltc_incentive::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct PoolRule {
     /// The signed contract value, `>= 0`.
+    #[serde(with = "crate::exact")]
     pub contract_value: Decimal,
     /// The share of the contract value that forms the pool, `>= 0`.
+    #[serde(with = "crate::exact")]
     pub rate: Decimal,
     /// Contract or cash basis.
     pub basis: Basis,
@@ -176,13 +178,16 @@ fn aligned(d: Decimal, scale: u32) -> Result<EarnWide, Error> {
 /// assert!(refund.amount.is_sign_negative());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Payment {
     /// The day the cash moved.
     pub date: NaiveDate,
     /// Received (positive) or refunded (negative).
+    #[serde(with = "crate::exact")]
     pub amount: Decimal,
 }
+
+crate::strict::objects_only!(PoolRule, Payment);
 
 impl Payment {
     /// A payment (or, with a negative amount, a refund) on `date`.

@@ -59,6 +59,23 @@ pub enum Error {
         /// What was being computed.
         what: &'static str,
     },
+    /// The exact result of an addition, subtraction or multiplication has more significant
+    /// digits than a `Decimal` holds (28 to 29), so it could only be had rounded: refused
+    /// instead. A result too large in magnitude is [`Error::Overflow`].
+    #[error(
+        "{what} cannot be computed exactly: {left} {op} {right} has more significant digits \
+         than a decimal holds (28-29)"
+    )]
+    Inexact {
+        /// What was being computed.
+        what: &'static str,
+        /// The left operand.
+        left: Decimal,
+        /// The operation: `+`, `-` or `x`.
+        op: char,
+        /// The right operand.
+        right: Decimal,
+    },
     /// The pool of a split is negative.
     #[error("the pool is negative: {pool}")]
     NegativePool {
@@ -74,7 +91,7 @@ pub enum Error {
         scale: u32,
     },
     /// A role weight is negative.
-    #[error("role {role} has a negative weight: {weight}")]
+    #[error("role {} has a negative weight: {weight}", esc(.role))]
     NegativeRoleWeight {
         /// The role.
         role: String,
@@ -82,7 +99,7 @@ pub enum Error {
         weight: Decimal,
     },
     /// A member names a role that is not in `roles`.
-    #[error("member {member} has role {role}, which is not one of the listed roles")]
+    #[error("member {} has role {}, which is not one of the listed roles", esc(.member), esc(.role))]
     UnknownRole {
         /// The member id.
         member: String,
@@ -90,7 +107,7 @@ pub enum Error {
         role: String,
     },
     /// The same member appears twice in the same role.
-    #[error("member {member} appears more than once in role {role}")]
+    #[error("member {} appears more than once in role {}", esc(.member), esc(.role))]
     DuplicateMember {
         /// The member id.
         member: String,
@@ -98,7 +115,11 @@ pub enum Error {
         role: String,
     },
     /// A member's contribution is negative.
-    #[error("member {member} in role {role} has a negative contribution: {contribution}")]
+    #[error(
+        "member {} in role {} has a negative contribution: {contribution}",
+        esc(.member),
+        esc(.role)
+    )]
     NegativeContribution {
         /// The member id.
         member: String,
@@ -108,7 +129,11 @@ pub enum Error {
         contribution: Decimal,
     },
     /// A member's involvement is outside `[0, 1]`.
-    #[error("member {member} in role {role} has involvement {involvement}, outside [0, 1]")]
+    #[error(
+        "member {} in role {} has involvement {involvement}, outside [0, 1]",
+        esc(.member),
+        esc(.role)
+    )]
     InvolvementOutOfRange {
         /// The member id.
         member: String,
@@ -118,7 +143,11 @@ pub enum Error {
         involvement: Decimal,
     },
     /// A member left before they joined.
-    #[error("member {member} in role {role} left on {left}, before joining on {joined}")]
+    #[error(
+        "member {} in role {} left on {left}, before joining on {joined}",
+        esc(.member),
+        esc(.role)
+    )]
     LeftBeforeJoined {
         /// The member id.
         member: String,
@@ -168,7 +197,11 @@ pub enum Error {
         collected: Decimal,
     },
     /// The deal has no signed contract, so there is no result to pay from.
-    #[error("deal {deal} has no signed contract (it is in stage {stage}): no result, no pool")]
+    #[error(
+        "deal {} has no signed contract (it is in stage {}): no result, no pool",
+        esc(.deal),
+        esc(.stage)
+    )]
     NoResult {
         /// The deal.
         deal: String,
@@ -176,13 +209,16 @@ pub enum Error {
         stage: String,
     },
     /// A ledger operation names a person the ledger does not know.
-    #[error("person {id} has no account in the ledger")]
+    #[error("person {} has no account in the ledger", esc(.id))]
     UnknownPerson {
         /// The person id.
         id: String,
     },
     /// A forfeiture was asked for a person with no holdback outstanding.
-    #[error("person {id} has no holdback outstanding to forfeit (outstanding: {outstanding})")]
+    #[error(
+        "person {} has no holdback outstanding to forfeit (outstanding: {outstanding})",
+        esc(.id)
+    )]
     NothingToForfeit {
         /// The person id.
         id: String,
@@ -211,6 +247,7 @@ impl Error {
             Error::AmountFinerThanMinorUnit { .. } => "amount_finer_than_minor_unit",
             Error::ScaleOutOfRange { .. } => "scale_out_of_range",
             Error::Overflow { .. } => "overflow",
+            Error::Inexact { .. } => "inexact",
             Error::NegativePool { .. } => "negative_pool",
             Error::PoolFinerThanMinorUnit { .. } => "pool_finer_than_minor_unit",
             Error::NegativeRoleWeight { .. } => "negative_role_weight",
@@ -231,6 +268,32 @@ impl Error {
             Error::NothingToForfeit { .. } => "nothing_to_forfeit",
         }
     }
+}
+
+/// `text` for a one-line message: control characters, line breaks and backslashes appear as
+/// escapes (`\n`, `\u{1b}`, `\\`), as `str::escape_debug` writes them, but quotes stay as they
+/// are and nothing is added around it.
+pub(crate) struct Esc<'a>(pub(crate) &'a str);
+
+impl std::fmt::Display for Esc<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut rest = self.0;
+        while let Some(at) = rest.find(['\'', '"']) {
+            let Some((before, quote_and_after)) = rest.split_at_checked(at) else {
+                break;
+            };
+            let mut chars = quote_and_after.chars();
+            let quote = chars.next().unwrap_or('"');
+            write!(f, "{}{quote}", before.escape_debug())?;
+            rest = chars.as_str();
+        }
+        write!(f, "{}", rest.escape_debug())
+    }
+}
+
+/// [`Esc`] for the error messages.
+fn esc(text: &str) -> Esc<'_> {
+    Esc(text)
 }
 
 /// The minor unit at `scale`, for messages (`0.01` at scale 2).

@@ -17,16 +17,22 @@ use crate::{split, Error, Payment, PoolRule, Split, SplitRequest};
 /// Serialized as `{"amount": "...", "held": "...", "payable": "...",
 /// "released": "...", "forfeited": "..."}`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Account {
     /// Sum of the tranche amounts.
+    #[serde(with = "crate::exact")]
     pub amount: Decimal,
     /// Sum of the tranche holdbacks.
+    #[serde(with = "crate::exact")]
     pub held: Decimal,
     /// Sum of the tranche payables (paid with each tranche).
+    #[serde(with = "crate::exact")]
     pub payable: Decimal,
     /// Holdback paid out by [`Ledger::release`].
+    #[serde(with = "crate::exact")]
     pub released: Decimal,
     /// Holdback kept back by [`Ledger::forfeit`].
+    #[serde(with = "crate::exact")]
     pub forfeited: Decimal,
 }
 
@@ -38,12 +44,9 @@ impl Account {
     ///
     /// # Errors
     ///
-    /// [`Error::Overflow`] if the balance cannot be represented.
+    /// [`Error::Overflow`] or [`Error::Inexact`] if the balance cannot be represented exactly.
     pub fn outstanding(&self) -> Result<Decimal, Error> {
-        self.held
-            .checked_sub(self.released)
-            .and_then(|x| x.checked_sub(self.forfeited))
-            .ok_or(OVERFLOW)
+        sub(sub(self.held, self.released)?, self.forfeited)
     }
 }
 
@@ -52,14 +55,18 @@ impl Account {
 /// Negative numbers are a clawback. Serialized as
 /// `{"id": "ana", "amount": "...", "held": "...", "payable": "..."}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct TrancheLine {
     /// The person.
     pub id: String,
     /// Change of their amount: `held + payable`.
+    #[serde(with = "crate::exact")]
     pub amount: Decimal,
     /// Change of their holdback.
+    #[serde(with = "crate::exact")]
     pub held: Decimal,
     /// To pay them now (or, if negative, to recover from them).
+    #[serde(with = "crate::exact")]
     pub payable: Decimal,
 }
 
@@ -70,12 +77,15 @@ pub struct TrancheLine {
 /// "people": [...]}`, people sorted by id; `pool` is the cumulative earned
 /// pool after this tranche, the other numbers are changes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Tranche {
     /// The day of the tranche.
     pub date: NaiveDate,
     /// The cumulative pool once this tranche is recorded.
+    #[serde(with = "crate::exact")]
     pub pool: Decimal,
     /// Change of the retained amount.
+    #[serde(with = "crate::exact")]
     pub retained: Decimal,
     /// Everyone whose allotment exists or changes, sorted by id.
     pub people: Vec<TrancheLine>,
@@ -108,6 +118,7 @@ pub enum HoldbackAction {
 ///
 /// Serialized as `{"id": "ana", "date": "2026-12-31", "action": "release", "amount": "..."}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct HoldbackMovement {
     /// The person.
     pub id: String,
@@ -116,6 +127,7 @@ pub struct HoldbackMovement {
     /// Released or forfeited.
     pub action: HoldbackAction,
     /// The amount moved (negative for a release that recovers a clawback).
+    #[serde(with = "crate::exact")]
     pub amount: Decimal,
 }
 
@@ -158,11 +170,17 @@ pub struct HoldbackMovement {
 /// # Ok::<(), ltc_incentive::Error>(())
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Ledger {
+    #[serde(with = "crate::exact")]
     pool: Decimal,
+    #[serde(with = "crate::exact")]
     retained: Decimal,
+    #[serde(deserialize_with = "crate::strict::unique_keys")]
     accounts: BTreeMap<String, Account>,
 }
+
+crate::strict::objects_only!(Account, TrancheLine, Tranche, HoldbackMovement, Ledger);
 
 impl Ledger {
     /// An empty ledger: nothing allotted yet.
@@ -203,7 +221,7 @@ impl Ledger {
     ///
     /// # Errors
     ///
-    /// [`Error::Overflow`] if a difference cannot be represented.
+    /// [`Error::Overflow`] or [`Error::Inexact`] if a difference cannot be represented exactly.
     pub fn tranche(&self, date: NaiveDate, target: &Split) -> Result<Tranche, Error> {
         let mut people: BTreeMap<&str, TrancheLine> = BTreeMap::new();
         let zero = Account::default();
@@ -250,7 +268,7 @@ impl Ledger {
     ///
     /// # Errors
     ///
-    /// [`Error::Overflow`] if a sum cannot be represented.
+    /// [`Error::Overflow`] or [`Error::Inexact`] if a sum cannot be represented exactly.
     pub fn record(&mut self, tranche: &Tranche) -> Result<(), Error> {
         let mut accounts = self.accounts.clone();
         for line in &tranche.people {
@@ -288,7 +306,7 @@ impl Ledger {
     ///
     /// # Errors
     ///
-    /// [`Error::UnknownPerson`], [`Error::Overflow`].
+    /// [`Error::UnknownPerson`], [`Error::Overflow`], [`Error::Inexact`].
     pub fn release(&mut self, id: &str, date: NaiveDate) -> Result<HoldbackMovement, Error> {
         let account = self.account_mut(id)?;
         let amount = account.outstanding()?;
@@ -306,7 +324,7 @@ impl Ledger {
     ///
     /// # Errors
     ///
-    /// [`Error::Overflow`].
+    /// [`Error::Overflow`], [`Error::Inexact`].
     pub fn release_all(&mut self, date: NaiveDate) -> Result<Vec<HoldbackMovement>, Error> {
         let mut ids = Vec::new();
         for (id, a) in &self.accounts {
@@ -323,7 +341,7 @@ impl Ledger {
     /// # Errors
     ///
     /// [`Error::UnknownPerson`], [`Error::NothingToForfeit`] when nothing
-    /// positive is outstanding, [`Error::Overflow`].
+    /// positive is outstanding, [`Error::Overflow`], [`Error::Inexact`].
     pub fn forfeit(&mut self, id: &str, date: NaiveDate) -> Result<HoldbackMovement, Error> {
         let account = self.account_mut(id)?;
         let amount = account.outstanding()?;
@@ -366,7 +384,8 @@ impl Ledger {
 /// # Errors
 ///
 /// [`Error::NegativeCollected`] if refunds exceed the cash collected so
-/// far, and any error of [`PoolRule::earned`] or [`split`](crate::split).
+/// far, [`Error::Inexact`] if the cash collected cannot be summed exactly,
+/// and any error of [`PoolRule::earned`] or [`split`](crate::split).
 ///
 /// # Examples
 ///
@@ -403,21 +422,22 @@ pub fn tranches(
     let mut collected = Decimal::ZERO;
     let mut out = Vec::with_capacity(payments.len());
     for payment in payments {
-        collected = add(collected, payment.amount)?;
+        collected = crate::arith::add(collected, payment.amount, "the cash collected")?;
         current.pool = rule.earned(collected, request.scale)?;
         out.push(ledger.pay(payment.date, &split(&current)?)?);
     }
     Ok(out)
 }
 
-const OVERFLOW: Error = Error::Overflow {
-    what: "a ledger balance",
-};
+/// What the ledger's sums are, in errors.
+const BALANCE: &str = "a ledger balance";
 
+/// `a + b`, exactly.
 fn add(a: Decimal, b: Decimal) -> Result<Decimal, Error> {
-    a.checked_add(b).ok_or(OVERFLOW)
+    crate::arith::add(a, b, BALANCE)
 }
 
+/// `a - b`, exactly.
 fn sub(a: Decimal, b: Decimal) -> Result<Decimal, Error> {
-    a.checked_sub(b).ok_or(OVERFLOW)
+    crate::arith::sub(a, b, BALANCE)
 }

@@ -10,7 +10,12 @@
 //! explains itself.
 //!
 //! The crate is pure: no I/O, no clock, no randomness. Inputs and outputs are
-//! `serde` types with decimals as strings and dates as `"YYYY-MM-DD"`.
+//! `serde` types with decimals as strings and dates as `"YYYY-MM-DD"`. They are
+//! read exactly and strictly: a decimal a `Decimal` cannot hold exactly is
+//! refused with its value named, never rounded; every struct is read from a
+//! JSON object only, and unknown fields are refused at every depth. Decimal
+//! sums, differences and products are exact too, or a typed error
+//! ([`Error::Inexact`], [`Error::Overflow`]); error messages are one line.
 //!
 //! # Example
 //!
@@ -75,12 +80,15 @@
 #![deny(missing_docs)]
 
 mod allocate;
+mod arith;
 #[cfg(feature = "pipeline")]
 mod bridge;
 mod earn;
 mod error;
+pub mod exact;
 mod ledger;
 mod split;
+mod strict;
 mod wide;
 
 #[cfg(feature = "proptest")]

@@ -31,7 +31,7 @@ type SplitWide = Wide<16>;
 /// assert_eq!(window.days(), 181);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Window {
     /// First day of the window.
     pub start: NaiveDate,
@@ -107,16 +107,17 @@ pub enum VacantRoles {
 /// assert_eq!(bo.left, None);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Member {
     /// Who: one person may appear in several roles under the same id.
     pub id: String,
     /// The role, a key of [`SplitRequest::roles`].
     pub role: String,
     /// Measured contribution within the role, `>= 0`.
+    #[serde(with = "crate::exact")]
     pub contribution: Decimal,
     /// How fully they took part, in `[0, 1]`; default `1`.
-    #[serde(default = "one")]
+    #[serde(default = "one", with = "crate::exact")]
     pub involvement: Decimal,
     /// First day on the team; `None` means the window's start.
     #[serde(default)]
@@ -204,14 +205,16 @@ fn yes() -> bool {
 /// # Ok::<(), ltc_incentive::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct SplitRequest {
     /// The amount to share, `>= 0`, a whole number of minor units.
+    #[serde(with = "crate::exact")]
     pub pool: Decimal,
     /// Decimal places of the minor unit (2 for cents); at most 28.
     #[serde(default = "default_scale")]
     pub scale: u32,
     /// Role name to role weight (`>= 0`), e.g. AR 40, SR 30, FR 30.
+    #[serde(with = "crate::exact::map")]
     pub roles: BTreeMap<String, Decimal>,
     /// The project period participation is measured against.
     pub window: Window,
@@ -222,7 +225,7 @@ pub struct SplitRequest {
     #[serde(default)]
     pub vacant_roles: VacantRoles,
     /// Fraction of every amount held back, in `[0, 1]` (default `0`).
-    #[serde(default)]
+    #[serde(default, with = "crate::exact")]
     pub holdback: Decimal,
     /// The team: one entry per (person, role).
     pub members: Vec<Member>,
@@ -309,11 +312,14 @@ impl SplitRequest {
 /// Serialized as `{"pool": "...", "retained": "...", "people": [...]}`,
 /// people sorted by id, amounts as strings with exactly `scale` decimals.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Split {
     /// The pool that was shared.
+    #[serde(with = "crate::exact")]
     pub pool: Decimal,
     /// The part kept back for inactive roles (always zero when vacant roles
     /// are redistributed).
+    #[serde(with = "crate::exact")]
     pub retained: Decimal,
     /// One entry per distinct member id, sorted by id.
     pub people: Vec<Payout>,
@@ -341,14 +347,18 @@ impl Split {
 /// Serialized as `{"id": "ana", "amount": "...", "held": "...",
 /// "payable": "...", "lines": [...]}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Payout {
     /// The person.
     pub id: String,
     /// The sum of their lines.
+    #[serde(with = "crate::exact")]
     pub amount: Decimal,
     /// `amount x holdback`, rounded half to even to the minor unit.
+    #[serde(with = "crate::exact")]
     pub held: Decimal,
     /// `amount - held`.
+    #[serde(with = "crate::exact")]
     pub payable: Decimal,
     /// One line per role they hold, sorted by role.
     pub lines: Vec<Line>,
@@ -360,19 +370,25 @@ pub struct Payout {
 /// with `weight = contribution x involvement x participation`, and
 /// `amount = exact_share + adjustment`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Line {
     /// The role.
     pub role: String,
     /// The amount of this line, a whole number of minor units.
+    #[serde(with = "crate::exact")]
     pub amount: Decimal,
     /// Fraction of the pool shared among this role's members: the role's
     /// weight over the weights counted (zero for an inactive role).
+    #[serde(with = "crate::exact")]
     pub role_share: Decimal,
     /// The member's contribution, as given.
+    #[serde(with = "crate::exact")]
     pub contribution: Decimal,
     /// The member's involvement, as given (or the default 1).
+    #[serde(with = "crate::exact")]
     pub involvement: Decimal,
     /// `days / window_days`, or 1 when proration is off.
+    #[serde(with = "crate::exact")]
     pub participation: Decimal,
     /// Days of the member's `[joined, left)` inside the window.
     pub days: i64,
@@ -380,11 +396,15 @@ pub struct Line {
     pub window_days: i64,
     /// The exact share before rounding (to as many digits as a `Decimal`
     /// holds, at least `scale` decimals).
+    #[serde(with = "crate::exact")]
     pub exact_share: Decimal,
     /// `amount - exact_share`: what the one rounding added or took away,
     /// always less than one minor unit in size.
+    #[serde(with = "crate::exact")]
     pub adjustment: Decimal,
 }
+
+crate::strict::objects_only!(Window, Member, SplitRequest, Split, Payout, Line);
 
 /// Splits a pool among a team, exactly to the minor unit.
 ///
@@ -678,7 +698,8 @@ pub fn split(request: &SplitRequest) -> Result<Split, Error> {
             days: w.days,
             window_days,
             exact_share,
-            adjustment: amount.checked_sub(exact_share).ok_or(OVERFLOW_WEIGHT)?,
+            // Less than a minor unit at exact_share's scale: always a `Decimal`, exactly.
+            adjustment: crate::arith::sub(amount, exact_share, "an adjustment")?,
         };
         match (people.last_mut(), person_units.last_mut()) {
             (Some(p), Some(u)) if p.id == w.member.id => {
@@ -788,10 +809,12 @@ fn day_ratio(days: u64, window_days: u64) -> Result<Decimal, Error> {
 /// half to even to as many decimals as fit (at most 28), trailing zeros
 /// beyond `scale` removed.
 ///
-/// The number of decimals is the largest `extra` in `0..=28 - scale` for which `num x 10^extra`
-/// fits and its rounded quotient fits a `Decimal`. Both fail from some `extra` up (the quotient
-/// only grows with `extra`), so that `extra` is found from an estimate, or by bisection, rather
-/// than by trying each.
+/// The number of decimals is the largest `extra` in `0..=28 - scale` for which the rounded
+/// quotient `num x 10^extra / den` fits a `Decimal`. It is computed from `num = q x den + r` as
+/// `q x 10^extra + r x 10^extra / den`, exactly (on a wider integer when `r x 10^extra` does not
+/// fit), so only the size of the result limits the decimals. It fails from some `extra` up (the
+/// quotient only grows with `extra`), so that `extra` is found from an estimate, or by
+/// bisection, rather than by trying each.
 fn ratio_decimal(num: SplitWide, den: SplitWide, scale: u32) -> Result<Decimal, Error> {
     const WHAT: Error = Error::Overflow {
         what: "an exact share for display",
@@ -800,10 +823,29 @@ fn ratio_decimal(num: SplitWide, den: SplitWide, scale: u32) -> Result<Decimal, 
         return Err(WHAT);
     }
     let max_units = SplitWide::from_u128(MAX_UNITS).ok_or(WHAT)?;
-    // The rounded quotient at `extra` decimals more, if it fits.
+    let (q, r) = num.div_rem(den).ok_or(WHAT)?;
+    // The quotient at `extra` decimals more, rounded half to even, if it fits.
     let fits = |extra: u32| -> Option<SplitWide> {
-        let scaled = pow10::<SplitWide>(extra).and_then(|f| num.checked_mul(f))?;
-        div_half_even(scaled, den).filter(|v| *v <= max_units)
+        let f = pow10::<SplitWide>(extra)?;
+        let v = match num.checked_mul(f) {
+            Some(scaled) => div_half_even(scaled, den)?,
+            None => {
+                // `q x 10^extra + r x 10^extra / den`, the second part on a wider integer.
+                let (fraction, rest) = scaled_div_rem(r, den, extra)?;
+                let floor = q.checked_mul(f)?.checked_add(fraction)?;
+                let round_up = match rest.cmp(&den.checked_sub(rest)?) {
+                    std::cmp::Ordering::Greater => true,
+                    std::cmp::Ordering::Equal => floor.is_odd(),
+                    std::cmp::Ordering::Less => false,
+                };
+                if round_up {
+                    floor.checked_add(SplitWide::one())?
+                } else {
+                    floor
+                }
+            }
+        };
+        (v <= max_units).then_some(v)
     };
     let top = MAX_SCALE.checked_sub(scale).ok_or(WHAT)?;
     // The whole part `q` of the ratio bounds the answer: at the largest `e` with
@@ -821,7 +863,6 @@ fn ratio_decimal(num: SplitWide, den: SplitWide, scale: u32) -> Result<Decimal, 
         }
         Ok(best)
     };
-    let (q, _) = num.div_rem(den).ok_or(WHAT)?;
     let (extra, v) = match q.to_u128().filter(|q| *q > 0 && *q < MAX_UNITS) {
         Some(q) => {
             let mut start = 0;
@@ -866,12 +907,35 @@ fn ratio_decimal(num: SplitWide, den: SplitWide, scale: u32) -> Result<Decimal, 
     })
 }
 
+/// `(r x 10^extra) / den` and its remainder, for `r < den`: on `SplitWide` when the product
+/// fits, else on a wider integer (`r x 10^28 < 2^1118`); the quotient is below `10^extra`.
+/// Used only when `num x 10^extra` itself does not fit.
+fn scaled_div_rem(r: SplitWide, den: SplitWide, extra: u32) -> Option<(SplitWide, SplitWide)> {
+    if let Some(scaled) = pow10::<SplitWide>(extra).and_then(|f| r.checked_mul(f)) {
+        return scaled.div_rem(den);
+    }
+    let scaled = r.resize::<18>()?.checked_mul(pow10(extra)?)?;
+    let (fraction, rest) = scaled.div_rem(den.resize()?)?;
+    Some((fraction.resize()?, rest.resize()?))
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use num_bigint::BigInt;
+    use num_traits::{ToPrimitive, Zero};
 
-    /// `ratio_decimal` as first written: every number of decimals tried, from the most down.
+    /// A wide integer as a big integer.
+    fn big(w: SplitWide) -> BigInt {
+        w.limbs_le()
+            .iter()
+            .rev()
+            .fold(BigInt::zero(), |acc, &l| (acc << 64) + l)
+    }
+
+    /// `ratio_decimal` by its definition: every number of decimals tried, from the most down, on
+    /// big integers.
     fn ratio_decimal_reference(
         num: SplitWide,
         den: SplitWide,
@@ -880,16 +944,21 @@ mod tests {
         const WHAT: Error = Error::Overflow {
             what: "an exact share for display",
         };
-        let max_units = SplitWide::from_u128(MAX_UNITS).ok_or(WHAT)?;
+        if den == SplitWide::ZERO {
+            return Err(WHAT);
+        }
+        let (n, d) = (big(num), big(den));
         for extra in (0..=MAX_SCALE - scale).rev() {
-            let Some(scaled) = pow10::<SplitWide>(extra).and_then(|f| num.checked_mul(f)) else {
-                continue;
+            let scaled = &n * BigInt::from(10).pow(extra);
+            let (q, r) = (&scaled / &d, &scaled % &d);
+            let twice = r * 2;
+            let odd = &q % 2 == BigInt::from(1);
+            let v = if twice > d || (twice == d && odd) {
+                q + 1
+            } else {
+                q
             };
-            let Some(v) = div_half_even(scaled, den) else {
-                return Err(WHAT);
-            };
-            if v <= max_units {
-                let v = v.to_u128().ok_or(WHAT)?;
+            if let Some(v) = v.to_u128().filter(|v| *v <= MAX_UNITS) {
                 let d = from_units(v, false, scale + extra)?.normalize();
                 return Ok(if d.scale() < scale {
                     let mut d = d;

@@ -20,6 +20,8 @@ pub(crate) trait Int: Copy + Ord {
     fn to_u128(self) -> Option<u128>;
     /// `self + other`, `None` on overflow.
     fn checked_add(self, other: Self) -> Option<Self>;
+    /// `self - other`, `None` if it would go below zero.
+    fn checked_sub(self, other: Self) -> Option<Self>;
     /// `self * other`, `None` on overflow.
     fn checked_mul(self, other: Self) -> Option<Self>;
     /// `(self / d, self % d)`, `None` when `d` is zero.
@@ -36,6 +38,9 @@ impl Int for u64 {
     }
     fn checked_add(self, other: Self) -> Option<Self> {
         u64::checked_add(self, other)
+    }
+    fn checked_sub(self, other: Self) -> Option<Self> {
+        u64::checked_sub(self, other)
     }
     fn checked_mul(self, other: Self) -> Option<Self> {
         u64::checked_mul(self, other)
@@ -55,6 +60,9 @@ impl Int for u128 {
     }
     fn checked_add(self, other: Self) -> Option<Self> {
         u128::checked_add(self, other)
+    }
+    fn checked_sub(self, other: Self) -> Option<Self> {
+        u128::checked_sub(self, other)
     }
     fn checked_mul(self, other: Self) -> Option<Self> {
         u128::checked_mul(self, other)
@@ -83,6 +91,25 @@ impl<const N: usize> Wide<N> {
         Self(limbs)
     }
 
+    /// The same number on `M` limbs, `None` if it does not fit.
+    pub(crate) fn resize<const M: usize>(self) -> Option<Wide<M>> {
+        let mut limbs = [0u64; M];
+        for (i, &l) in self.0.iter().enumerate() {
+            match limbs.get_mut(i) {
+                Some(slot) => *slot = l,
+                None if l != 0 => return None,
+                None => {}
+            }
+        }
+        Some(Wide(limbs))
+    }
+
+    /// The limbs, least significant first.
+    #[cfg(test)]
+    pub(crate) fn limbs_le(&self) -> [u64; N] {
+        self.0
+    }
+
     /// True when zero.
     pub(crate) fn is_zero(&self) -> bool {
         self.0.iter().all(|&l| l == 0)
@@ -102,23 +129,6 @@ impl<const N: usize> Wide<N> {
             }
         }
         0
-    }
-
-    /// `self - other`, `None` if it would go below zero.
-    pub(crate) fn checked_sub(self, other: Self) -> Option<Self> {
-        let mut out = [0u64; N];
-        let mut borrow = false;
-        for ((o, &a), &b) in out.iter_mut().zip(self.0.iter()).zip(other.0.iter()) {
-            let (d1, b1) = a.overflowing_sub(b);
-            let (d2, b2) = d1.overflowing_sub(u64::from(borrow));
-            *o = d2;
-            borrow = b1 || b2;
-        }
-        if borrow {
-            None
-        } else {
-            Some(Self(out))
-        }
     }
 
     /// Shifts left by `k` bits; bits shifted out are lost (callers make sure
@@ -229,6 +239,22 @@ impl<const N: usize> Int for Wide<N> {
             carry = c1 || c2;
         }
         if carry {
+            None
+        } else {
+            Some(Self(out))
+        }
+    }
+
+    fn checked_sub(self, other: Self) -> Option<Self> {
+        let mut out = [0u64; N];
+        let mut borrow = false;
+        for ((o, &a), &b) in out.iter_mut().zip(self.0.iter()).zip(other.0.iter()) {
+            let (d1, b1) = a.overflowing_sub(b);
+            let (d2, b2) = d1.overflowing_sub(u64::from(borrow));
+            *o = d2;
+            borrow = b1 || b2;
+        }
+        if borrow {
             None
         } else {
             Some(Self(out))

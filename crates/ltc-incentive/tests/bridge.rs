@@ -93,7 +93,7 @@ fn deal() -> Deal {
         .map(|(k, v)| (k.to_owned(), v))
         .collect();
     r.at(0, "ana", Command::GradeLead { scores });
-    r.at(0, "ana", Command::QualifyLead);
+    r.at(0, "ana", Command::QualifyLead {});
     r.at(0, "ops", member("ana", Role::ar(), Decimal::ONE));
     r.at(0, "ops", member("sam", Role::sr(), dec!(0.5)));
     r.at(0, "ops", member("fay", Role::fr(), Decimal::ONE));
@@ -363,4 +363,53 @@ fn a_payment_and_a_refund_at_the_same_instant_keep_cash_non_negative() {
         .collect();
     assert_eq!(same_day[same_day.len() - 2..], [dec!(60000), dec!(-60000)]);
     assert!(payout.tranches().is_ok());
+}
+
+#[test]
+fn terms_and_payouts_are_read_exactly_and_strictly() {
+    let json = r#"{"roles": {"AR": "40", "SR": "30", "FR": "30"}, "rate": "0.05",
+        "basis": "cash", "holdback": "0.15", "contributions": {"sue": "2"}}"#;
+    let read: DealTerms = serde_json::from_str(json).unwrap();
+    assert_eq!(read, terms());
+    let refused = |json: &str| {
+        serde_json::from_str::<DealTerms>(json)
+            .unwrap_err()
+            .to_string()
+    };
+    let err = refused(
+        r#"{"roles": {"AR": "1"}, "rate": "0.00000000000000000000000000001", "basis": "cash"}"#,
+    );
+    assert!(
+        err.contains("more decimal places than a decimal holds"),
+        "{err}"
+    );
+    let err = refused(
+        r#"{"roles": {"AR": "1"}, "rate": "0.05", "basis": "cash",
+            "contributions": {"sue": "12345678901234567890123456789.1"}}"#,
+    );
+    assert!(err.contains("more significant digits"), "{err}");
+    let err = refused(r#"{"roles": {"AR": "1"}, "rate": "0.05", "basis": "cash", "cap": "1"}"#);
+    assert!(err.contains("unknown field `cap`"), "{err}");
+    let err = refused(r#"[{"AR": "1"}, "0.05", "cash"]"#);
+    assert!(err.contains("expected an object"), "{err}");
+    let err = refused(r#"{"roles": {"AR": "1", "AR": "2"}, "rate": "0.05", "basis": "cash"}"#);
+    assert!(err.contains("key `AR` is given more than once"), "{err}");
+
+    let payout = from_deal(&deal(), &terms(), day(100)).unwrap();
+    let text = serde_json::to_string(&payout).unwrap();
+    let back: ltc_incentive::DealPayout = serde_json::from_str(&text).unwrap();
+    assert_eq!(back, payout);
+    assert_eq!(serde_json::to_string(&back).unwrap(), text);
+    let mut value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    value["basis"][0]["stints"][0]["note"] = serde_json::json!("x");
+    let err = serde_json::from_value::<ltc_incentive::DealPayout>(value)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("unknown field `note`"), "{err}");
+    let mut value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    value["basis"][0]["stints"][0] = serde_json::json!(["2026-01-01", null, "1", 100]);
+    let err = serde_json::from_value::<ltc_incentive::DealPayout>(value)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("expected an object"), "{err}");
 }

@@ -913,6 +913,14 @@ mod properties {
     use ltc_pipeline::strategies::{self, Step};
     use proptest::prelude::*;
 
+    /// The number of cases: `default`, or `PROPTEST_CASES` when set (the long run).
+    fn cases(default: u32) -> u32 {
+        std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(default)
+    }
+
     fn run(process: &Process, id: &str, steps: &[Step]) -> Vec<Event> {
         let mut deal = Deal::new(DealId::new(id));
         let mut log = Vec::new();
@@ -937,7 +945,7 @@ mod properties {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+        #![proptest_config(ProptestConfig { cases: cases(128), ..ProptestConfig::default() })]
 
         #[test]
         fn days_in_stages_add_up_to_the_cycle(

@@ -322,3 +322,21 @@ fn allocate_refuses_an_amount_it_would_have_to_round() {
             .unwrap_err();
     assert!(err.message.starts_with("at `weights[1]`: "), "{err}");
 }
+
+#[test]
+fn a_huge_exponent_is_refused_on_one_line_not_a_panic() {
+    for amount in [
+        "1e-9223372036854775808",
+        "0.1e-9223372036854775807",
+        "1e9223372036854775807",
+    ] {
+        let input = format!(
+            r#"{{"commands": [{{"actor": "ops", "at": "2026-01-05T09:00:00Z",
+                "command": {{"type": "capture_lead", "customer": "ACME", "source": "web",
+                             "estimate": {{"amount": "{amount}", "currency": "EUR"}}}}}}]}}"#
+        );
+        let err = cli::run(&input).unwrap_err();
+        assert_eq!(err.code, "malformed_json", "{amount}");
+        assert_eq!(err.to_string().lines().count(), 1);
+    }
+}

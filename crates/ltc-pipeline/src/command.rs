@@ -34,6 +34,7 @@ pub enum Command {
     /// Grade the lead by the process's scorecard (again, when it is reviewed).
     GradeLead {
         /// A score for every criterion.
+        #[serde(deserialize_with = "crate::serde_strict::unique_keys")]
         scores: BTreeMap<String, u32>,
     },
     /// Turn the graded lead into an opportunity awaiting approval.

@@ -30,6 +30,7 @@ pub enum Temperature {
 #[serde(remote = "Self", deny_unknown_fields)]
 pub struct Grade {
     /// The score of every criterion.
+    #[serde(deserialize_with = "crate::serde_strict::unique_keys")]
     pub scores: BTreeMap<String, u32>,
     /// Sum of weight x score.
     pub total: u64,
@@ -458,11 +459,12 @@ impl Deal {
         let decided = crate::decide(self, process, &command, &event.actor, event.at)
             .map_err(|e| bad(event, format!("the rules refuse it: {} ({e})", e.code())))?;
         match decided.first() {
-            Some(expected) if expected.change == event.change => {}
-            Some(expected) => return Err(bad(event, mismatch(&expected.change, &event.change))),
-            None => return Err(bad(event, "the rules record nothing for it")),
+            // Folding the event as decided (not as stored) keeps the state exactly what the
+            // engine builds, down to a decimal's written scale.
+            Some(expected) if expected.change == event.change => self.fold(expected),
+            Some(expected) => Err(bad(event, mismatch(&expected.change, &event.change))),
+            None => Err(bad(event, "the rules record nothing for it")),
         }
-        self.fold(event)
     }
 
     /// Folds in an event `decide` has just produced on this state. Checks the event's place in

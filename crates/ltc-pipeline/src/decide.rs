@@ -1,6 +1,6 @@
 //! `decide`: the pure function that turns a command into events or a refusal.
 
-use crate::deal::{Grade, Stage, Temperature};
+use crate::deal::{Grade, SolutionPassage, Stage, Temperature};
 use crate::{
     CashKind, Change, Command, Contract, Deal, DecisionRule, EndKind, Envelope, Error, Event, Fact,
     GateKind, GatePolicy, Meeting, Money, Outcome, PersonId, Phase, Process, Seat, StageKind, Vote,
@@ -269,6 +269,7 @@ impl Decider<'_> {
         if let Stage::Ended(ending) = &self.deal.stage {
             return Err(Error::DealEnded { end: ending.kind });
         }
+        text(self.actor.as_str(), "actor")?;
         if let Command::CaptureLead {
             customer,
             source,
@@ -330,6 +331,19 @@ impl Decider<'_> {
                     return Err(self.wrong_stage(command));
                 }
                 self.money(value)?;
+                // A deal that skipped the solution review as small stays small until its bid.
+                if let Stage::Bid {
+                    solution: SolutionPassage::Skipped { below, .. },
+                    ..
+                } = &self.deal.stage
+                {
+                    if value.amount >= *below {
+                        return Err(Error::SkipNotAllowed {
+                            amount: value.amount,
+                            below: Some(*below),
+                        });
+                    }
+                }
                 Ok(Change::EstimateSet { value: *value })
             }
             Command::AddMember {
@@ -408,6 +422,13 @@ impl Decider<'_> {
                         person: self.actor.clone(),
                     });
                 };
+                if policy.panel.named.contains(self.actor) {
+                    return Err(Error::NamedSeat {
+                        gate: meeting.gate,
+                        person: self.actor.clone(),
+                    });
+                }
+                text(substitute.person.as_str(), "substitute.person")?;
                 if meeting.substitutes.contains_key(self.actor) {
                     return Err(Error::AlreadyDone {
                         kind: "seat",
@@ -468,6 +489,13 @@ impl Decider<'_> {
                 let meeting = self.meeting()?;
                 self.convener(meeting)?;
                 text(reason, "reason")?;
+                // A verdict the rule has reached is recorded, not thrown away for another panel.
+                if let Some(verdict) = meeting.verdict(&self.policy(meeting.gate)?.rule) {
+                    return Err(Error::VerdictReached {
+                        gate: meeting.gate,
+                        verdict,
+                    });
+                }
                 Ok(Change::GateWithdrawn {
                     gate: meeting.gate,
                     reason: reason.clone(),
@@ -798,7 +826,7 @@ impl Decider<'_> {
                 });
             }
         }
-        self.authority(policy, panel)?;
+        self.authority("convene_gate", policy, panel)?;
         for seat in panel {
             self.four_eyes(policy, &seat.person)?;
         }
@@ -834,7 +862,12 @@ impl Decider<'_> {
     /// recorded, so that no order of commands gets around it: the roles it requires are staffed,
     /// the panel seats the named reviewers and the levels the policy asks for, and a reviewer of
     /// the escalation level when the amount at stake is above a threshold.
-    fn authority(&self, policy: &GatePolicy, panel: &[Seat]) -> Result<(), Error> {
+    fn authority(
+        &self,
+        command: &'static str,
+        policy: &GatePolicy,
+        panel: &[Seat],
+    ) -> Result<(), Error> {
         let gate = policy.gate;
         for role in &policy.required_roles {
             if !self.deal.team.is_staffed(role) {
@@ -846,7 +879,11 @@ impl Decider<'_> {
         }
         let mut ranks = Vec::with_capacity(panel.len());
         for seat in panel {
-            ranks.push(self.level(&seat.level, "convene_gate.panel")?);
+            let rank = self.process.level_rank(&seat.level);
+            ranks.push(rank.ok_or_else(|| Error::UnknownLevel {
+                level: seat.level.clone(),
+                path: format!("{command}.panel"),
+            })?);
         }
         for named in &policy.panel.named {
             if !panel.iter().any(|s| &s.person == named) {
@@ -869,9 +906,9 @@ impl Decider<'_> {
             }
         }
         for escalation in &policy.escalation {
-            let amount = self.amount_at_stake(gate).ok_or(Error::AmountUnknown {
-                command: "convene_gate",
-            })?;
+            let amount = self
+                .amount_at_stake(gate)
+                .ok_or(Error::AmountUnknown { command })?;
             let rank = self.level(&escalation.level, "policy")?;
             if amount > escalation.above && !ranks.iter().any(|r| *r >= rank) {
                 return Err(Error::EscalationRequired {
@@ -898,6 +935,7 @@ impl Decider<'_> {
 
     fn ready_to_close(&self) -> Result<(), Error> {
         match self.deal.contract() {
+            Some(c) if c.proposed_amendment.is_some() => Err(Error::AmendmentPending),
             Some(c) if c.is_complete() => Ok(()),
             Some(c) => Err(Error::NotReadyToClose {
                 delivered: c.delivered(),
@@ -921,7 +959,7 @@ impl Decider<'_> {
         self.convener(meeting)?;
         let policy = self.policy(meeting.gate)?;
         text(minutes, "minutes")?;
-        self.authority(policy, &meeting.panel)?;
+        self.authority("record_decision", policy, &meeting.panel)?;
         let Some(verdict) = meeting.verdict(&policy.rule) else {
             let tally = meeting.tally();
             return Err(Error::Undecided {
@@ -932,6 +970,10 @@ impl Decider<'_> {
         };
         let outcome = match verdict {
             Vote::Approve if conditions.is_empty() => Outcome::Approved,
+            // Its approval ends the deal: there is no next gate for a condition to block.
+            Vote::Approve if meeting.gate == GateKind::ClosureDecision => {
+                return Err(Error::ConditionsOnClosure)
+            }
             Vote::Approve => Outcome::ApprovedWithConditions,
             Vote::Rework | Vote::Reject if !conditions.is_empty() => {
                 return Err(Error::ConditionsWithoutApproval {

@@ -493,6 +493,25 @@ pub enum Error {
         /// The right operand.
         right: Decimal,
     },
+    /// A withdrawal of a gate whose rule has already reached its verdict.
+    #[error("gate `{gate}` has reached its verdict `{verdict}`: record the decision; it can no longer be withdrawn")]
+    VerdictReached {
+        /// The gate.
+        gate: GateKind,
+        /// The verdict.
+        verdict: Vote,
+    },
+    /// A delegation by a reviewer the gate's policy names: the named person must judge.
+    #[error("`{person_}` is named by the policy of gate `{gate}` and cannot delegate the seat", person_ = esc(.person))]
+    NamedSeat {
+        /// The gate.
+        gate: GateKind,
+        /// The named reviewer.
+        person: PersonId,
+    },
+    /// Conditions attached to the closure decision, whose approval ends the deal.
+    #[error("the closure decision ends the deal: its approval cannot carry conditions")]
+    ConditionsOnClosure,
     /// A command that would change a fact the convened gate is judging.
     #[error("gate `{gate}` is convened and locks {fact}: decide or withdraw it first")]
     GateLocked {
@@ -638,6 +657,9 @@ impl Error {
             Error::Inexact { .. } => "inexact",
             Error::GateLocked { .. } => "gate_locked",
             Error::VotingClosed { .. } => "voting_closed",
+            Error::VerdictReached { .. } => "verdict_reached",
+            Error::NamedSeat { .. } => "named_seat",
+            Error::ConditionsOnClosure => "conditions_on_closure",
         }
     }
 }

@@ -153,7 +153,7 @@ pub struct ProcessDefinition {
     /// One policy per gate in use.
     pub gates: Vec<GatePolicy>,
     /// Days a deal may stay in a stage before it is flagged.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::serde_strict::unique_keys")]
     pub stage_service_levels: BTreeMap<StageKind, u32>,
     /// Deals whose amount is strictly below this may skip the solution review.
     #[serde(default, with = "crate::serde_strict::decimal::option")]
@@ -165,7 +165,11 @@ pub struct ProcessDefinition {
     pub closure_reminder_days: Vec<u32>,
     /// Minor units (decimal places) of currencies the built-in ISO 4217 table does not know, or
     /// overrides of it: `{"XTS": 2}`. At most 28.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "crate::serde_strict::unique_keys"
+    )]
     pub currencies: BTreeMap<Currency, u32>,
 }
 

@@ -34,6 +34,46 @@ macro_rules! objects_only {
 }
 pub(crate) use objects_only;
 
+/// Reads a map whose keys are each given once: a key given twice is refused, naming it, where
+/// serde would keep the last value silently.
+pub(crate) fn unique_keys<'de, D, K, V>(
+    deserializer: D,
+) -> Result<std::collections::BTreeMap<K, V>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    K: serde::Deserialize<'de> + Ord + std::fmt::Display,
+    V: serde::Deserialize<'de>,
+{
+    struct Unique<K, V>(std::marker::PhantomData<(K, V)>);
+    impl<'de, K, V> serde::de::Visitor<'de> for Unique<K, V>
+    where
+        K: serde::Deserialize<'de> + Ord + std::fmt::Display,
+        V: serde::Deserialize<'de>,
+    {
+        type Value = std::collections::BTreeMap<K, V>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an object")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut out = std::collections::BTreeMap::new();
+            while let Some((key, value)) = map.next_entry::<K, V>()? {
+                if out.contains_key(&key) {
+                    return Err(serde::de::Error::custom(format!(
+                        "the key `{}` is given twice",
+                        crate::error::esc(&key)
+                    )));
+                }
+                out.insert(key, value);
+            }
+            Ok(out)
+        }
+    }
+    deserializer.deserialize_map(Unique(std::marker::PhantomData))
+}
+
 /// Decimals as strings (`"1250.00"`), read exactly: a value with more significant digits than a
 /// `Decimal` holds, or out of its range, is refused with the value named, never rounded.
 pub(crate) mod decimal {
@@ -69,7 +109,10 @@ pub(crate) mod decimal {
                 crate::error::Esc(exponent)
             )
         })?;
-        let (mut digits, mut scale) = (mantissa.mantissa(), i64::from(mantissa.scale()) - exponent);
+        let mut digits = mantissa.mantissa();
+        // An exponent this large either way cannot give a decimal; saturating keeps the
+        // arithmetic below from overflowing.
+        let mut scale = i64::from(mantissa.scale()).saturating_sub(exponent);
         // Trailing zeros carry no value: drop them while the scale is too large to hold.
         while scale > 28 && digits % 10 == 0 && digits != 0 {
             digits /= 10;
@@ -171,6 +214,10 @@ mod tests {
         assert!(exact("1e29").is_err());
         assert!(exact("1e400").is_err());
         assert!(exact("1ex").is_err());
+        assert!(exact("1e-9223372036854775808").is_err());
+        assert!(exact("0.1e-9223372036854775807").is_err());
+        assert!(exact("1e9223372036854775807").is_err());
+        assert_eq!(exact("0e-9223372036854775808").as_deref(), Ok("0"));
     }
 
     #[test]

@@ -619,3 +619,163 @@ fn an_amount_finer_than_the_minor_unit_does_not_replay() {
     let err = Deal::replay(DealId::new("D-1"), &w.process, &log).unwrap_err();
     assert!(err.to_string().contains("not_in_minor_units"), "{err}");
 }
+
+// ----- orders of commands that must not get around a control -----
+
+#[test]
+fn a_verdict_cannot_be_withdrawn_for_another_panel() {
+    let mut w = at_bid(100_000);
+    w.convene(
+        GateKind::BidDecision,
+        &[("mia", "manager"), ("max", "manager")],
+    );
+    w.votes(&[("mia", Vote::Reject)]);
+    let err = w.then_error(
+        "ops",
+        Command::WithdrawGate {
+            reason: "another panel".into(),
+        },
+        "verdict_reached",
+    );
+    assert_eq!(
+        err,
+        Error::VerdictReached {
+            gate: GateKind::BidDecision,
+            verdict: Vote::Reject
+        }
+    );
+    w.decide(vec![]);
+    assert_eq!(w.stage(), StageKind::Withdrawn);
+}
+
+#[test]
+fn a_named_reviewer_cannot_hand_the_seat_on() {
+    let mut w = World::with(process_with(|d| {
+        for p in &mut d.gates {
+            if p.gate == GateKind::BidDecision {
+                p.panel.named = vec!["cfo".into()];
+            }
+        }
+    }));
+    w.opportunity(100_000);
+    w.pass(GateKind::OpportunityApproval);
+    w.pass(GateKind::SolutionReview);
+    w.join("fred", Role::fr());
+    w.convene(
+        GateKind::BidDecision,
+        &[("cfo", "executive"), ("mia", "manager")],
+    );
+    w.then_error(
+        "cfo",
+        Command::DelegateVote {
+            substitute: Seat::new("intern", "executive"),
+        },
+        "named_seat",
+    );
+    // A blank substitute or actor is refused too.
+    w.then_error(
+        "mia",
+        Command::DelegateVote {
+            substitute: Seat::new(" ", "manager"),
+        },
+        "empty_text",
+    );
+    w.then_error(
+        "",
+        Command::CastVote {
+            vote: Vote::Approve,
+            comment: None,
+        },
+        "empty_text",
+    );
+}
+
+#[test]
+fn a_skipped_review_does_not_survive_a_grown_estimate() {
+    let mut w = World::new();
+    w.opportunity(5_000_000);
+    w.pass(GateKind::OpportunityApproval);
+    w.given("ana", Command::SetEstimate { value: eur(40_000) });
+    w.given("ana", Command::SkipSolutionReview {});
+    assert_eq!(w.stage(), StageKind::Bid);
+    w.then_error(
+        "ana",
+        Command::SetEstimate {
+            value: eur(5_000_000),
+        },
+        "skip_not_allowed",
+    );
+    w.given("ana", Command::SetEstimate { value: eur(45_000) });
+}
+
+#[test]
+fn the_closure_decision_takes_no_conditions_and_waits_for_a_pending_amendment() {
+    let mut w = World::new();
+    w.signed(10_000);
+    w.given(
+        "fred",
+        Command::AddMilestone {
+            id: "M1".into(),
+            title: "install".into(),
+        },
+    );
+    w.given("fred", Command::DeliverMilestone { id: "M1".into() });
+    w.given("fred", Command::AcceptMilestone { id: "M1".into() });
+    w.given("ana", invoice("I1", 10_000));
+    w.given("ana", pay("P1", "I1", 10_000));
+    w.given(
+        "ana",
+        Command::ProposeAmendment {
+            new_value: eur(20_000),
+            reason: "more".into(),
+        },
+    );
+    w.then_error(
+        "ops",
+        convene(
+            GateKind::ClosureDecision,
+            &standard_panel(GateKind::ClosureDecision),
+        ),
+        "amendment_pending",
+    );
+    w.convene(GateKind::ChangeDecision, &[("eve", "executive")]);
+    w.votes(&[("eve", Vote::Reject)]);
+    w.decide(vec![]);
+    w.convene(
+        GateKind::ClosureDecision,
+        &standard_panel(GateKind::ClosureDecision),
+    );
+    w.votes(&[("eve", Vote::Approve)]);
+    w.then_error(
+        "ops",
+        Command::RecordDecision {
+            minutes: "won".into(),
+            conditions: vec![ConditionSpec {
+                id: "C-9".into(),
+                text: "later".into(),
+                due: None,
+            }],
+        },
+        "conditions_on_closure",
+    );
+    w.decide(vec![]);
+    assert_eq!(w.stage(), StageKind::Won);
+}
+
+#[test]
+fn a_stored_decimal_written_with_more_places_rebuilds_the_engines_state() {
+    let mut w = World::new();
+    w.opportunity(40_000);
+    w.pass(GateKind::OpportunityApproval);
+    w.given("ana", Command::SkipSolutionReview {});
+    let mut log = w.log.clone();
+    let Change::SolutionReviewSkipped { below, .. } = &mut log.last_mut().unwrap().change else {
+        panic!("the skip")
+    };
+    *below = Decimal::from_str("50000.000").unwrap();
+    let replayed = Deal::replay(DealId::new("D-1"), &w.process, &log).unwrap();
+    assert_eq!(
+        serde_json::to_string(&replayed).unwrap(),
+        serde_json::to_string(&w.deal).unwrap()
+    );
+}

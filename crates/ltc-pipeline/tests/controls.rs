@@ -779,3 +779,102 @@ fn a_stored_decimal_written_with_more_places_rebuilds_the_engines_state() {
         serde_json::to_string(&w.deal).unwrap()
     );
 }
+
+#[test]
+fn a_majority_takes_no_vote_once_it_is_reached_or_out_of_reach() {
+    let mut w = World::with(process_with(|d| {
+        set_rule(d, GateKind::BidDecision, DecisionRule::Majority)
+    }));
+    w.opportunity(100_000);
+    w.pass(GateKind::OpportunityApproval);
+    w.pass(GateKind::SolutionReview);
+    w.join("fred", Role::fr());
+    let panel = [
+        ("mia", "manager"),
+        ("max", "manager"),
+        ("dan", "director"),
+        ("kim", "manager"),
+    ];
+    w.convene(GateKind::BidDecision, &panel);
+    // Two of four reject: a majority of approvals is out of reach.
+    w.votes(&[
+        ("mia", Vote::Approve),
+        ("max", Vote::Reject),
+        ("dan", Vote::Rework),
+    ]);
+    w.then_error(
+        "kim",
+        Command::CastVote {
+            vote: Vote::Approve,
+            comment: None,
+        },
+        "voting_closed",
+    );
+    let events = w.decide(vec![]);
+    assert!(matches!(
+        events[0].change,
+        Change::GateDecided {
+            outcome: Outcome::Rework,
+            ..
+        }
+    ));
+    // Again: three approvals of four decide; the fourth seat is not asked.
+    w.convene(GateKind::BidDecision, &panel);
+    w.votes(&[
+        ("mia", Vote::Approve),
+        ("max", Vote::Approve),
+        ("dan", Vote::Approve),
+    ]);
+    w.then_error(
+        "kim",
+        Command::CastVote {
+            vote: Vote::Reject,
+            comment: None,
+        },
+        "voting_closed",
+    );
+    w.decide(vec![]);
+    assert_eq!(w.stage(), StageKind::Negotiation);
+}
+
+#[test]
+fn the_chair_decides_alone_and_advice_after_it_is_refused() {
+    let mut w = World::new();
+    w.signed(10_000);
+    w.given(
+        "fred",
+        Command::AddMilestone {
+            id: "M1".into(),
+            title: "install".into(),
+        },
+    );
+    w.given("fred", Command::DeliverMilestone { id: "M1".into() });
+    w.given("fred", Command::AcceptMilestone { id: "M1".into() });
+    w.given("ana", invoice("I1", 10_000));
+    w.given("ana", pay("P1", "I1", 10_000));
+    // The closure decision is single-decider; the chair is the first seat.
+    w.convene(
+        GateKind::ClosureDecision,
+        &[("dora", "director"), ("mia", "manager"), ("max", "manager")],
+    );
+    w.votes(&[("mia", Vote::Reject)]); // advice, before the chair
+    w.then_error(
+        "ops",
+        Command::RecordDecision {
+            minutes: "early".into(),
+            conditions: vec![],
+        },
+        "undecided",
+    );
+    w.votes(&[("dora", Vote::Approve)]);
+    w.then_error(
+        "max",
+        Command::CastVote {
+            vote: Vote::Reject,
+            comment: None,
+        },
+        "voting_closed",
+    );
+    w.decide(vec![]);
+    assert_eq!(w.stage(), StageKind::Won);
+}

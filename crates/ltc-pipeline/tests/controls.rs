@@ -153,18 +153,7 @@ fn terms_are_locked_under_the_contract_decision() {
 #[test]
 fn execution_is_locked_under_the_closure_decision() {
     let mut w = World::new();
-    w.signed(10_000);
-    w.given(
-        "fred",
-        Command::AddMilestone {
-            id: "M1".into(),
-            title: "install".into(),
-        },
-    );
-    w.given("fred", Command::DeliverMilestone { id: "M1".into() });
-    w.given("fred", Command::AcceptMilestone { id: "M1".into() });
-    w.given("ana", invoice("I1", 10_000));
-    w.given("ana", pay("P1", "I1", 10_000));
+    w.closing(10_000);
     w.convene(
         GateKind::ClosureDecision,
         &standard_panel(GateKind::ClosureDecision),
@@ -711,18 +700,7 @@ fn a_skipped_review_does_not_survive_a_grown_estimate() {
 #[test]
 fn the_closure_decision_takes_no_conditions_and_waits_for_a_pending_amendment() {
     let mut w = World::new();
-    w.signed(10_000);
-    w.given(
-        "fred",
-        Command::AddMilestone {
-            id: "M1".into(),
-            title: "install".into(),
-        },
-    );
-    w.given("fred", Command::DeliverMilestone { id: "M1".into() });
-    w.given("fred", Command::AcceptMilestone { id: "M1".into() });
-    w.given("ana", invoice("I1", 10_000));
-    w.given("ana", pay("P1", "I1", 10_000));
+    w.closing(10_000);
     w.given(
         "ana",
         Command::ProposeAmendment {
@@ -840,18 +818,7 @@ fn a_majority_takes_no_vote_once_it_is_reached_or_out_of_reach() {
 #[test]
 fn the_chair_decides_alone_and_advice_after_it_is_refused() {
     let mut w = World::new();
-    w.signed(10_000);
-    w.given(
-        "fred",
-        Command::AddMilestone {
-            id: "M1".into(),
-            title: "install".into(),
-        },
-    );
-    w.given("fred", Command::DeliverMilestone { id: "M1".into() });
-    w.given("fred", Command::AcceptMilestone { id: "M1".into() });
-    w.given("ana", invoice("I1", 10_000));
-    w.given("ana", pay("P1", "I1", 10_000));
+    w.closing(10_000);
     // The closure decision is single-decider; the chair is the first seat.
     w.convene(
         GateKind::ClosureDecision,

@@ -169,6 +169,24 @@ impl World {
         self.decide(Vec::new());
     }
 
+    /// From a fresh deal to a contract of `value` delivered (milestone `M1`), invoiced (`I1`) and
+    /// paid (`P1`): ready for the closure decision.
+    pub fn closing(&mut self, value: i64) {
+        self.signed(value);
+        self.given(
+            "fred",
+            Command::AddMilestone {
+                id: "M1".into(),
+                title: "install".into(),
+            },
+        );
+        self.given("fred", Command::DeliverMilestone { id: "M1".into() });
+        self.given("fred", Command::AcceptMilestone { id: "M1".into() });
+        self.given("ana", invoice("I1", value));
+        self.given("ana", pay("P1", "I1", value));
+        assert_eq!(self.stage(), StageKind::Closing);
+    }
+
     /// From a fresh deal to a signed contract of `value`.
     pub fn signed(&mut self, value: i64) {
         self.opportunity(value);

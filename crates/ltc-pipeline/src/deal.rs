@@ -467,27 +467,10 @@ impl Deal {
         }
     }
 
-    /// Folds in an event `decide` has just produced on this state. Checks the event's place in
-    /// the log and that it fits the state before it mutates, so a refusal changes nothing.
+    /// Folds in an event `decide` has just produced on this state. `decide` has placed it (this
+    /// deal, the next version, a deal not ended, `lead_captured` first and only first), so only
+    /// the fit to the state is checked here, before anything mutates.
     pub(crate) fn fold(&mut self, event: &Event) -> Result<(), Error> {
-        if event.deal != self.id {
-            return Err(bad(event, "it belongs to another deal"));
-        }
-        let next = self.version.checked_add(1).ok_or(Error::Overflow)?;
-        if event.version != next {
-            return Err(bad(event, format!("expected version {next}")));
-        }
-        if matches!(self.stage, Stage::Ended(_)) {
-            return Err(bad(event, "the deal has ended"));
-        }
-        if matches!(self.stage, Stage::Unopened)
-            != matches!(event.change, Change::LeadCaptured { .. })
-        {
-            return Err(bad(
-                event,
-                "a deal's first event, and only its first, is `lead_captured`",
-            ));
-        }
         // Events about the team, a meeting, a condition, the estimate or a proposed amendment
         // leave the stage as it is; only the others need the (derived) stage compared.
         let moves = !matches!(

@@ -5,7 +5,8 @@ use chrono::NaiveDate;
 use ltc_incentive::{
     Account, HoldbackAction, HoldbackMovement, Ledger, Payment, PoolRule, SplitRequest, Tranche,
 };
-use ltc_pipeline::{Deal, DealId, Envelope, Event, Process, ProcessDefinition};
+use ltc_pipeline::integrity::{self, Digest};
+use ltc_pipeline::{Deal, DealId, Envelope, Process, ProcessDefinition, StoredEvent};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -330,6 +331,31 @@ impl ProcessInput {
     }
 }
 
+/// Validates the process versions a document names: the versions its logs run under.
+///
+/// # Errors
+/// As [`ProcessInput::build`], or `invalid_definition` for one version given twice.
+pub fn catalog(inputs: Vec<ProcessInput>) -> Result<Vec<Process>, Failure> {
+    let mut processes: Vec<Process> = Vec::with_capacity(inputs.len());
+    for (i, input) in inputs.into_iter().enumerate() {
+        let process = input.build()?;
+        if processes
+            .iter()
+            .any(|p| p.reference() == process.reference())
+        {
+            return Err(Failure::new(
+                "invalid_definition",
+                format!(
+                    "at `processes[{i}]`: process `{}` is given twice",
+                    process.reference()
+                ),
+            ));
+        }
+        processes.push(process);
+    }
+    Ok(processes)
+}
+
 fn default_deal() -> DealId {
     DealId::new("D-1")
 }
@@ -338,9 +364,12 @@ fn default_deal() -> DealId {
 #[derive(Debug, Deserialize)]
 #[serde(remote = "Self", deny_unknown_fields)]
 pub struct RunInput {
-    /// The process (default `"standard"`).
+    /// The process the deal is opened under (default `"standard"`).
     #[serde(default)]
     pub process: ProcessInput,
+    /// Other versions of the process, for `migrate_process` commands.
+    #[serde(default)]
+    pub processes: Vec<ProcessInput>,
     /// The deal's id (default `D-1`).
     #[serde(default = "default_deal")]
     pub deal: DealId,
@@ -358,8 +387,8 @@ pub enum CommandResult {
     Accepted {
         /// The command's name.
         command: &'static str,
-        /// The events it produced.
-        events: Vec<Event>,
+        /// The events it produced, sealed into the deal's hash chain.
+        events: Vec<StoredEvent>,
     },
     /// Refused; the deal is unchanged.
     Refused {
@@ -395,16 +424,33 @@ pub struct RunOutput {
 /// `malformed_json`, `unknown_process`, or a process definition's validation error.
 pub fn run(input: &str) -> Result<String, Failure> {
     let input: RunInput = parse(input)?;
-    let process = input.process.build()?;
+    let mut inputs = vec![input.process];
+    inputs.extend(input.processes);
+    let processes = catalog(inputs)?;
     let mut deal = Deal::new(input.deal);
+    let mut head = Digest::GENESIS;
     let results = input
         .commands
         .iter()
         .map(|envelope| {
             let command = envelope.command.name();
-            let outcome = envelope.execute(&mut deal, &process);
+            // The deal's own version (or a migration's target); the first process opens it.
+            let outcome = deal
+                .process_for(&processes, &envelope.command)
+                .and_then(|p| {
+                    let process = p
+                        .or(processes.first())
+                        .ok_or(ltc_pipeline::Error::NotOpened)?;
+                    envelope.execute(&mut deal, process)
+                });
             match outcome {
-                Ok(events) => CommandResult::Accepted { command, events },
+                Ok(events) => {
+                    let events = integrity::seal(head, events);
+                    if let Some(last) = events.last() {
+                        head = last.hash;
+                    }
+                    CommandResult::Accepted { command, events }
+                }
                 Err(e) => CommandResult::Refused {
                     command,
                     error: ErrorOutput {
@@ -429,4 +475,208 @@ pub fn graph(input: &str, mermaid: bool) -> Result<String, Failure> {
     } else {
         process.to_dot()
     })
+}
+
+/// Input of `ltc verify`: a stored log alone (an array), or with the process versions it runs
+/// under and the head the host kept for it.
+#[derive(Debug)]
+pub enum VerifyInput {
+    /// A log of the standard process.
+    Log(Vec<StoredEvent>),
+    /// A log with its processes and expected head.
+    Full(VerifyDocument),
+}
+
+/// The object form of `ltc verify`'s input.
+#[derive(Debug, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
+pub struct VerifyDocument {
+    /// The process versions the log runs under (default: the standard process).
+    #[serde(default = "standard_only")]
+    pub processes: Vec<ProcessInput>,
+    /// The head the log must end at, if the host kept one.
+    #[serde(default)]
+    pub head: Option<Digest>,
+    /// The log.
+    pub log: Vec<StoredEvent>,
+}
+
+objects_only!(VerifyDocument);
+
+fn standard_only() -> Vec<ProcessInput> {
+    vec![ProcessInput::default()]
+}
+
+impl<'de> Deserialize<'de> for VerifyInput {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct LogOrDocument;
+        impl<'de> serde::de::Visitor<'de> for LogOrDocument {
+            type Value = VerifyInput;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a stored log (an array of events), or an object with `log`")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<VerifyInput, A::Error> {
+                Vec::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))
+                    .map(VerifyInput::Log)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<VerifyInput, A::Error> {
+                VerifyDocument::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(VerifyInput::Full)
+            }
+        }
+        deserializer.deserialize_any(LogOrDocument)
+    }
+}
+
+/// `ltc verify`: checks a stored log's hash chain (and its head, when one is given), then
+/// replays it. `Ok` carries `ok <head>`; `Err` carries the first event that fails and why.
+///
+/// # Errors
+/// `malformed_json` or a definition's error for input that does not parse; `tampered`,
+/// `invalid_event` or `unknown_process` for a log that does not verify.
+pub fn verify(input: &str) -> Result<String, Failure> {
+    let (processes, head, log) = match parse::<VerifyInput>(input)? {
+        VerifyInput::Log(log) => (vec![Process::standard()], None, log),
+        VerifyInput::Full(d) => (catalog(d.processes)?, d.head, d.log),
+    };
+    let (_, head) = integrity::audit(&processes, &log, head.as_ref())?;
+    Ok(format!("ok {head}\n"))
+}
+
+/// Input of `ltc migrate --preview`.
+#[derive(Debug, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
+pub struct MigrateInput {
+    /// The process versions the logs run under now (default: the standard process).
+    #[serde(default = "standard_only")]
+    pub processes: Vec<ProcessInput>,
+    /// The candidate version.
+    pub to: ProcessInput,
+    /// One stored log per deal.
+    pub deals: Vec<Vec<StoredEvent>>,
+}
+
+objects_only!(MigrateInput);
+
+/// One row of `ltc migrate --preview`.
+#[derive(Debug, Serialize)]
+pub struct PreviewRow {
+    /// The deal.
+    pub deal: String,
+    /// Its version.
+    pub version: u64,
+    /// Its stage, once its log replays.
+    pub stage: Option<String>,
+    /// The process version it runs under, once its log replays.
+    pub process: Option<String>,
+    /// `migrates`, `current`, `ended`, `blocked` or `log_refused`.
+    pub verdict: &'static str,
+    /// For a blocked deal or a refused log: the error code of the rule or event that stops it.
+    pub code: Option<&'static str>,
+    /// For a refused log: the version of the first event that fails.
+    pub event: Option<u64>,
+    /// Why, in words.
+    pub reason: Option<String>,
+}
+
+/// `ltc migrate --preview`: whether each deal would move to the candidate version, and if not,
+/// the first event or rule that stops it; a table, or JSON when `json` is true.
+///
+/// # Errors
+/// `malformed_json`, or a definition's error.
+pub fn migrate_preview(input: &str, json: bool) -> Result<String, Failure> {
+    use ltc_pipeline::Verdict;
+    let input: MigrateInput = parse(input)?;
+    let processes = catalog(input.processes)?;
+    let candidate = input.to.build()?;
+    let rows: Vec<PreviewRow> = input
+        .deals
+        .iter()
+        .map(|log| {
+            let id = log
+                .first()
+                .map_or_else(|| DealId::new(""), |e| e.event.deal.clone());
+            let events: Vec<_> = log.iter().map(|e| e.event.clone()).collect();
+            let preview = ltc_pipeline::preview(id, &processes, &events, &candidate);
+            let (verdict, mut code, mut event, mut reason) =
+                (preview.verdict.code(), None, None, None);
+            match &preview.verdict {
+                Verdict::Blocked(error) => {
+                    code = Some(error.code());
+                    reason = Some(one_line(&error.to_string()));
+                }
+                Verdict::LogRefused { version, error } => {
+                    code = Some(error.code());
+                    event = Some(*version);
+                    reason = Some(one_line(&error.to_string()));
+                }
+                Verdict::Ended(kind) => reason = Some(format!("the deal ended ({kind})")),
+                Verdict::Migrates | Verdict::Current => {}
+            }
+            // A broken chain is reported before anything the replay finds.
+            if let Err(error) = integrity::verify(log) {
+                let failed_at = match &error {
+                    ltc_pipeline::Error::Tampered { position, .. } => Some(*position),
+                    _ => None,
+                };
+                return PreviewRow {
+                    deal: preview.deal.to_string(),
+                    version: preview.version,
+                    stage: None,
+                    process: None,
+                    verdict: "log_refused",
+                    code: Some(error.code()),
+                    event: failed_at,
+                    reason: Some(one_line(&error.to_string())),
+                };
+            }
+            PreviewRow {
+                deal: preview.deal.to_string(),
+                version: preview.version,
+                stage: preview.stage.map(|s| s.as_str().to_owned()),
+                process: preview.process.map(|p| one_line(&p.to_string())),
+                verdict,
+                code,
+                event,
+                reason,
+            }
+        })
+        .collect();
+    if json {
+        return pretty(&rows);
+    }
+    let mut out = String::new();
+    out.push_str(&format!(
+        "Migration preview to {}: {} of {} deals migrate\n",
+        one_line(&candidate.reference().to_string()),
+        rows.iter().filter(|r| r.verdict == "migrates").count(),
+        rows.len()
+    ));
+    out.push_str(&format!(
+        "{:<12} {:>7} {:<26} {:<16} {:<12} {}\n",
+        "deal", "version", "stage", "process", "verdict", "reason"
+    ));
+    for r in &rows {
+        let reason = match (&r.code, &r.reason) {
+            (Some(code), Some(reason)) => format!("{code}: {reason}"),
+            (None, Some(reason)) => reason.clone(),
+            _ => "-".to_owned(),
+        };
+        out.push_str(&format!(
+            "{:<12} {:>7} {:<26} {:<16} {:<12} {}\n",
+            one_line(&r.deal),
+            r.version,
+            r.stage.as_deref().unwrap_or("-"),
+            r.process.as_deref().unwrap_or("-"),
+            r.verdict,
+            reason
+        ));
+    }
+    Ok(out)
 }

@@ -574,7 +574,12 @@ fn to_json(logs: &[Vec<Event>]) -> Result<String, String> {
     let _ = write!(out, "{{\"now\": {now},\n\"deals\": [\n");
     for (i, log) in logs.iter().enumerate() {
         out.push_str("[\n");
-        for (j, event) in log.iter().enumerate() {
+        // Stored as a host stores them: sealed into each deal's hash chain.
+        let sealed = ltc_pipeline::integrity::seal(
+            ltc_pipeline::integrity::Digest::GENESIS,
+            log.iter().cloned(),
+        );
+        for (j, event) in sealed.iter().enumerate() {
             out.push_str(&serde_json::to_string(event).map_err(|e| e.to_string())?);
             out.push_str(if j + 1 < log.len() { ",\n" } else { "\n" });
         }

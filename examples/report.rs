@@ -9,14 +9,15 @@
 //!   "process": "standard",
 //!   "settings": { "amber_share": "0.8", "owner_roles": ["AR"] },
 //!   "filter": { "from": null, "until": null, "person": null, "role": null },
-//!   "deals": [ [ { "deal": "D-001", "version": 1, "at": "...", "actor": "ops",
-//!                  "change": { "type": "lead_captured", "...": "..." } } ] ]
+//!   "deals": [ [ { "format": 1, "deal": "D-001", "version": 1, "at": "...", "actor": "ops",
+//!                  "change": { "type": "lead_captured", "...": "..." }, "hash": "..." } ] ]
 //! }
 //! ```
 //!
 //! Only `now` and `deals` are required; `process` is `"standard"` (the default) or a process
-//! definition, as in `ltc run`; `deals` holds one event log per deal, each exactly as the
-//! library serializes [`Event`]s. `settings` and `filter` are the library's
+//! definition, as in `ltc run`, and `processes` other versions the logs run under; `deals` holds
+//! one stored log per deal, each exactly as the library serializes [`StoredEvent`]s (its hash
+//! chain is checked, then it is replayed). `settings` and `filter` are the library's
 //! [`Settings`] and [`Filter`];
 //! the filter selects the deals of the funnel and the gate table, the lights and the due list.
 //! Errors come back as a [`Failure`]: the library's error code, or `malformed_json`.
@@ -26,7 +27,8 @@ use chrono::{DateTime, Utc};
 use ltc_pipeline::analytics::{
     DealLight, Due, Durations, Filter, Funnel, GateFigures, Light, Settings, Snapshot, Subject,
 };
-use ltc_pipeline::Event;
+use ltc_pipeline::integrity;
+use ltc_pipeline::{Event, StoredEvent};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
@@ -39,10 +41,12 @@ struct Input {
     #[serde(default)]
     process: ProcessInput,
     #[serde(default)]
+    processes: Vec<ProcessInput>,
+    #[serde(default)]
     settings: Settings,
     #[serde(default)]
     filter: Filter,
-    deals: Vec<Vec<Event>>,
+    deals: Vec<Vec<StoredEvent>>,
 }
 
 crate::cli::objects_only!(Input);
@@ -67,8 +71,19 @@ struct Report {
 pub fn run(input: &str, json: bool) -> Result<String, Failure> {
     let input: Input = crate::cli::parse(input)?;
     let fail = Failure::from;
-    let process = input.process.build()?;
-    let snapshot = Snapshot::new(&input.deals, &process, input.now).map_err(fail)?;
+    let mut inputs = vec![input.process];
+    inputs.extend(input.processes);
+    let processes = crate::cli::catalog(inputs)?;
+    let Some(process) = processes.first() else {
+        return Err(Failure::new("unknown_process", "no process is given"));
+    };
+    // Every log's chain is checked before its events are read.
+    let mut logs: Vec<Vec<Event>> = Vec::with_capacity(input.deals.len());
+    for log in &input.deals {
+        integrity::verify(log).map_err(fail)?;
+        logs.push(log.iter().map(|e| e.event.clone()).collect());
+    }
+    let snapshot = Snapshot::new(&logs, &processes, input.now).map_err(fail)?;
     let filter = &input.filter;
     let settings = &input.settings;
     let report = Report {
@@ -77,12 +92,12 @@ pub fn run(input: &str, json: bool) -> Result<String, Failure> {
         funnel: snapshot.funnel(filter).map_err(fail)?,
         gates: snapshot.gates(filter).map_err(fail)?,
         flagged: snapshot
-            .lights(&process, settings, filter)
+            .lights(process, settings, filter)
             .map_err(fail)?
             .into_iter()
             .filter(|l| l.light > Light::Green)
             .collect(),
-        due: snapshot.due(&process, settings, filter).map_err(fail)?,
+        due: snapshot.due(process, settings, filter).map_err(fail)?,
     };
     if json {
         let mut out = serde_json::to_string_pretty(&report)?;

@@ -21,7 +21,7 @@ pub struct Counts {
     /// Events.
     pub events: u64,
     /// Events of each kind, in the order of [`Change`]'s variants.
-    pub by_kind: [u64; 23],
+    pub by_kind: [u64; 24],
 }
 
 /// The floor for analytics: one pass over every stored event that only counts them by kind. It
@@ -66,6 +66,7 @@ fn kind(change: &Change) -> usize {
         Change::CashReversed { .. } => 20,
         Change::AmendmentProposed { .. } => 21,
         Change::Ended { .. } => 22,
+        Change::ProcessMigrated { .. } => 23,
     }
 }
 

@@ -1,7 +1,7 @@
 //! `ltc`: JSON in, JSON out, over the lead-to-cash engine and the incentive crate.
 //!
 //! ```text
-//! ltc <allocate|split|payout|run|graph [--mermaid]|report [--json]> [FILE]
+//! ltc <allocate|split|payout|run|graph [--mermaid]|report [--json]|verify|migrate --preview [--json]> [FILE]
 //! ```
 //!
 //! Reads one JSON document from FILE, or from stdin when FILE is `-` or absent, and writes one
@@ -13,7 +13,7 @@ use ltc_examples::cli::{self, Failure};
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
-const USAGE: &str = "ltc <allocate|split|payout|run|graph [--mermaid]|report [--json]> [FILE|-]";
+const USAGE: &str = "ltc <allocate|split|payout|run|graph [--mermaid]|report [--json]|verify|migrate --preview [--json]> [FILE|-]";
 
 /// A subcommand: its input document to its output document.
 type Handler = Box<dyn Fn(&str) -> Result<String, Failure>>;
@@ -56,6 +56,7 @@ fn main() -> ExitCode {
     let allowed: &[&str] = match subcommand {
         "graph" => &["--mermaid"],
         "report" => &["--json"],
+        "migrate" => &["--preview", "--json"],
         _ => &[],
     };
     if let Some(flag) = flags.iter().find(|f| !allowed.contains(f)) {
@@ -68,6 +69,13 @@ fn main() -> ExitCode {
     }
     let mermaid = flags.contains(&"--mermaid");
     let json = flags.contains(&"--json");
+    if subcommand == "migrate" && !flags.contains(&"--preview") {
+        eprintln!(
+            "error: usage: `migrate` only previews (--preview); a deal moves by its \
+             `migrate_process` command; {USAGE}"
+        );
+        return ExitCode::from(2);
+    }
     let handler: Handler = match subcommand {
         "allocate" => Box::new(cli::allocate),
         "split" => Box::new(cli::split),
@@ -75,6 +83,8 @@ fn main() -> ExitCode {
         "run" => Box::new(cli::run),
         "graph" => Box::new(move |input| cli::graph(input, mermaid)),
         "report" => Box::new(move |input| ltc_examples::report::run(input, json)),
+        "verify" => Box::new(cli::verify),
+        "migrate" => Box::new(move |input| cli::migrate_preview(input, json)),
         other => {
             eprintln!(
                 "error: usage: unknown subcommand `{}`; {USAGE}",

@@ -7,6 +7,8 @@
 )]
 
 use ltc_examples::cli::{self, Failure};
+use ltc_pipeline::integrity::{self, Digest};
+use ltc_pipeline::StoredEvent;
 
 fn run(subcommand: &str, input: &str) -> Result<String, Failure> {
     match subcommand {
@@ -16,6 +18,8 @@ fn run(subcommand: &str, input: &str) -> Result<String, Failure> {
         "run" => cli::run(input),
         "graph" => cli::graph(input, false),
         "report" => ltc_examples::report::run(input, true),
+        "verify" => cli::verify(input),
+        "migrate" => cli::migrate_preview(input, true),
         other => panic!("docs/cli.md names an unknown subcommand `{other}`"),
     }
 }
@@ -261,6 +265,21 @@ fn report_refuses_a_forged_log_naming_the_deal_and_the_event() {
             })
         })
         .expect("the sample set has a gate that was not passed");
+    // The edit breaks the log's hash chain at that event,
+    let err = ltc_examples::report::run(&input.to_string(), false).unwrap_err();
+    assert_eq!(err.code, "tampered");
+    assert!(
+        err.message.starts_with(&format!(
+            "the log of deal `{deal}` fails at event {version} (version {version}): its hash"
+        )),
+        "{err}"
+    );
+    // and a forger who seals the edited log again is stopped by the rules.
+    for log in input["deals"].as_array_mut().unwrap() {
+        let stored: Vec<StoredEvent> = serde_json::from_value(log.clone()).unwrap();
+        let resealed = integrity::seal(Digest::GENESIS, stored.into_iter().map(|e| e.event));
+        *log = serde_json::to_value(resealed).unwrap();
+    }
     let err = ltc_examples::report::run(&input.to_string(), false).unwrap_err();
     assert_eq!(err.code, "invalid_event");
     assert!(
@@ -269,6 +288,100 @@ fn report_refuses_a_forged_log_naming_the_deal_and_the_event() {
         )),
         "{err}"
     );
+}
+
+/// The stored log of the run sample: its events, taken in order.
+fn run_sample_log() -> Vec<serde_json::Value> {
+    let output: serde_json::Value =
+        serde_json::from_str(&cli::run(include_str!("../data/run.json")).unwrap()).unwrap();
+    output["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["events"].as_array())
+        .flatten()
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn verify_prints_the_head_of_a_log_run_printed() {
+    let log = run_sample_log();
+    let head = log.last().unwrap()["hash"].as_str().unwrap().to_owned();
+    let input = serde_json::to_string(&log).unwrap();
+    assert_eq!(cli::verify(&input).unwrap(), format!("ok {head}\n"));
+    let with_head = serde_json::json!({"head": head, "log": log}).to_string();
+    assert_eq!(cli::verify(&with_head).unwrap(), format!("ok {head}\n"));
+}
+
+#[test]
+fn verify_names_the_first_event_edited_dropped_inserted_or_moved() {
+    let log = run_sample_log();
+    let head = log.last().unwrap()["hash"].clone();
+    let check = |log: &[serde_json::Value], with_head: bool| {
+        let input = if with_head {
+            serde_json::json!({"head": head, "log": log}).to_string()
+        } else {
+            serde_json::to_string(log).unwrap()
+        };
+        cli::verify(&input).unwrap_err()
+    };
+    // An edited time that still replays (it stays between its neighbours' times).
+    let mut edited = log.clone();
+    edited[2]["at"] = "2026-01-15T09:00:01Z".into();
+    let err = check(&edited, false);
+    assert_eq!(err.code, "tampered");
+    assert!(
+        err.message.contains("fails at event 3 (version 3)"),
+        "{err}"
+    );
+    // A dropped event, in the middle and at the end.
+    let mut dropped = log.clone();
+    dropped.remove(4);
+    let err = check(&dropped, false);
+    assert!(
+        err.message.contains("fails at event 5 (version 6)"),
+        "{err}"
+    );
+    let mut truncated = log.clone();
+    truncated.pop();
+    let err = check(&truncated, true);
+    assert_eq!(err.code, "tampered");
+    assert!(err.message.contains("not at the head"), "{err}");
+    // Two events swapped.
+    let mut swapped = log.clone();
+    swapped.swap(1, 2);
+    assert_eq!(check(&swapped, false).code, "tampered");
+    // Every line is one line.
+    assert!(!err.to_string().contains('\n'));
+}
+
+#[test]
+fn the_migration_preview_runs_over_the_sample_deal_set() {
+    let deals: serde_json::Value =
+        serde_json::from_str(include_str!("../data/deals.json")).unwrap();
+    let candidate: serde_json::Value =
+        serde_json::from_str(include_str!("../data/standard-v2.json")).unwrap();
+    let input = serde_json::json!({"to": candidate, "deals": deals["deals"]}).to_string();
+    let rows: Vec<serde_json::Value> =
+        serde_json::from_str(&cli::migrate_preview(&input, true).unwrap()).unwrap();
+    assert_eq!(rows.len(), deals["deals"].as_array().unwrap().len());
+    let count = |verdict: &str| rows.iter().filter(|r| r["verdict"] == verdict).count();
+    assert!(count("migrates") > 0 && count("ended") > 0 && count("blocked") > 0);
+    assert_eq!(count("log_refused") + count("current"), 0);
+    // Every blocked deal is in solution work: the stage whose review the candidate removes.
+    for row in rows.iter().filter(|r| r["verdict"] == "blocked") {
+        assert_eq!(row["stage"], "solution_work", "{row}");
+        assert!(row["reason"].as_str().is_some_and(|r| !r.is_empty()));
+    }
+    // The table has a header, a summary and one row per deal.
+    let table = cli::migrate_preview(&input, false).unwrap();
+    assert_eq!(table.lines().count(), rows.len() + 2);
+    assert!(table.starts_with(&format!(
+        "Migration preview to standard@2: {} of {} deals migrate",
+        count("migrates"),
+        rows.len()
+    )));
 }
 
 #[test]

@@ -184,6 +184,14 @@ pub enum Command {
         /// The closure recommendation.
         recommendation: String,
     },
+    /// Move the deal to another version of its process. Decided against that version (the
+    /// process given to [`decide`](crate::decide) must be it): refused with
+    /// [`Error::MigrationBlocked`](crate::Error::MigrationBlocked) when the deal's state is not
+    /// valid there.
+    MigrateProcess {
+        /// The target version of the deal's process.
+        version: u32,
+    },
     /// End the deal as lost (a competitor won, the customer cancelled).
     Lose {
         /// Why.
@@ -231,6 +239,7 @@ impl Command {
             Command::ReverseCash { .. } => "reverse_cash",
             Command::ProposeAmendment { .. } => "propose_amendment",
             Command::ForceClose { .. } => "force_close",
+            Command::MigrateProcess { .. } => "migrate_process",
             Command::Lose { .. } => "lose",
             Command::Withdraw { .. } => "withdraw",
         }

@@ -5,7 +5,7 @@ use crate::serde_strict::objects_only;
 use crate::{
     Amendment, CashKind, CashMovement, Change, Closing, ConditionId, Contract, Currency, DealId,
     EndKind, Error, Event, GateKind, Invoice, Milestone, Money, Outcome, PersonId, Process,
-    ProposedAmendment, StageKind, Stint, Team,
+    ProcessRef, Processes, ProposedAmendment, StageKind, Stint, Team,
 };
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -210,6 +210,7 @@ impl Stage {
 pub struct Deal {
     pub(crate) id: DealId,
     pub(crate) version: u64,
+    pub(crate) process: Option<ProcessRef>,
     pub(crate) customer: String,
     pub(crate) source: String,
     pub(crate) currency: Option<Currency>,
@@ -277,6 +278,7 @@ impl Deal {
         Self {
             id,
             version: 0,
+            process: None,
             customer: String::new(),
             source: String::new(),
             currency: None,
@@ -292,20 +294,21 @@ impl Deal {
         }
     }
 
-    /// Rebuilds a deal from its stored log under `process`, checking each event as
-    /// [`apply`](Self::apply) does.
+    /// Rebuilds a deal from its stored log, each event under the process version in force when
+    /// it happened (see [`apply`](Self::apply)): `processes` is one [`Process`] for a deal that
+    /// never migrated, or every version its log names.
     ///
     /// # Errors
     /// [`Error::InvalidEvent`] for the first event out of sequence, of another deal, or that the
-    /// engine could not have written.
-    pub fn replay<'a>(
+    /// engine could not have written; [`Error::UnknownProcess`] for a version `processes` lacks.
+    pub fn replay<'a, P: Processes + ?Sized>(
         id: DealId,
-        process: &Process,
+        processes: &P,
         events: impl IntoIterator<Item = &'a Event>,
     ) -> Result<Self, Error> {
         let mut deal = Self::new(id);
         for event in events {
-            deal.apply(process, event)?;
+            deal.apply(processes, event)?;
         }
         Ok(deal)
     }
@@ -317,6 +320,39 @@ impl Deal {
     /// The number of events applied.
     pub fn version(&self) -> u64 {
         self.version
+    }
+    /// The process version the deal runs under: the one it was opened under, or the last it
+    /// migrated to (`None` before the lead is captured).
+    pub fn process(&self) -> Option<&ProcessRef> {
+        self.process.as_ref()
+    }
+    /// The process version a command is decided under, looked up in `processes`: the deal's own,
+    /// or for [`Command::MigrateProcess`](crate::Command::MigrateProcess) the target version.
+    /// `None` before the lead is captured, when the host chooses the process to open it under.
+    ///
+    /// # Errors
+    /// [`Error::UnknownProcess`] when `processes` does not hold that version.
+    ///
+    /// ```
+    /// use ltc_pipeline::{Command, Deal, DealId, Process};
+    /// let deal = Deal::new(DealId::new("D-1"));
+    /// let standard = Process::standard();
+    /// assert!(deal.process_for(&standard, &Command::QualifyLead {})?.is_none());
+    /// # Ok::<(), ltc_pipeline::Error>(())
+    /// ```
+    pub fn process_for<'p, P: Processes + ?Sized>(
+        &self,
+        processes: &'p P,
+        command: &crate::Command,
+    ) -> Result<Option<&'p Process>, Error> {
+        let Some(current) = &self.process else {
+            return Ok(None);
+        };
+        let found = match command {
+            crate::Command::MigrateProcess { version } => processes.get(&current.at(*version)),
+            _ => processes.get(current),
+        };
+        found.map(Some)
     }
     /// The customer.
     pub fn customer(&self) -> &str {
@@ -406,18 +442,22 @@ impl Deal {
         logged + u32::from(self.meeting.as_ref().is_some_and(|m| m.gate == gate))
     }
 
-    /// Applies one stored event under `process` (the `evolve` of the aggregate), refusing an
-    /// event the engine could not have written.
+    /// Applies one stored event (the `evolve` of the aggregate), refusing an event the engine
+    /// could not have written.
     ///
-    /// The event must be of this deal, carry the next version, and be exactly what [`decide`]
-    /// records on this state for the command behind it ([`Change::command`]) sent by the event's
-    /// actor at the event's time: every rule `decide` enforces (time order, currencies and minor
-    /// units, exact money, panels, levels and escalation, four-eyes, locks, votes after the rule
-    /// decided, the outcome the votes draw, how ends are reached) holds on replay too. A refused
-    /// event leaves the deal unchanged.
+    /// The event is decided again under the process version in force for it, looked up in
+    /// `processes`: the one its `lead_captured` names, the deal's own after that, the target
+    /// version for a `process_migrated`. It must be of this deal, carry the next version, and be
+    /// exactly what [`decide`] records on this state for the command behind it
+    /// ([`Change::command`]) sent by the event's actor at the event's time: every rule `decide`
+    /// enforces (time order, currencies and minor units, exact money, panels, levels and
+    /// escalation, four-eyes, locks, votes after the rule decided, the outcome the votes draw, how
+    /// ends are reached, which process a deal runs under) holds on replay too. A refused event
+    /// leaves the deal unchanged.
     ///
     /// # Errors
-    /// [`Error::InvalidEvent`] naming the event's version and what is wrong with it.
+    /// [`Error::InvalidEvent`] naming the event's version and what is wrong with it;
+    /// [`Error::UnknownProcess`] when `processes` lacks the version the event is judged under.
     ///
     /// # Examples
     /// ```
@@ -439,7 +479,11 @@ impl Deal {
     /// ```
     ///
     /// [`decide`]: crate::decide
-    pub fn apply(&mut self, process: &Process, event: &Event) -> Result<(), Error> {
+    pub fn apply<P: Processes + ?Sized>(
+        &mut self,
+        processes: &P,
+        event: &Event,
+    ) -> Result<(), Error> {
         if event.deal != self.id {
             return Err(bad(
                 event,
@@ -456,12 +500,25 @@ impl Deal {
                 "no command records it: a deal is won only by its closure decision",
             ));
         };
+        let process = match (&event.change, &self.process) {
+            (Change::LeadCaptured { process, .. }, _) => processes.get(process)?,
+            (_, Some(current)) => match event.change {
+                Change::ProcessMigrated { to, .. } => processes.get(&current.at(to))?,
+                _ => processes.get(current)?,
+            },
+            (_, None) => {
+                return Err(bad(
+                    event,
+                    "the rules refuse it: not_opened (the first event opens the deal)",
+                ))
+            }
+        };
         let decided = crate::decide(self, process, &command, &event.actor, event.at)
             .map_err(|e| bad(event, format!("the rules refuse it: {} ({e})", e.code())))?;
         match decided.first() {
             // Folding the event as decided (not as stored) keeps the state exactly what the
             // engine builds, down to a decimal's written scale.
-            Some(expected) if expected.change == event.change => self.fold(expected),
+            Some(expected) if expected.change == event.change => self.fold(process, expected),
             Some(expected) => Err(bad(event, mismatch(&expected.change, &event.change))),
             None => Err(bad(event, "the rules record nothing for it")),
         }
@@ -470,7 +527,7 @@ impl Deal {
     /// Folds in an event `decide` has just produced on this state. `decide` has placed it (this
     /// deal, the next version, a deal not ended, `lead_captured` first and only first), so only
     /// the fit to the state is checked here, before anything mutates.
-    pub(crate) fn fold(&mut self, event: &Event) -> Result<(), Error> {
+    pub(crate) fn fold(&mut self, process: &Process, event: &Event) -> Result<(), Error> {
         // Events about the team, a meeting, a condition, the estimate or a proposed amendment
         // leave the stage as it is; only the others need the (derived) stage compared.
         let moves = !matches!(
@@ -484,9 +541,10 @@ impl Deal {
                 | Change::ConditionClosed { .. }
                 | Change::EstimateSet { .. }
                 | Change::AmendmentProposed { .. }
+                | Change::ProcessMigrated { .. }
         );
         let before = if moves { self.stage.kind() } else { None };
-        self.apply_change(event)?;
+        self.apply_change(process, event)?;
         self.version = event.version;
         self.last_event_at = Some(event.at);
         if moves && self.stage.kind() != before {
@@ -502,14 +560,16 @@ impl Deal {
         }
     }
 
-    fn apply_change(&mut self, event: &Event) -> Result<(), Error> {
+    fn apply_change(&mut self, process: &Process, event: &Event) -> Result<(), Error> {
         let at = event.at;
         match &event.change {
             Change::LeadCaptured {
+                process,
                 customer,
                 source,
                 estimate,
             } => {
+                self.process = Some(process.clone());
                 if let Some(e) = estimate {
                     self.currency = Some(e.currency);
                     self.estimate = Some(e.amount);
@@ -575,8 +635,12 @@ impl Deal {
                     return Err(bad(event, "a gate is already convened"));
                 }
                 let attempt = self.attempts(*gate) + 1;
+                let policy = process
+                    .shared_policy(*gate)
+                    .ok_or_else(|| bad(event, format!("gate `{gate}` has no policy")))?;
                 self.meeting = Some(Meeting {
                     gate: *gate,
+                    policy: Arc::clone(policy),
                     attempt,
                     convened_at: at,
                     convened_by: event.actor.clone(),
@@ -763,6 +827,11 @@ impl Deal {
                     reason: reason.clone(),
                     proposed_at: at,
                 });
+            }
+            Change::ProcessMigrated { to, .. } => {
+                if let Some(current) = &mut self.process {
+                    current.version = *to;
+                }
             }
             Change::Ended { kind, reason } => self.end(event, *kind, reason.clone()),
         }

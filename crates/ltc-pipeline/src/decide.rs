@@ -34,6 +34,21 @@ pub fn decide(
     actor: &PersonId,
     at: DateTime<Utc>,
 ) -> Result<Vec<Event>, Error> {
+    if let Some(current) = &deal.process {
+        // A deal runs under the process it was opened under (or last migrated to); a migration
+        // is decided under its target version.
+        let version = match command {
+            Command::MigrateProcess { version } => *version,
+            _ => current.version,
+        };
+        let given = process.reference();
+        if given.version != version || given.name != current.name {
+            return Err(Error::ProcessMismatch {
+                expected: current.at(version),
+                given: given.clone(),
+            });
+        }
+    }
     if let Some(last) = deal.last_event_at {
         if at < last {
             return Err(Error::TimeWentBackwards { at, last });
@@ -130,17 +145,17 @@ impl Deal {
         // The events were just decided on this state, so they are folded in without deciding
         // them again; each command yields one event, and the fold checks before it mutates.
         for event in &events {
-            self.fold(event)?;
+            self.fold(process, event)?;
         }
         Ok(events)
     }
 }
 
-struct Decider<'a> {
-    deal: &'a Deal,
-    process: &'a Process,
-    actor: &'a PersonId,
-    at: DateTime<Utc>,
+pub(crate) struct Decider<'a> {
+    pub(crate) deal: &'a Deal,
+    pub(crate) process: &'a Process,
+    pub(crate) actor: &'a PersonId,
+    pub(crate) at: DateTime<Utc>,
 }
 
 fn text(value: &str, field: &'static str) -> Result<(), Error> {
@@ -166,7 +181,7 @@ impl Decider<'_> {
         }
     }
 
-    fn money(&self, money: &Money) -> Result<(), Error> {
+    pub(crate) fn money(&self, money: &Money) -> Result<(), Error> {
         crate::money::check(self.process, self.deal.currency, money)
     }
 
@@ -196,10 +211,7 @@ impl Decider<'_> {
             | Command::ReverseCash { .. } => Some(Fact::Execution),
             Command::RemoveMember { person, role, .. } => {
                 let meeting = self.deal.meeting.as_ref()?;
-                let required = self
-                    .process
-                    .policy(meeting.gate)
-                    .is_some_and(|p| p.required_roles.contains(role));
+                let required = meeting.policy.required_roles.contains(role);
                 let last = self
                     .deal
                     .team
@@ -270,6 +282,9 @@ impl Decider<'_> {
             return Err(Error::DealEnded { end: ending.kind });
         }
         text(self.actor.as_str(), "actor")?;
+        if let Command::MigrateProcess { version } = command {
+            return self.migrate(*version);
+        }
         if let Command::CaptureLead {
             customer,
             source,
@@ -285,6 +300,7 @@ impl Decider<'_> {
                 crate::money::check(self.process, None, e)?;
             }
             return Ok(Change::LeadCaptured {
+                process: self.process.reference().clone(),
                 customer: customer.clone(),
                 source: source.clone(),
                 estimate: *estimate,
@@ -297,6 +313,7 @@ impl Decider<'_> {
         }
         match command {
             Command::CaptureLead { .. } => Err(Error::AlreadyOpened),
+            Command::MigrateProcess { version } => self.migrate(*version),
             Command::GradeLead { scores } => {
                 if phase != Phase::Lead {
                     return Err(self.wrong_stage(command));
@@ -371,14 +388,11 @@ impl Decider<'_> {
                 }
                 // Four-eyes: a reviewer of the convened gate cannot join the team it judges.
                 if let Some(meeting) = &self.deal.meeting {
-                    if meeting.involves(person) {
-                        let policy = self.policy(meeting.gate)?;
-                        if policy.four_eyes {
-                            return Err(Error::FourEyes {
-                                gate: meeting.gate,
-                                person: person.clone(),
-                            });
-                        }
+                    if meeting.involves(person) && meeting.policy.four_eyes {
+                        return Err(Error::FourEyes {
+                            gate: meeting.gate,
+                            person: person.clone(),
+                        });
                     }
                 }
                 Ok(Change::MemberJoined {
@@ -415,7 +429,7 @@ impl Decider<'_> {
             } => self.convene(stage, *gate, panel, chair.as_ref(), materials),
             Command::DelegateVote { substitute } => {
                 let meeting = self.meeting()?;
-                let policy = self.policy(meeting.gate)?;
+                let policy = &meeting.policy;
                 let Some(seat) = meeting.panel.iter().find(|s| &s.person == self.actor) else {
                     return Err(Error::NotOnPanel {
                         gate: meeting.gate,
@@ -476,7 +490,7 @@ impl Decider<'_> {
                         seat: seat.clone(),
                     });
                 }
-                let policy = self.policy(meeting.gate)?;
+                let policy = &meeting.policy;
                 Self::open_for_votes(meeting, policy)?;
                 self.four_eyes(policy, self.actor)?;
                 Ok(Change::VoteCast {
@@ -490,7 +504,7 @@ impl Decider<'_> {
                 self.convener(meeting)?;
                 text(reason, "reason")?;
                 // A verdict the rule has reached is recorded, not thrown away for another panel.
-                if let Some(verdict) = meeting.verdict(&self.policy(meeting.gate)?.rule) {
+                if let Some(verdict) = meeting.verdict(&meeting.policy.rule) {
                     return Err(Error::VerdictReached {
                         gate: meeting.gate,
                         verdict,
@@ -715,7 +729,10 @@ impl Decider<'_> {
         }
     }
 
-    fn grade(&self, scores: &std::collections::BTreeMap<String, u32>) -> Result<Grade, Error> {
+    pub(crate) fn grade(
+        &self,
+        scores: &std::collections::BTreeMap<String, u32>,
+    ) -> Result<Grade, Error> {
         let card = &self.process.definition().scorecard;
         if let Some(unknown) = scores
             .keys()
@@ -862,7 +879,7 @@ impl Decider<'_> {
     /// recorded, so that no order of commands gets around it: the roles it requires are staffed,
     /// the panel seats the named reviewers and the levels the policy asks for, and a reviewer of
     /// the escalation level when the amount at stake is above a threshold.
-    fn authority(
+    pub(crate) fn authority(
         &self,
         command: &'static str,
         policy: &GatePolicy,
@@ -957,7 +974,7 @@ impl Decider<'_> {
     ) -> Result<Change, Error> {
         let meeting = self.meeting()?;
         self.convener(meeting)?;
-        let policy = self.policy(meeting.gate)?;
+        let policy = &meeting.policy;
         text(minutes, "minutes")?;
         self.authority("record_decision", policy, &meeting.panel)?;
         let Some(verdict) = meeting.verdict(&policy.rule) else {

@@ -1,7 +1,8 @@
 //! The one error type of the crate.
 
 use crate::{
-    Currency, DealId, EndKind, Fact, GateKind, InvoiceId, PersonId, Role, StageKind, Vote,
+    Currency, DealId, EndKind, Fact, GateKind, InvoiceId, PersonId, ProcessRef, Role, StageKind,
+    Vote,
 };
 use rust_decimal::Decimal;
 
@@ -530,6 +531,50 @@ pub enum Error {
         /// The outcome the rule reached.
         verdict: Vote,
     },
+    /// A command decided, or an event replayed, under another process than the deal's own.
+    #[error("the deal's command is decided under process `{expected}`, not `{given}`")]
+    ProcessMismatch {
+        /// The process the command must be decided under: the deal's own (the one it was opened
+        /// under or last migrated to), or the target of a migration.
+        expected: ProcessRef,
+        /// The process given.
+        given: ProcessRef,
+    },
+    /// A process version a log names that the catalog given does not hold.
+    #[error("process `{process}` is not among the process versions given")]
+    UnknownProcess {
+        /// The process and version named.
+        process: ProcessRef,
+    },
+    /// A migration the deal's state does not allow under the target version.
+    #[error("the deal cannot move to process `{to}`: {problem}")]
+    MigrationBlocked {
+        /// The target.
+        to: ProcessRef,
+        /// The rule of the target the deal's state would break.
+        problem: Box<Error>,
+    },
+    /// A stored log whose chain of hashes does not hold: an event was edited, dropped, inserted
+    /// or moved (or the log is not the one whose head the host kept).
+    #[error("the log of deal `{deal_}` fails at event {position} (version {version}): {problem_}", deal_ = esc(.deal), problem_ = esc(.problem))]
+    Tampered {
+        /// The deal the event names.
+        deal: DealId,
+        /// The event's position in the log, from 1.
+        position: u64,
+        /// The version the event carries.
+        version: u64,
+        /// What does not hold.
+        problem: String,
+    },
+    /// A stored record written in a format this version of the library does not read.
+    #[error("stored format {found} is not read by this library, which reads format {reads}")]
+    UnsupportedFormat {
+        /// The record's format.
+        found: u64,
+        /// The format this library reads and writes.
+        reads: u32,
+    },
     /// An amber share outside (0, 1].
     #[error("the amber share must be above 0 and at most 1, not {share}")]
     InvalidAmberShare {
@@ -660,6 +705,11 @@ impl Error {
             Error::VerdictReached { .. } => "verdict_reached",
             Error::NamedSeat { .. } => "named_seat",
             Error::ConditionsOnClosure => "conditions_on_closure",
+            Error::ProcessMismatch { .. } => "process_mismatch",
+            Error::UnknownProcess { .. } => "unknown_process",
+            Error::MigrationBlocked { .. } => "migration_blocked",
+            Error::Tampered { .. } => "tampered",
+            Error::UnsupportedFormat { .. } => "unsupported_format",
         }
     }
 }

@@ -3,7 +3,7 @@
 use crate::serde_strict::objects_only;
 use crate::{
     Command, ConditionId, ConditionSpec, DealId, EndKind, GateKind, Grade, InvoiceId, MilestoneId,
-    Money, Outcome, PaymentId, PersonId, Role, Seat, Vote,
+    Money, Outcome, PaymentId, PersonId, ProcessRef, Role, Seat, Vote,
 };
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -36,8 +36,10 @@ objects_only!(Event);
     rename_all = "snake_case"
 )]
 pub enum Change {
-    /// The deal was opened with a lead.
+    /// The deal was opened with a lead, under a process version it runs under from then on.
     LeadCaptured {
+        /// The process (name and version) the deal was opened under.
+        process: ProcessRef,
         /// The customer.
         customer: String,
         /// The lead's source.
@@ -198,6 +200,13 @@ pub enum Change {
         /// Why.
         reason: String,
     },
+    /// The deal moved to another version of its process: the rules from this event on.
+    ProcessMigrated {
+        /// The version it ran under.
+        from: u32,
+        /// The version it runs under now.
+        to: u32,
+    },
     /// The deal ended by a command (lost, withdrawn, disqualified, closed by force).
     Ended {
         /// How.
@@ -230,6 +239,7 @@ impl Change {
                 customer,
                 source,
                 estimate,
+                ..
             } => Command::CaptureLead {
                 customer: customer.clone(),
                 source: source.clone(),
@@ -329,6 +339,7 @@ impl Change {
                 new_value: *new_value,
                 reason: reason.clone(),
             },
+            Change::ProcessMigrated { to, .. } => Command::MigrateProcess { version: *to },
             Change::Ended { kind, reason } => {
                 let reason = reason.clone();
                 match kind {

@@ -1,7 +1,7 @@
 //! Gate meetings: panels, votes, delegation, and the decision a rule draws from them.
 
 use crate::serde_strict::objects_only;
-use crate::{ConditionId, DecisionRule, GateKind, PersonId};
+use crate::{ConditionId, DecisionRule, GateKind, GatePolicy, PersonId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -106,6 +106,9 @@ objects_only!(Ballot);
 pub struct Meeting {
     /// The gate.
     pub gate: GateKind,
+    /// The gate's policy when it was convened: the meeting is judged under it to the end, even if
+    /// the deal moves to another process version meanwhile.
+    pub policy: std::sync::Arc<GatePolicy>,
     /// 1 for the first convening of this gate on this deal, 2 after one rework, ...
     pub attempt: u32,
     /// When it was convened.

@@ -77,9 +77,12 @@ mod deal;
 mod decide;
 mod error;
 mod event;
+mod format;
 mod gate;
 mod ids;
+pub mod integrity;
 mod kinds;
+mod migration;
 mod money;
 mod process;
 mod serde_strict;
@@ -95,16 +98,18 @@ pub use deal::{Deal, Ending, Execution, Grade, SolutionPassage, Stage, Temperatu
 pub use decide::decide;
 pub use error::Error;
 pub use event::{Change, Event};
+pub use format::{StoredEvent, FORMAT};
 pub use gate::{
     Ballot, Closing, Condition, ConditionSpec, GateDecision, GateRecord, Meeting, Outcome, Seat,
     Tally, Vote,
 };
 pub use ids::{ConditionId, DealId, InvoiceId, MilestoneId, PaymentId, PersonId, Role};
 pub use kinds::{EndKind, Fact, GateKind, Phase, StageKind};
+pub use migration::{preview, Preview, Verdict};
 pub use money::{Currency, Money};
 pub use process::{
     Criterion, DecisionRule, Escalation, GatePolicy, Guard, LevelSeats, PanelSpec, Process,
-    ProcessDefinition, Scorecard,
+    ProcessDefinition, ProcessRef, Processes, Scorecard,
 };
 pub use team::{Stint, Team};
 

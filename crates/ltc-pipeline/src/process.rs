@@ -8,6 +8,113 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
+use std::sync::Arc;
+
+/// A process's name and version: what a deal records, in its first event, as the rules it was
+/// opened under. Displayed as `name@version`.
+///
+/// ```
+/// use ltc_pipeline::ProcessRef;
+/// let standard = ProcessRef::new("standard", 1);
+/// assert_eq!(standard.to_string(), "standard@1");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
+pub struct ProcessRef {
+    /// The process's name.
+    pub name: String,
+    /// Its version.
+    pub version: u32,
+}
+
+objects_only!(ProcessRef);
+
+impl ProcessRef {
+    /// The reference to version `version` of the process named `name`.
+    pub fn new(name: impl Into<String>, version: u32) -> Self {
+        Self {
+            name: name.into(),
+            version,
+        }
+    }
+
+    /// The same process at another version.
+    pub fn at(&self, version: u32) -> Self {
+        Self {
+            name: self.name.clone(),
+            version,
+        }
+    }
+}
+
+impl std::fmt::Display for ProcessRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}@{}", crate::error::Esc(&self.name), self.version)
+    }
+}
+
+/// Where a deal's rules come from when its log is replayed: the process versions a host keeps,
+/// looked up by name and version.
+///
+/// A single [`Process`] is a catalog of itself; a slice, an array or a `Vec` of processes holds
+/// several versions (a deal migrated from one to another needs both).
+///
+/// ```
+/// use ltc_pipeline::{Process, ProcessRef, Processes};
+/// let standard = Process::standard();
+/// assert!(standard.find(&ProcessRef::new("standard", 1)).is_some());
+/// assert!(standard.find(&ProcessRef::new("standard", 2)).is_none());
+/// ```
+pub trait Processes {
+    /// The process with this name and version, if the catalog holds it.
+    fn find(&self, reference: &ProcessRef) -> Option<&Process>;
+
+    /// The process with this name and version.
+    ///
+    /// # Errors
+    /// [`Error::UnknownProcess`] when the catalog does not hold it.
+    fn get(&self, reference: &ProcessRef) -> Result<&Process, Error> {
+        self.find(reference).ok_or_else(|| Error::UnknownProcess {
+            process: reference.clone(),
+        })
+    }
+}
+
+impl Processes for Process {
+    fn find(&self, reference: &ProcessRef) -> Option<&Process> {
+        (&self.reference == reference).then_some(self)
+    }
+}
+
+impl Processes for [Process] {
+    fn find(&self, reference: &ProcessRef) -> Option<&Process> {
+        self.iter().find(|p| &p.reference == reference)
+    }
+}
+
+impl<const N: usize> Processes for [Process; N] {
+    fn find(&self, reference: &ProcessRef) -> Option<&Process> {
+        self.as_slice().find(reference)
+    }
+}
+
+impl Processes for Vec<Process> {
+    fn find(&self, reference: &ProcessRef) -> Option<&Process> {
+        self.as_slice().find(reference)
+    }
+}
+
+impl Processes for BTreeMap<ProcessRef, Process> {
+    fn find(&self, reference: &ProcessRef) -> Option<&Process> {
+        BTreeMap::get(self, reference)
+    }
+}
+
+impl<P: Processes + ?Sized> Processes for &P {
+    fn find(&self, reference: &ProcessRef) -> Option<&Process> {
+        (**self).find(reference)
+    }
+}
 
 /// How a gate's votes turn into a decision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -142,8 +249,11 @@ objects_only!(Scorecard);
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(remote = "Self", deny_unknown_fields)]
 pub struct ProcessDefinition {
-    /// A name for the process.
+    /// The process's name: the same across its versions.
     pub name: String,
+    /// The version of this definition, from 1. A version, once deals run under it, must never
+    /// change: publish an edited process as a new version and migrate deals to it explicitly.
+    pub version: u32,
     /// The team roles; must include `AR`, `SR` and `FR`.
     pub roles: Vec<Role>,
     /// Authority levels, lowest first.
@@ -304,7 +414,8 @@ pub struct Process {
     definition: ProcessDefinition,
     graph: DiGraph<StageKind, Guard>,
     level_rank: BTreeMap<String, usize>,
-    policies: BTreeMap<GateKind, GatePolicy>,
+    policies: BTreeMap<GateKind, Arc<GatePolicy>>,
+    reference: ProcessRef,
 }
 
 impl PartialEq for Process {
@@ -372,6 +483,9 @@ impl Process {
         if d.name.trim().is_empty() {
             return Err(invalid("name", "is empty"));
         }
+        if d.version == 0 {
+            return Err(invalid("version", "is zero: versions count from 1"));
+        }
         unique(&d.roles, "roles")?;
         unique(&d.levels, "levels")?;
         unique(d.gates.iter().map(|p| &p.gate), "gates")?;
@@ -437,7 +551,7 @@ impl Process {
             if policy.service_level_days == Some(0) {
                 return Err(invalid(format!("{at}.service_level_days"), "is zero"));
             }
-            policies.insert(policy.gate, policy.clone());
+            policies.insert(policy.gate, Arc::new(policy.clone()));
         }
         let sc = &d.scorecard;
         if sc.criteria.is_empty() {
@@ -492,11 +606,16 @@ impl Process {
         }
         let graph = build_graph(&policies, d.skip_solution_review_below.is_some());
         check_graph(&graph, &policies)?;
+        let reference = ProcessRef {
+            name: definition.name.clone(),
+            version: definition.version,
+        };
         Ok(Self {
             definition,
             graph,
             level_rank,
             policies,
+            reference,
         })
     }
 
@@ -521,14 +640,29 @@ impl Process {
         &self.definition
     }
 
+    /// The process's name and version, as a deal records it.
+    ///
+    /// ```
+    /// use ltc_pipeline::Process;
+    /// assert_eq!(Process::standard().reference().to_string(), "standard@1");
+    /// ```
+    pub fn reference(&self) -> &ProcessRef {
+        &self.reference
+    }
+
     /// The policy of a gate, if the process uses it.
     pub fn policy(&self, gate: GateKind) -> Option<&GatePolicy> {
+        self.policies.get(&gate).map(|p| &**p)
+    }
+
+    /// The policy of a gate, shared: a convened meeting keeps the one it was convened with.
+    pub(crate) fn shared_policy(&self, gate: GateKind) -> Option<&Arc<GatePolicy>> {
         self.policies.get(&gate)
     }
 
     /// Every gate policy, in backbone order.
     pub fn policies(&self) -> impl Iterator<Item = &GatePolicy> {
-        self.policies.values()
+        self.policies.values().map(|p| &**p)
     }
 
     /// The rank of an authority level (0 is the lowest), if defined.
@@ -663,7 +797,7 @@ fn unreachable_standard() -> ! {
 }
 
 fn build_graph(
-    policies: &BTreeMap<GateKind, GatePolicy>,
+    policies: &BTreeMap<GateKind, Arc<GatePolicy>>,
     skippable: bool,
 ) -> DiGraph<StageKind, Guard> {
     let mut graph = DiGraph::new();
@@ -702,7 +836,7 @@ fn build_graph(
 
 fn check_graph(
     graph: &DiGraph<StageKind, Guard>,
-    policies: &BTreeMap<GateKind, GatePolicy>,
+    policies: &BTreeMap<GateKind, Arc<GatePolicy>>,
 ) -> Result<(), Error> {
     let start = graph
         .node_indices()
@@ -866,6 +1000,7 @@ impl ProcessDefinition {
         };
         Self {
             name: "standard".to_owned(),
+            version: 1,
             roles: triangle,
             levels: strings(&["manager", "director", "executive"]),
             scorecard: Scorecard {

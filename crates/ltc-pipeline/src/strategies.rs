@@ -467,10 +467,11 @@ impl Script {
         vote: Vote,
         condition: Option<&str>,
     ) {
-        let materials = Process::standard()
-            .policy(gate)
-            .map(|p| p.materials.clone())
-            .unwrap_or_default();
+        let standard = Process::standard();
+        let Some(policy) = standard.shared_policy(gate).cloned() else {
+            return;
+        };
+        let materials = policy.materials.clone();
         self.push(
             "ops",
             Duration::days(2),
@@ -483,11 +484,10 @@ impl Script {
         );
         // Seats vote in turn until the rule has decided (later votes would be refused): the
         // count is found by playing the votes on a meeting of this panel.
-        let rule = Process::standard()
-            .policy(gate)
-            .map_or(crate::DecisionRule::Unanimous, |p| p.rule.clone());
+        let rule = policy.rule.clone();
         let mut meeting = crate::Meeting {
             gate,
+            policy,
             attempt: 1,
             convened_at: self.at,
             convened_by: PersonId::new("ops"),

@@ -4,7 +4,7 @@ use super::digest::{happening, Happening};
 use super::{count, Elapsed};
 use crate::serde_strict::objects_only;
 use crate::{
-    Currency, Deal, DealId, EndKind, Error, Event, Money, PersonId, Process, Role, Stage,
+    Currency, Deal, DealId, EndKind, Error, Event, Money, PersonId, Processes, Role, Stage,
     StageKind, Stint,
 };
 use chrono::{DateTime, Utc};
@@ -22,9 +22,9 @@ pub(crate) struct Replayed {
 }
 
 /// Replays `events` up to the first one dated after `now`; `None` if none is at or before `now`.
-pub(crate) fn replay(
+pub(crate) fn replay<P: Processes + ?Sized>(
     events: &[Event],
-    process: &Process,
+    process: &P,
     now: DateTime<Utc>,
 ) -> Result<Option<Replayed>, Error> {
     let Some(first) = events.first() else {
@@ -313,9 +313,9 @@ objects_only!(DealFigures);
 /// assert_eq!(f.age_in_stage.map(|a| a.whole_days()), Some(3));
 /// # Ok::<(), ltc_pipeline::Error>(())
 /// ```
-pub fn deal_figures(
+pub fn deal_figures<P: Processes + ?Sized>(
     events: &[Event],
-    process: &Process,
+    process: &P,
     now: DateTime<Utc>,
 ) -> Result<DealFigures, Error> {
     replay(events, process, now)?
@@ -413,13 +413,14 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    /// Replays every log as of `now`.
+    /// Replays every log as of `now`, each event under the process version in force for it
+    /// (`process` is one [`Process`](crate::Process), or every version the logs name).
     ///
     /// # Errors
     /// [`Error::DuplicateId`] when two logs are of the same deal; otherwise as [`deal_figures`].
-    pub fn new<L: AsRef<[Event]>>(
+    pub fn new<L: AsRef<[Event]>, P: Processes + ?Sized>(
         logs: &[L],
-        process: &Process,
+        process: &P,
         now: DateTime<Utc>,
     ) -> Result<Self, Error> {
         let mut deals = Vec::new();

@@ -16,7 +16,10 @@ pub fn start() -> DateTime<Utc> {
 
 /// A deal driven command by command, with a clock the test advances.
 pub struct World {
+    /// The process the deal runs under now.
     pub process: Process,
+    /// Every version the deal has run under, oldest first: what its log replays with.
+    pub versions: Vec<Process>,
     pub deal: Deal,
     pub log: Vec<Event>,
     pub now: DateTime<Utc>,
@@ -29,6 +32,7 @@ impl World {
 
     pub fn with(process: Process) -> Self {
         Self {
+            versions: vec![process.clone()],
             process,
             deal: Deal::new(DealId::new("D-1")),
             log: Vec::new(),
@@ -80,6 +84,38 @@ impl World {
         err
     }
 
+    /// Decides `migrate_process` against `target`; on success the deal runs under it.
+    pub fn migrate(&mut self, target: Process) -> Result<Vec<Event>, Error> {
+        let command = Command::MigrateProcess {
+            version: target.reference().version,
+        };
+        let events = self
+            .deal
+            .execute(&target, &command, &"ops".into(), self.now)?;
+        self.log.extend(events.clone());
+        self.versions.push(target.clone());
+        self.process = target;
+        Ok(events)
+    }
+
+    /// The log replays, under the versions the deal ran under, to the deal as it stands.
+    pub fn replays(&self) {
+        let replayed = Deal::replay(DealId::new("D-1"), &self.versions, &self.log)
+            .unwrap_or_else(|e| panic!("the log does not replay: {e}"));
+        assert_eq!(replayed, self.deal);
+    }
+
+    /// Proposes an amendment of the signed contract to `value`.
+    pub fn propose(&mut self, value: i64) {
+        self.given(
+            "ana",
+            Command::ProposeAmendment {
+                new_value: eur(value),
+                reason: "more licences".into(),
+            },
+        );
+    }
+
     pub fn stage(&self) -> StageKind {
         self.deal.stage_kind().unwrap()
     }
@@ -125,7 +161,7 @@ impl World {
     pub fn vote_until_decided(&mut self, panel: &[(&str, &str)], vote: Vote) {
         for (person, _) in panel {
             let meeting = self.deal.meeting().expect("a gate is convened");
-            let rule = &self.process.policy(meeting.gate).expect("a policy").rule;
+            let rule = &meeting.policy.rule;
             if meeting.verdict(rule).is_some() {
                 break;
             }

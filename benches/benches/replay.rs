@@ -1,9 +1,11 @@
 //! Group 2, replay: rebuilding deals from stored events (`Deal::replay`) for 1, 1,000 and 100,000
-//! deals from lead to cash, beside the floor machine replaying its own events for the same deals.
+//! deals from lead to cash, beside the floor machine replaying its own events for the same deals;
+//! and the log's integrity (sealing, verifying the hash chain) beside replay of the same logs.
 #![allow(clippy::expect_used)] // Fixtures are built before timing starts; a broken fixture should stop the run.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use ltc_benches::{fixtures, floor};
+use ltc_pipeline::integrity::{self, Digest};
 use ltc_pipeline::{Deal, Process};
 use std::hint::black_box;
 use std::time::Duration;
@@ -39,6 +41,41 @@ fn replay(c: &mut Criterion) {
             });
         });
     }
+    group.finish();
+
+    // The log's integrity, measured on its own beside replay of the same logs: sealing (where a
+    // host appends) and verifying the chain (on demand).
+    let mut group = c.benchmark_group("integrity");
+    let deals = 1_000;
+    let logs = fixtures::full_logs(deals).expect("the script is valid");
+    let events: usize = logs.iter().map(Vec::len).sum();
+    let sealed: Vec<_> = logs
+        .iter()
+        .map(|log| integrity::seal(Digest::GENESIS, log.iter().cloned()))
+        .collect();
+    group.throughput(Throughput::Elements(events as u64));
+    group.bench_with_input(BenchmarkId::new("replay", deals), &logs, |b, logs| {
+        b.iter(|| {
+            for log in logs {
+                let id = log.first().map(|e| e.deal.clone()).expect("a log");
+                black_box(Deal::replay(id, &process, log).expect("the log is valid"));
+            }
+        });
+    });
+    group.bench_with_input(BenchmarkId::new("seal", deals), &logs, |b, logs| {
+        b.iter(|| {
+            for log in logs {
+                black_box(integrity::seal(Digest::GENESIS, log.iter().cloned()));
+            }
+        });
+    });
+    group.bench_with_input(BenchmarkId::new("verify", deals), &sealed, |b, sealed| {
+        b.iter(|| {
+            for log in sealed {
+                black_box(integrity::verify(log).expect("the log is intact"));
+            }
+        });
+    });
     group.finish();
 }
 

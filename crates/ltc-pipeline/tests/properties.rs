@@ -93,6 +93,60 @@ proptest! {
     }
 
     #[test]
+    fn migrations_between_versions_keep_the_invariants_and_replay(
+        target in strategies::process(),
+        steps in strategies::noisy_lead_to_cash(),
+        moves in proptest::collection::vec(any::<prop::sample::Index>(), 0..6),
+    ) {
+        // Two versions of the standard process; the deal is moved between them at random points.
+        let v1 = Process::standard();
+        let mut definition = target.definition().clone();
+        definition.version = 2;
+        let v2 = Process::new(definition).unwrap();
+        let versions = [v1.clone(), v2.clone()];
+        let at_moves: std::collections::BTreeSet<usize> =
+            moves.iter().map(|i| i.index(steps.len().max(1))).collect();
+        let mut deal = Deal::new(DealId::new("D-1"));
+        let mut log = Vec::new();
+        let mut migrated = 0;
+        for (i, step) in steps.iter().enumerate() {
+            if at_moves.contains(&i) {
+                let to = if deal.process().map(|p| p.version) == Some(1) { &v2 } else { &v1 };
+                let command = ltc_pipeline::Command::MigrateProcess {
+                    version: to.reference().version,
+                };
+                let before = deal.clone();
+                match deal.execute(to, &command, &"ops".into(), step.at) {
+                    Ok(events) => {
+                        migrated += 1;
+                        prop_assert_eq!(deal.process(), Some(to.reference()));
+                        prop_assert_eq!(deal.stage_kind(), before.stage_kind());
+                        log.extend(events);
+                    }
+                    Err(_) => prop_assert_eq!(&deal, &before, "a refused migration changed the deal"),
+                }
+            }
+            // Each command is decided under the version the deal runs under.
+            let process = deal
+                .process_for(&versions, &step.command)
+                .unwrap()
+                .unwrap_or(&v1);
+            let before = deal.clone();
+            match deal.execute(process, &step.command, &step.actor, step.at) {
+                Ok(events) => log.extend(events),
+                Err(_) => prop_assert_eq!(&deal, &before, "a refused command changed the deal"),
+            }
+        }
+        let replayed = Deal::replay(DealId::new("D-1"), &versions, &log).unwrap();
+        prop_assert_eq!(&replayed, &deal);
+        // Without the second version, a log that migrated does not replay.
+        if migrated > 0 {
+            let err = Deal::replay(DealId::new("D-1"), &v1, &log).unwrap_err();
+            prop_assert_eq!(err.code(), "unknown_process");
+        }
+    }
+
+    #[test]
     fn generated_processes_survive_serde(process in strategies::process()) {
         let json = serde_json::to_string(&process).unwrap();
         let back: Process = serde_json::from_str(&json).unwrap();

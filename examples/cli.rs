@@ -602,6 +602,23 @@ pub fn migrate_preview(input: &str, json: bool) -> Result<String, Failure> {
             let id = log
                 .first()
                 .map_or_else(|| DealId::new(""), |e| e.event.deal.clone());
+            // A broken chain is reported before the log is replayed.
+            if let Err(error) = integrity::verify(log) {
+                let failed_at = match &error {
+                    ltc_pipeline::Error::Tampered { position, .. } => Some(*position),
+                    _ => None,
+                };
+                return PreviewRow {
+                    deal: id.to_string(),
+                    version: log.len() as u64,
+                    stage: None,
+                    process: None,
+                    verdict: "log_refused",
+                    code: Some(error.code()),
+                    event: failed_at,
+                    reason: Some(one_line(&error.to_string())),
+                };
+            }
             let events: Vec<_> = log.iter().map(|e| e.event.clone()).collect();
             let preview = ltc_pipeline::preview(id, &processes, &events, &candidate);
             let (verdict, mut code, mut event, mut reason) =
@@ -618,23 +635,6 @@ pub fn migrate_preview(input: &str, json: bool) -> Result<String, Failure> {
                 }
                 Verdict::Ended(kind) => reason = Some(format!("the deal ended ({kind})")),
                 Verdict::Migrates | Verdict::Current => {}
-            }
-            // A broken chain is reported before anything the replay finds.
-            if let Err(error) = integrity::verify(log) {
-                let failed_at = match &error {
-                    ltc_pipeline::Error::Tampered { position, .. } => Some(*position),
-                    _ => None,
-                };
-                return PreviewRow {
-                    deal: preview.deal.to_string(),
-                    version: preview.version,
-                    stage: None,
-                    process: None,
-                    verdict: "log_refused",
-                    code: Some(error.code()),
-                    event: failed_at,
-                    reason: Some(one_line(&error.to_string())),
-                };
             }
             PreviewRow {
                 deal: preview.deal.to_string(),

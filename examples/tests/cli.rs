@@ -382,6 +382,16 @@ fn the_migration_preview_runs_over_the_sample_deal_set() {
         count("migrates"),
         rows.len()
     )));
+    // An edited log is reported, with the event its chain breaks at, and the others go on.
+    let mut edited = deals["deals"].clone();
+    edited[0][2]["actor"] = "mallory".into();
+    let input = serde_json::json!({"to": candidate, "deals": edited}).to_string();
+    let rows: Vec<serde_json::Value> =
+        serde_json::from_str(&cli::migrate_preview(&input, true).unwrap()).unwrap();
+    assert_eq!(rows[0]["verdict"], "log_refused");
+    assert_eq!(rows[0]["code"], "tampered");
+    assert_eq!(rows[0]["event"], 3);
+    assert_eq!(rows[1]["verdict"], "ended");
 }
 
 #[test]

@@ -264,6 +264,15 @@ fn change_name(change: &Change) -> &'static str {
     change.command().map_or("ended", |c| c.name())
 }
 
+/// The version of the deal's process (`current`) a command is decided under: a migration's
+/// target, otherwise the version in force.
+pub(crate) fn version_for(current: &ProcessRef, command: &crate::Command) -> u32 {
+    match command {
+        crate::Command::MigrateProcess { version } => *version,
+        _ => current.version,
+    }
+}
+
 fn bad(event: &Event, problem: impl Into<String>) -> Error {
     Error::InvalidEvent {
         deal: event.deal.clone(),
@@ -348,9 +357,11 @@ impl Deal {
         let Some(current) = &self.process else {
             return Ok(None);
         };
-        let found = match command {
-            crate::Command::MigrateProcess { version } => processes.get(&current.at(*version)),
-            _ => processes.get(current),
+        let version = version_for(current, command);
+        let found = if version == current.version {
+            processes.get(current)
+        } else {
+            processes.get(&current.at(version))
         };
         found.map(Some)
     }
@@ -500,18 +511,16 @@ impl Deal {
                 "no command records it: a deal is won only by its closure decision",
             ));
         };
-        let process = match (&event.change, &self.process) {
-            (Change::LeadCaptured { process, .. }, _) => processes.get(process)?,
-            (_, Some(current)) => match event.change {
-                Change::ProcessMigrated { to, .. } => processes.get(&current.at(to))?,
-                _ => processes.get(current)?,
-            },
-            (_, None) => {
-                return Err(bad(
+        // The version in force: the one a `lead_captured` names, else the deal's own (for a
+        // `process_migrated`, the target its command names).
+        let process = match &event.change {
+            Change::LeadCaptured { process, .. } => processes.get(process)?,
+            _ => self.process_for(processes, &command)?.ok_or_else(|| {
+                bad(
                     event,
                     "the rules refuse it: not_opened (the first event opens the deal)",
-                ))
-            }
+                )
+            })?,
         };
         let decided = crate::decide(self, process, &command, &event.actor, event.at)
             .map_err(|e| bad(event, format!("the rules refuse it: {} ({e})", e.code())))?;

@@ -35,12 +35,7 @@ pub fn decide(
     at: DateTime<Utc>,
 ) -> Result<Vec<Event>, Error> {
     if let Some(current) = &deal.process {
-        // A deal runs under the process it was opened under (or last migrated to); a migration
-        // is decided under its target version.
-        let version = match command {
-            Command::MigrateProcess { version } => *version,
-            _ => current.version,
-        };
+        let version = crate::deal::version_for(current, command);
         let given = process.reference();
         if given.version != version || given.name != current.name {
             return Err(Error::ProcessMismatch {
@@ -178,6 +173,19 @@ impl Decider<'_> {
                 stage,
             },
             None => Error::NotOpened,
+        }
+    }
+
+    /// The deal's amount and the process's skip threshold, when the amount is below it: the
+    /// deal may skip the solution review.
+    pub(crate) fn small_enough_to_skip(
+        &self,
+        command: &'static str,
+    ) -> Result<(Decimal, Decimal), Error> {
+        let amount = self.deal.amount().ok_or(Error::AmountUnknown { command })?;
+        match self.process.definition().skip_solution_review_below {
+            Some(below) if amount < below => Ok((amount, below)),
+            below => Err(Error::SkipNotAllowed { amount, below }),
         }
     }
 
@@ -546,16 +554,8 @@ impl Decider<'_> {
                 if let Some(m) = &self.deal.meeting {
                     return Err(Error::MeetingOpen { gate: m.gate });
                 }
-                let amount = self.deal.amount().ok_or(Error::AmountUnknown {
-                    command: command.name(),
-                })?;
-                let below = self.process.definition().skip_solution_review_below;
-                match below {
-                    Some(below) if amount < below => {
-                        Ok(Change::SolutionReviewSkipped { amount, below })
-                    }
-                    _ => Err(Error::SkipNotAllowed { amount, below }),
-                }
+                let (amount, below) = self.small_enough_to_skip(command.name())?;
+                Ok(Change::SolutionReviewSkipped { amount, below })
             }
             Command::RequestContractDecision { terms } => {
                 if !matches!(

@@ -1,6 +1,7 @@
 //! The stored format: what a host keeps of each event, and the one place older formats are read.
 
 use crate::integrity::Digest;
+use crate::serde_strict::objects_only;
 use crate::{Change, DealId, Error, Event, PersonId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -96,21 +97,7 @@ struct RecordIn {
     hash: Digest,
 }
 
-impl<'de> Deserialize<'de> for RecordIn {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Object;
-        impl<'de> serde::de::Visitor<'de> for Object {
-            type Value = RecordIn;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a stored event object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<RecordIn, A::Error> {
-                RecordIn::deserialize(serde::de::value::MapAccessDeserializer::new(map))
-            }
-        }
-        deserializer.deserialize_map(Object)
-    }
-}
+objects_only!(@de RecordIn);
 
 /// The one upcasting step: lifts a record of any format this library reads to the current one.
 /// Format 1 is the first; a later format adds its conversion from the one before here, so that

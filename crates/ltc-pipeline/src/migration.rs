@@ -70,13 +70,15 @@ impl Decider<'_> {
             Stage::SolutionWork { .. }
                 if self.process.policy(GateKind::SolutionReview).is_none() =>
             {
-                self.still_small()?;
+                self.small_enough_to_skip("migrate_process")?;
             }
             // A deal that skipped the review as small must be small by the target's threshold.
             Stage::Bid {
                 solution: SolutionPassage::Skipped { .. },
                 ..
-            } => self.still_small()?,
+            } => {
+                self.small_enough_to_skip("migrate_process")?;
+            }
             _ => {}
         }
         // The gate the deal waits for next exists in the target (the solution review aside,
@@ -88,18 +90,6 @@ impl Decider<'_> {
             }
         }
         Ok(())
-    }
-
-    /// The deal's amount is below the target's skip threshold.
-    fn still_small(&self) -> Result<(), Error> {
-        let below = self.process.definition().skip_solution_review_below;
-        let amount = self.deal.amount().ok_or(Error::AmountUnknown {
-            command: "migrate_process",
-        })?;
-        match below {
-            Some(below) if amount < below => Ok(()),
-            _ => Err(Error::SkipNotAllowed { amount, below }),
-        }
     }
 }
 

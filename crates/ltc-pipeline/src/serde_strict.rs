@@ -7,9 +7,10 @@
 //! never reaches the derived visitor.
 
 /// Implements `Serialize` and `Deserialize` for a type whose derives use `remote = "Self"`,
-/// reading it from a map (a JSON object) only.
+/// reading it from a map (a JSON object) only; `objects_only!(@de T)` implements `Deserialize`
+/// alone, for a type that is only read.
 macro_rules! objects_only {
-    ($($t:ty),+ $(,)?) => {$(
+    (@de $t:ty) => {
         impl<'de> serde::Deserialize<'de> for $t {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 struct Object;
@@ -25,6 +26,9 @@ macro_rules! objects_only {
                 deserializer.deserialize_map(Object)
             }
         }
+    };
+    ($($t:ty),+ $(,)?) => {$(
+        $crate::serde_strict::objects_only!(@de $t);
         impl serde::Serialize for $t {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 <$t>::serialize(self, serializer)

@@ -19,16 +19,6 @@ fn money(amount: &str, currency: &str) -> Money {
     Money::new(Decimal::from_str(amount).unwrap(), currency).unwrap()
 }
 
-/// A deal in the bid stage, worth `estimate`, with AR, SR and FR staffed.
-fn at_bid(estimate: i64) -> World {
-    let mut w = World::new();
-    w.opportunity(estimate);
-    w.pass(GateKind::OpportunityApproval);
-    w.pass(GateKind::SolutionReview);
-    w.join("fred", Role::fr());
-    w
-}
-
 fn process_with(edit: impl FnOnce(&mut ProcessDefinition)) -> Process {
     let mut definition = ProcessDefinition::standard();
     edit(&mut definition);
@@ -48,7 +38,7 @@ fn set_rule(definition: &mut ProcessDefinition, gate: GateKind, rule: DecisionRu
 #[test]
 fn the_estimate_cannot_be_raised_under_an_open_bid_decision() {
     // Given a 400,000 bid convened with two managers (enough below 500,000),
-    let mut w = at_bid(400_000);
+    let mut w = World::at_bid(400_000);
     w.convene(
         GateKind::BidDecision,
         &[("mia", "manager"), ("max", "manager")],
@@ -93,7 +83,7 @@ fn the_estimate_cannot_be_raised_under_an_open_bid_decision() {
 
 #[test]
 fn the_last_fr_cannot_leave_while_the_bid_decision_requires_fr() {
-    let mut w = at_bid(100_000);
+    let mut w = World::at_bid(100_000);
     w.convene(
         GateKind::BidDecision,
         &standard_panel(GateKind::BidDecision),
@@ -129,7 +119,7 @@ fn the_last_fr_cannot_leave_while_the_bid_decision_requires_fr() {
 
 #[test]
 fn terms_are_locked_under_the_contract_decision() {
-    let mut w = at_bid(100_000);
+    let mut w = World::at_bid(100_000);
     w.pass(GateKind::BidDecision);
     w.given(
         "ana",
@@ -211,7 +201,7 @@ fn the_change_decision_escalates_on_the_proposed_value() {
 
 #[test]
 fn a_two_of_three_gate_takes_no_vote_after_two_approvals() {
-    let mut w = at_bid(100_000);
+    let mut w = World::at_bid(100_000);
     let panel = [("mia", "manager"), ("max", "manager"), ("dan", "director")];
     w.convene(GateKind::BidDecision, &panel);
     w.votes(&[("mia", Vote::Approve), ("max", Vote::Approve)]);
@@ -546,7 +536,7 @@ fn a_recorded_approval_over_a_reject_vote_does_not_replay() {
 #[test]
 fn a_vote_after_the_decision_does_not_replay() {
     // Two approvals settle the 2-of-2 bid decision; a forged third vote is refused on replay.
-    let mut w = at_bid(100_000);
+    let mut w = World::at_bid(100_000);
     let panel = [("mia", "manager"), ("max", "manager"), ("dan", "director")];
     w.convene(GateKind::BidDecision, &panel);
     w.votes(&[("mia", Vote::Approve), ("max", Vote::Approve)]);
@@ -583,7 +573,7 @@ fn an_amount_finer_than_the_minor_unit_does_not_replay() {
 
 #[test]
 fn a_verdict_cannot_be_withdrawn_for_another_panel() {
-    let mut w = at_bid(100_000);
+    let mut w = World::at_bid(100_000);
     w.convene(
         GateKind::BidDecision,
         &[("mia", "manager"), ("max", "manager")],

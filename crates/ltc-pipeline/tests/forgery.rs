@@ -12,18 +12,13 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
+use common::cases;
 use ltc_pipeline::strategies::{self, Step};
 use ltc_pipeline::{Change, Deal, DealId, Event, GateRecord, Money, Outcome, Process, Vote};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
-/// The number of cases: `default`, or `PROPTEST_CASES` when set (the long run:
-/// `PROPTEST_CASES=100000 cargo test -p ltc-pipeline --all-features --release`).
-fn cases(default: u32) -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(default)
-}
 
 /// One way to tamper with a log.
 #[derive(Debug, Clone)]

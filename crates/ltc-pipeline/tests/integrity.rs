@@ -19,21 +19,16 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use common::cases;
 use ltc_pipeline::integrity::{self, audit, seal, verify, Digest};
 use ltc_pipeline::strategies::{self, Step};
 use ltc_pipeline::{Change, Command, Deal, DealId, Event, Process, StoredEvent};
 use proptest::prelude::*;
 use serde_json::Value;
 use std::sync::OnceLock;
-
-/// The number of cases: `default`, or `PROPTEST_CASES` when set.
-fn cases(default: u32) -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(default)
-}
 
 /// A deal's log as the engine writes it: the steps it accepts, in order.
 fn execute(process: &Process, id: &str, steps: &[Step]) -> (Deal, Vec<Event>) {

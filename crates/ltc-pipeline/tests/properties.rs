@@ -2,18 +2,12 @@
 #![cfg(feature = "proptest")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
+use common::cases;
 use ltc_pipeline::strategies::{self, Step};
 use ltc_pipeline::{Deal, DealId, Event, Process, Stage, StageKind};
 use proptest::prelude::*;
-
-/// The number of cases: `default`, or `PROPTEST_CASES` when set (the long run:
-/// `PROPTEST_CASES=100000 cargo test -p ltc-pipeline --all-features --release`).
-fn cases(default: u32) -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(default)
-}
 
 /// Runs the steps, checking after each one the invariants that must always hold.
 fn run(process: &Process, steps: &[Step]) -> Result<(Deal, Vec<Event>), TestCaseError> {

@@ -40,17 +40,6 @@ fn bid_needs_an_executive(n: u32) -> Process {
     })
 }
 
-/// A qualified opportunity of `estimate` that passed the opportunity approval and the solution
-/// review, with its triangle staffed: in `bid`.
-fn at_bid(estimate: i64) -> World {
-    let mut w = World::new();
-    w.opportunity(estimate);
-    w.pass(GateKind::OpportunityApproval);
-    w.pass(GateKind::SolutionReview);
-    w.join("fred", Role::fr());
-    w
-}
-
 fn blocked(result: Result<Vec<Event>, Error>) -> Error {
     match result {
         Err(Error::MigrationBlocked { problem, .. }) => *problem,
@@ -96,7 +85,7 @@ fn a_command_under_another_process_is_refused_with_its_own_code() {
 
 #[test]
 fn replay_needs_the_version_each_event_was_decided_under() {
-    let mut w = at_bid(400_000);
+    let mut w = World::at_bid(400_000);
     let v2 = bid_needs_an_executive(2);
     w.migrate(v2.clone()).unwrap();
     w.replays();
@@ -135,7 +124,7 @@ fn a_stored_log_cannot_claim_a_migration_the_rules_refuse() {
 
 #[test]
 fn a_migration_is_recorded_as_an_event_and_the_deal_runs_under_the_target() {
-    let mut w = at_bid(400_000);
+    let mut w = World::at_bid(400_000);
     let version_before = w.deal.version();
     let events = w.migrate(bid_needs_an_executive(2)).unwrap();
     assert_eq!(
@@ -152,7 +141,7 @@ fn a_migration_is_recorded_as_an_event_and_the_deal_runs_under_the_target() {
 
 #[test]
 fn a_migration_to_the_version_in_force_or_to_another_process_is_refused() {
-    let mut w = at_bid(400_000);
+    let mut w = World::at_bid(400_000);
     let same = Process::standard();
     let err = w.migrate(same).unwrap_err();
     assert_eq!(err.code(), "already_done");
@@ -203,7 +192,7 @@ fn an_unopened_or_ended_deal_does_not_migrate() {
 #[test]
 fn a_deal_past_a_tightened_gate_migrates() {
     // Given a deal whose bid decision passed with two managers under v1,
-    let mut w = at_bid(400_000);
+    let mut w = World::at_bid(400_000);
     w.convene(GateKind::BidDecision, &MANAGERS);
     w.vote_until_decided(&MANAGERS, Vote::Approve);
     w.decide(vec![]);
@@ -223,7 +212,7 @@ fn a_deal_past_a_tightened_gate_migrates() {
 #[test]
 fn an_open_gate_keeps_the_panel_and_policy_it_was_convened_with() {
     // Given a bid decision convened with two managers under v1,
-    let mut w = at_bid(400_000);
+    let mut w = World::at_bid(400_000);
     w.convene(GateKind::BidDecision, &MANAGERS);
     let v1_policy = Process::standard()
         .policy(GateKind::BidDecision)
@@ -249,7 +238,7 @@ fn an_open_gate_keeps_the_panel_and_policy_it_was_convened_with() {
 #[test]
 fn a_gate_convened_after_the_migration_follows_the_target() {
     // Given a bid decision sent back for rework under v1,
-    let mut w = at_bid(400_000);
+    let mut w = World::at_bid(400_000);
     w.convene(GateKind::BidDecision, &MANAGERS);
     w.vote_until_decided(&MANAGERS, Vote::Rework);
     w.decide(vec![]);
@@ -298,7 +287,7 @@ fn an_open_gate_the_target_no_longer_has_blocks_the_migration() {
 
 #[test]
 fn an_open_gate_whose_panel_levels_the_target_lacks_blocks_the_migration() {
-    let mut w = at_bid(400_000);
+    let mut w = World::at_bid(400_000);
     w.convene(GateKind::BidDecision, &MANAGERS);
     // v2 renames `manager` to `lead`: the seated panel has no rank there.
     let renamed = version(2, |d| {
@@ -345,7 +334,7 @@ fn a_deal_in_a_stage_whose_gate_was_removed_migrates_only_if_it_can_skip() {
     assert_eq!(small.stage(), StageKind::Bid);
     small.replays();
     // A deal past the removed review moves too.
-    let mut past = at_bid(400_000);
+    let mut past = World::at_bid(400_000);
     past.migrate(no_review()).unwrap();
     past.replays();
 }
@@ -383,7 +372,7 @@ fn a_lowered_escalation_applies_from_the_next_gate_convened() {
         }
     });
     // Given a 300,000 contract decision convened with a director (enough under v1's 1,000,000),
-    let mut w = at_bid(300_000);
+    let mut w = World::at_bid(300_000);
     w.pass(GateKind::BidDecision);
     w.given(
         "ana",
@@ -480,7 +469,7 @@ fn preview_tells_which_deals_would_migrate_and_what_stops_the_others() {
     });
     let standard = Process::standard();
     // A deal in bid migrates; one in solution work at 400,000 is blocked; an ended one is ended.
-    let past = at_bid(400_000);
+    let past = World::at_bid(400_000);
     let mut stuck = World::new();
     stuck.opportunity(400_000);
     stuck.pass(GateKind::OpportunityApproval);
@@ -506,7 +495,7 @@ fn preview_tells_which_deals_would_migrate_and_what_stops_the_others() {
     let p = preview(DealId::new("D-1"), &standard, &ended.log, &candidate);
     assert_eq!(p.verdict, Verdict::Ended(EndKind::Disqualified));
     // A deal already on the candidate is current.
-    let mut moved = at_bid(400_000);
+    let mut moved = World::at_bid(400_000);
     moved.migrate(candidate.clone()).unwrap();
     let versions = [standard.clone(), candidate.clone()];
     let p = preview(DealId::new("D-1"), &versions, &moved.log, &candidate);
@@ -530,7 +519,7 @@ fn preview_writes_nothing_and_agrees_with_the_command() {
     // Whatever preview says, executing the command says the same.
     let candidate = bid_needs_an_executive(2);
     for estimate in [30_000, 400_000] {
-        let mut w = at_bid(estimate);
+        let mut w = World::at_bid(estimate);
         w.convene(GateKind::BidDecision, &MANAGERS);
         let p = preview(DealId::new("D-1"), &Process::standard(), &w.log, &candidate);
         let executed = w.migrate(candidate.clone());

@@ -223,6 +223,17 @@ impl World {
         assert_eq!(self.stage(), StageKind::Closing);
     }
 
+    /// A qualified opportunity of `estimate` past the opportunity approval and the solution
+    /// review, its triangle staffed: in `bid`.
+    pub fn at_bid(estimate: i64) -> Self {
+        let mut w = Self::new();
+        w.opportunity(estimate);
+        w.pass(GateKind::OpportunityApproval);
+        w.pass(GateKind::SolutionReview);
+        w.join("fred", Role::fr());
+        w
+    }
+
     /// From a fresh deal to a signed contract of `value`.
     pub fn signed(&mut self, value: i64) {
         self.opportunity(value);
@@ -236,6 +247,15 @@ impl World {
         );
         self.pass(GateKind::ContractDecision);
     }
+}
+
+/// The number of property-test cases: `default`, or `PROPTEST_CASES` when set (the long run:
+/// `PROPTEST_CASES=100000 cargo test -p ltc-pipeline --all-features --release`).
+pub fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(default)
 }
 
 pub fn grade(budget: u32, chain: u32, urgency: u32) -> Command {

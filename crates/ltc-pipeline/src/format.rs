@@ -1,7 +1,6 @@
 //! The stored format: what a host keeps of each event, and the one place older formats are read.
 
 use crate::integrity::Digest;
-use crate::serde_strict::objects_only;
 use crate::{Change, DealId, Error, Event, PersonId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -84,36 +83,12 @@ impl Serialize for StoredEvent {
     }
 }
 
-/// A stored record as read, in any format this library reads.
-#[derive(Deserialize)]
-#[serde(remote = "Self", deny_unknown_fields)]
-struct RecordIn {
-    format: u64,
-    deal: DealId,
-    version: u64,
-    at: DateTime<Utc>,
-    actor: PersonId,
-    change: Change,
-    hash: Digest,
-}
-
-objects_only!(@de RecordIn);
-
-/// The one upcasting step: lifts a record of any format this library reads to the current one.
-/// Format 1 is the first; a later format adds its conversion from the one before here, so that
-/// every reader of stored events goes through it.
-fn upcast(record: RecordIn) -> Result<StoredEvent, Error> {
-    match record.format {
-        1 => Ok(StoredEvent {
-            event: Event {
-                deal: record.deal,
-                version: record.version,
-                at: record.at,
-                actor: record.actor,
-                change: record.change,
-            },
-            hash: record.hash,
-        }),
+/// The formats this library reads, and the one place a record's format decides how it is read:
+/// a later format lists the older ones here and lifts them to the current shape in
+/// [`read_record`], so that every reader of stored events goes through it. Format 1 is the first.
+fn readable(found: u64) -> Result<(), Error> {
+    match found {
+        1 => Ok(()),
         found => Err(Error::UnsupportedFormat {
             found,
             reads: FORMAT,
@@ -121,8 +96,128 @@ fn upcast(record: RecordIn) -> Result<StoredEvent, Error> {
     }
 }
 
+/// A stored record's key: one of this format's fields, or another (kept for the message).
+enum Key {
+    Format,
+    Deal,
+    Version,
+    At,
+    Actor,
+    Change,
+    Hash,
+    Other(String),
+}
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Name;
+        impl serde::de::Visitor<'_> for Name {
+            type Value = Key;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_str<E: serde::de::Error>(self, name: &str) -> Result<Key, E> {
+                Ok(match name {
+                    "format" => Key::Format,
+                    "deal" => Key::Deal,
+                    "version" => Key::Version,
+                    "at" => Key::At,
+                    "actor" => Key::Actor,
+                    "change" => Key::Change,
+                    "hash" => Key::Hash,
+                    other => Key::Other(other.to_owned()),
+                })
+            }
+        }
+        deserializer.deserialize_identifier(Name)
+    }
+}
+
+const FIELDS: &[&str] = &["format", "deal", "version", "at", "actor", "change", "hash"];
+
+/// Reads one stored record. `format` is checked as soon as it is read (writers put it first), so
+/// a record of a format this library does not read is refused as `unsupported_format` before its
+/// other fields, whose shape that format may have changed, are read; a field this format does not
+/// have is refused only once the format is known to be one this library reads.
+fn read_record<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<StoredEvent, A::Error> {
+    use serde::de::Error as _;
+    let mut format: Option<u64> = None;
+    let mut deal = None;
+    let mut version = None;
+    let mut at = None;
+    let mut actor = None;
+    let mut change = None;
+    let mut hash = None;
+    let mut unknown: Option<String> = None;
+    fn once<'de, A: serde::de::MapAccess<'de>, T: Deserialize<'de>>(
+        map: &mut A,
+        slot: &mut Option<T>,
+        name: &'static str,
+    ) -> Result<(), A::Error> {
+        if slot.is_some() {
+            return Err(A::Error::duplicate_field(name));
+        }
+        *slot = Some(map.next_value()?);
+        Ok(())
+    }
+    while let Some(key) = map.next_key::<Key>()? {
+        match key {
+            Key::Format => {
+                once(&mut map, &mut format, "format")?;
+                if let Some(found) = format {
+                    readable(found).map_err(A::Error::custom)?;
+                }
+            }
+            Key::Deal => once(&mut map, &mut deal, "deal")?,
+            Key::Version => once(&mut map, &mut version, "version")?,
+            Key::At => once(&mut map, &mut at, "at")?,
+            Key::Actor => once(&mut map, &mut actor, "actor")?,
+            Key::Change => once(&mut map, &mut change, "change")?,
+            Key::Hash => once(&mut map, &mut hash, "hash")?,
+            Key::Other(other) => {
+                if format.is_some() {
+                    return Err(A::Error::unknown_field(&other, FIELDS));
+                }
+                // Judged once the format is known: another format may have this field.
+                unknown.get_or_insert(other);
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+    }
+    if format.is_none() {
+        return Err(A::Error::missing_field("format"));
+    }
+    if let Some(field) = unknown {
+        return Err(A::Error::unknown_field(&field, FIELDS));
+    }
+    let missing = A::Error::missing_field;
+    Ok(StoredEvent {
+        event: Event {
+            deal: deal.ok_or_else(|| missing("deal"))?,
+            version: version.ok_or_else(|| missing("version"))?,
+            at: at.ok_or_else(|| missing("at"))?,
+            actor: actor.ok_or_else(|| missing("actor"))?,
+            change: change.ok_or_else(|| missing("change"))?,
+        },
+        hash: hash.ok_or_else(|| missing("hash"))?,
+    })
+}
+
 impl<'de> Deserialize<'de> for StoredEvent {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        upcast(RecordIn::deserialize(deserializer)?).map_err(serde::de::Error::custom)
+        struct Record;
+        impl<'de> serde::de::Visitor<'de> for Record {
+            type Value = StoredEvent;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<StoredEvent, A::Error> {
+                read_record(map)
+            }
+        }
+        deserializer.deserialize_map(Record)
     }
 }

@@ -7,10 +7,9 @@
 //! never reaches the derived visitor.
 
 /// Implements `Serialize` and `Deserialize` for a type whose derives use `remote = "Self"`,
-/// reading it from a map (a JSON object) only; `objects_only!(@de T)` implements `Deserialize`
-/// alone, for a type that is only read.
+/// reading it from a map (a JSON object) only.
 macro_rules! objects_only {
-    (@de $t:ty) => {
+    ($($t:ty),+ $(,)?) => {$(
         impl<'de> serde::Deserialize<'de> for $t {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 struct Object;
@@ -26,9 +25,6 @@ macro_rules! objects_only {
                 deserializer.deserialize_map(Object)
             }
         }
-    };
-    ($($t:ty),+ $(,)?) => {$(
-        $crate::serde_strict::objects_only!(@de $t);
         impl serde::Serialize for $t {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 <$t>::serialize(self, serializer)

@@ -36,8 +36,8 @@ use std::path::{Path, PathBuf};
 /// `FORMAT` is 1 and its files are in `v1`. A format change (a field renamed, added, removed or
 /// written differently, in an event or a process definition) needs a new `FORMAT`, a new golden
 /// directory `v<FORMAT>` beside `v1`, and an upcasting step from the previous format in
-/// `format.rs` (`upcast`). `v1` stays: a test must then read each of its files through the
-/// upcast, as every later reader will.
+/// `format.rs` (`readable` and `read_record`). `v1` stays: a test must then read each of its
+/// files through that step, as every later reader will.
 const GOLDEN_DIR: &str = "v1";
 
 /// The head of `log.json`: the last link of its chain. Pinned here apart from the file, so that a
@@ -712,6 +712,31 @@ fn other_formats_and_other_fields_are_refused() {
             "{err}"
         );
     }
+    // A newer format may change the record's shape: it is refused for its format, written first,
+    // not for a field this format does not know.
+    let newer_shape =
+        r#"{"format":2,"deal":"D-1","seq":1,"change":{"type":"lead_opened"},"sig":"x"}"#;
+    let err = serde_json::from_str::<StoredEvent>(newer_shape)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("stored format 2 is not read by this library"),
+        "{err}"
+    );
+    // An unknown field before `format` is still refused once the format is one this reads.
+    let mut unknown_first = serde_json::to_string(&good).unwrap();
+    unknown_first.insert_str(1, r#""signature":"abc","#);
+    let err = serde_json::from_str::<StoredEvent>(&unknown_first)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("unknown field `signature`"), "{err}");
+    let mut twice = serde_json::to_string(&good).unwrap();
+    twice.insert_str(1, r#""actor":"eve","#);
+    let err = serde_json::from_str::<StoredEvent>(&twice)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("duplicate field `actor`"), "{err}");
+
     let mut text_format = good.clone();
     text_format.insert("format".into(), "1".into());
     assert!(read(&text_format).is_err());

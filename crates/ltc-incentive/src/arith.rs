@@ -15,12 +15,8 @@
 use rust_decimal::Decimal;
 
 use crate::allocate::{MAX_SCALE, MAX_UNITS};
-use crate::wide::{pow10, Int, Wide};
+use crate::bigint::{pow10, Big, Int};
 use crate::Error;
-
-/// Wide enough for any exact sum or product of two decimals (below 2^192) and for
-/// `Decimal::MAX x 10^56` (below 2^283), the bound it is compared with.
-type ArithWide = Wide<6>;
 
 /// `left + right`, exactly.
 ///
@@ -52,7 +48,7 @@ pub(crate) fn sub(left: Decimal, right: Decimal, what: &'static str) -> Result<D
 pub(crate) fn mul(left: Decimal, right: Decimal, what: &'static str) -> Result<Decimal, Error> {
     let outcome = match product::<u128>(left, right) {
         Some(outcome) => outcome,
-        None => product::<ArithWide>(left, right).unwrap_or(Outcome::TooLarge),
+        None => product::<Big>(left, right).unwrap_or(Outcome::TooLarge),
     };
     finish(outcome, left, 'x', right, what)
 }
@@ -110,7 +106,7 @@ fn sum(
     }
     let outcome = match signed_sum::<u128>(left, right, negate_right) {
         Some(outcome) => outcome,
-        None => signed_sum::<ArithWide>(left, right, negate_right).unwrap_or(Outcome::TooLarge),
+        None => signed_sum::<Big>(left, right, negate_right).unwrap_or(Outcome::TooLarge),
     };
     finish(outcome, left, op, right, what)
 }
@@ -148,14 +144,14 @@ fn signed_sum<I: Int>(left: Decimal, right: Decimal, negate_right: bool) -> Opti
     let (mb, sb, nb) = parts(right);
     let nb = nb != negate_right && mb != 0;
     let scale = sa.max(sb);
-    let a = I::from_u128(ma)?.checked_mul(pow10(scale - sa)?)?;
-    let b = I::from_u128(mb)?.checked_mul(pow10(scale - sb)?)?;
+    let a = I::from_u128(ma)?.checked_mul(&pow10(scale - sa)?)?;
+    let b = I::from_u128(mb)?.checked_mul(&pow10(scale - sb)?)?;
     let (magnitude, negative) = if na == nb {
-        (a.checked_add(b)?, na)
+        (a.checked_add(&b)?, na)
     } else if a >= b {
-        (a.checked_sub(b)?, na)
+        (a.checked_sub(&b)?, na)
     } else {
-        (b.checked_sub(a)?, nb)
+        (b.checked_sub(&a)?, nb)
     };
     reduce(magnitude, scale, negative)
 }
@@ -169,7 +165,7 @@ fn product<I: Int>(left: Decimal, right: Decimal) -> Option<Outcome> {
     }
     let (ma, sa, na) = parts(left);
     let (mb, sb, nb) = parts(right);
-    let magnitude = I::from_u128(ma)?.checked_mul(I::from_u128(mb)?)?;
+    let magnitude = I::from_u128(ma)?.checked_mul(&I::from_u128(mb)?)?;
     reduce(magnitude, sa + sb, na != nb)
 }
 
@@ -180,15 +176,15 @@ fn reduce<I: Int>(magnitude: I, scale: u32, negative: bool) -> Option<Outcome> {
     let max = I::from_u128(MAX_UNITS)?;
     let ten = I::from_u128(10)?;
     while (m > max || scale > MAX_SCALE) && scale > 0 {
-        let (q, r) = m.div_rem(ten)?;
-        if r != I::ZERO {
+        let (q, r) = m.div_rem(&ten)?;
+        if !r.is_zero() {
             break;
         }
         m = q;
         scale -= 1;
     }
     if m <= max && scale <= MAX_SCALE {
-        let m = i128::try_from(m.to_u128()?).ok()?;
+        let m = i128::try_from(m.try_u128()?).ok()?;
         let m = if negative && m != 0 { -m } else { m };
         return Decimal::try_from_i128_with_scale(m, scale)
             .ok()
@@ -199,7 +195,7 @@ fn reduce<I: Int>(magnitude: I, scale: u32, negative: bool) -> Option<Outcome> {
         return Some(Outcome::TooManyDigits);
     }
     // Too many digits: too large if beyond `Decimal::MAX` in magnitude, else too precise.
-    let limit = max.checked_mul(pow10(scale)?)?;
+    let limit = max.checked_mul(&pow10(scale)?)?;
     Some(if m > limit {
         Outcome::TooLarge
     } else {

@@ -6,11 +6,8 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::allocate::{from_units, MAX_SCALE, MAX_UNITS};
-use crate::wide::{div_half_even, pow10, Int, Wide};
+use crate::bigint::{div_half_even, pow10, Big, Int};
 use crate::Error;
-
-/// Wide enough for `pool units x collected` at a common scale (< 2^290).
-type EarnWide = Wide<6>;
 
 /// What earns the pool.
 ///
@@ -114,11 +111,8 @@ impl PoolRule {
                 let common = collected.scale().max(self.contract_value.scale());
                 let c = aligned(collected, common)?;
                 let v = aligned(self.contract_value, common)?;
-                EarnWide::from_u128(full)
-                    .and_then(|f| f.checked_mul(c))
-                    .and_then(|n| n.div_rem(v))
-                    .and_then(|(q, _)| q.to_u128())
-                    .ok_or(OVERFLOW)?
+                let (q, _) = Int::div_rem(&(Big::from(full) * c), &v).ok_or(OVERFLOW)?;
+                q.try_u128().ok_or(OVERFLOW)?
             }
         };
         from_units(units, false, scale)
@@ -137,17 +131,16 @@ impl PoolRule {
             return Err(Error::NegativeRate { rate: self.rate });
         }
         let product = aligned(self.contract_value, self.contract_value.scale())?
-            .checked_mul(aligned(self.rate, self.rate.scale())?)
-            .ok_or(OVERFLOW)?;
+            * aligned(self.rate, self.rate.scale())?;
         let product_scale = self.contract_value.scale() + self.rate.scale();
         let units = if product_scale >= scale {
-            let d: EarnWide = pow10(product_scale - scale).ok_or(OVERFLOW)?;
-            div_half_even(product, d).ok_or(OVERFLOW)?
+            let d: Big = pow10(product_scale - scale).ok_or(OVERFLOW)?;
+            div_half_even(&product, &d).ok_or(OVERFLOW)?
         } else {
-            let f: EarnWide = pow10(scale - product_scale).ok_or(OVERFLOW)?;
-            product.checked_mul(f).ok_or(OVERFLOW)?
+            let f: Big = pow10(scale - product_scale).ok_or(OVERFLOW)?;
+            product * f
         };
-        units.to_u128().filter(|&u| u <= MAX_UNITS).ok_or(OVERFLOW)
+        units.try_u128().filter(|&u| u <= MAX_UNITS).ok_or(OVERFLOW)
     }
 }
 
@@ -156,11 +149,9 @@ const OVERFLOW: Error = Error::Overflow {
 };
 
 /// `|d|` as an integer at `scale` (>= its own scale).
-fn aligned(d: Decimal, scale: u32) -> Result<EarnWide, Error> {
-    let f: EarnWide = pow10(scale - d.scale()).ok_or(OVERFLOW)?;
-    EarnWide::from_u128(d.mantissa().unsigned_abs())
-        .and_then(|m| m.checked_mul(f))
-        .ok_or(OVERFLOW)
+fn aligned(d: Decimal, scale: u32) -> Result<Big, Error> {
+    let f: Big = pow10(scale - d.scale()).ok_or(OVERFLOW)?;
+    Ok(Big::from(d.mantissa().unsigned_abs()) * f)
 }
 
 /// Cash received (positive) or paid back (negative) on a day.

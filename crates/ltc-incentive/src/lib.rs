@@ -81,6 +81,7 @@
 
 mod allocate;
 mod arith;
+mod bigint;
 #[cfg(feature = "pipeline")]
 mod bridge;
 mod earn;
@@ -89,7 +90,6 @@ pub mod exact;
 mod ledger;
 mod split;
 mod strict;
-mod wide;
 
 #[cfg(feature = "proptest")]
 pub mod strategies;

@@ -7,13 +7,9 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::allocate::{from_units, largest_remainder, to_units, UnitsError, MAX_SCALE, MAX_UNITS};
-use crate::wide::{div_half_even, pow10, Int, Wide};
+use crate::allocate::{from_units, to_units, UnitsError, MAX_SCALE, MAX_UNITS};
+use crate::bigint::{div_half_even, pow10, Big, Int};
 use crate::Error;
-
-/// Wide enough for realistic splits many times over (1024 bits); anything
-/// beyond is reported as [`Error::Overflow`].
-type SplitWide = Wide<16>;
 
 /// The project period a split is measured over: `[start, end)`, end
 /// exclusive, at least one day.
@@ -434,8 +430,11 @@ crate::strict::objects_only!(Window, Member, SplitRequest, Split, Payout, Line);
 /// [`Error::UnknownRole`], [`Error::NegativeContribution`],
 /// [`Error::InvolvementOutOfRange`], [`Error::LeftBeforeJoined`],
 /// [`Error::DuplicateMember`], [`Error::NoPositiveWeight`],
-/// [`Error::NoActiveRole`], and [`Error::Overflow`] for numbers too large to
-/// handle exactly.
+/// [`Error::NoActiveRole`], and [`Error::Overflow`] (`"the pool in minor
+/// units"`) for a pool whose minor units a `Decimal` cannot hold. No request is
+/// refused for its size: shares are computed on `u128` where every intermediate
+/// fits and on arbitrary-precision integers otherwise, for any number of roles
+/// and members and any decimals a `Decimal` holds.
 ///
 /// # Examples
 ///
@@ -497,10 +496,9 @@ pub fn split(request: &SplitRequest) -> Result<Split, Error> {
         }
     }
 
-    // Validate members and compute their integer weights
-    // `contribution x involvement x days` (days = 1 without proration): within
-    // a role every participation has the window's days as denominator, so it
-    // cancels from the member's fraction of the role.
+    // Validate the members, in input order. Within a role every participation has the window's
+    // days as denominator, so it cancels from the member's fraction of the role: the weights
+    // are the integers `contribution x involvement x days` (days = 1 without proration).
     //
     // The members are ordered by (id, role) once, up front: that order is the order of the
     // lines, and in it a repeated (id, role) stands next to its twin. The duplicate refused is
@@ -519,14 +517,20 @@ pub fn split(request: &SplitRequest) -> Result<Split, Error> {
             _ => None,
         })
         .min();
-    let mut members = Vec::with_capacity(request.members.len());
+    let role_index: BTreeMap<&str, u32> = request
+        .roles
+        .keys()
+        .zip(0u32..)
+        .map(|(name, i)| (name.as_str(), i))
+        .collect();
+    let mut checked = Vec::with_capacity(request.members.len());
     let mut member_scale = 0;
     for (index, m) in request.members.iter().enumerate() {
         let err_ctx = || (m.id.clone(), m.role.clone());
-        if !request.roles.contains_key(&m.role) {
+        let Some(&role) = role_index.get(m.role.as_str()) else {
             let (member, role) = err_ctx();
             return Err(Error::UnknownRole { member, role });
-        }
+        };
         if m.contribution < Decimal::ZERO {
             let (member, role) = err_ctx();
             return Err(Error::NegativeContribution {
@@ -559,135 +563,67 @@ pub fn split(request: &SplitRequest) -> Result<Split, Error> {
             return Err(Error::DuplicateMember { member, role });
         }
         let days = window.overlap_days(m.joined, m.left);
-        let factor = if request.prorate_by_time { days } else { 1 };
-        let weight = mantissa(m.contribution)?
-            .checked_mul(mantissa(m.involvement)?)
-            .and_then(|w| w.checked_mul(SplitWide::from_u64(factor.unsigned_abs())))
-            .ok_or(OVERFLOW_WEIGHT)?;
-        let weight_scale = m.contribution.scale() + m.involvement.scale();
-        member_scale = member_scale.max(weight_scale);
-        members.push(MemberWork {
-            member: m,
-            days,
-            weight,
-            weight_scale,
-        });
+        member_scale = member_scale.max(m.contribution.scale() + m.involvement.scale());
+        checked.push((days, role));
     }
-    // Align member weights to one scale and sum them per role.
-    let mut role_sums: BTreeMap<&str, SplitWide> = BTreeMap::new();
-    let mut any_positive = false;
-    for w in &mut members {
-        let factor: SplitWide = pow10(member_scale - w.weight_scale).ok_or(OVERFLOW_WEIGHT)?;
-        w.weight = w.weight.checked_mul(factor).ok_or(OVERFLOW_WEIGHT)?;
-        any_positive |= w.weight != SplitWide::ZERO;
-        let sum = role_sums
-            .entry(w.member.role.as_str())
-            .or_insert(SplitWide::ZERO);
-        *sum = sum.checked_add(w.weight).ok_or(OVERFLOW_WEIGHT)?;
-    }
-    if !any_positive {
-        return Err(Error::NoPositiveWeight);
-    }
-
-    // Role weights at one scale; active roles; the roles counted.
-    let role_scale = request
-        .roles
-        .values()
-        .map(Decimal::scale)
-        .max()
-        .unwrap_or(0);
-    let mut roles: BTreeMap<&str, RoleWork> = BTreeMap::new();
-    for (name, &weight) in &request.roles {
-        let factor: SplitWide = pow10(role_scale - weight.scale()).ok_or(OVERFLOW_WEIGHT)?;
-        let weight = mantissa(weight)?
-            .checked_mul(factor)
-            .ok_or(OVERFLOW_WEIGHT)?;
-        let members_sum = role_sums
-            .get(name.as_str())
-            .copied()
-            .unwrap_or(SplitWide::ZERO);
-        let active = weight != SplitWide::ZERO && members_sum != SplitWide::ZERO;
-        roles.insert(
-            name.as_str(),
-            RoleWork {
-                weight,
-                members_sum,
-                active,
-                share: Decimal::ZERO,
-                per_unit: SplitWide::ZERO,
-            },
-        );
-    }
-    let mut counted = SplitWide::ZERO;
-    let mut inactive = SplitWide::ZERO;
-    let mut lcm = SplitWide::one();
-    let mut any_active = false;
-    for r in roles.values() {
-        if r.active {
-            any_active = true;
-            counted = counted.checked_add(r.weight).ok_or(OVERFLOW_WEIGHT)?;
-            let g = lcm.gcd(r.members_sum);
-            let (reduced, _) = r.members_sum.div_rem(g).ok_or(OVERFLOW_WEIGHT)?;
-            lcm = lcm.checked_mul(reduced).ok_or(OVERFLOW_WEIGHT)?;
-        } else if request.vacant_roles == VacantRoles::Retain {
-            counted = counted.checked_add(r.weight).ok_or(OVERFLOW_WEIGHT)?;
-            inactive = inactive.checked_add(r.weight).ok_or(OVERFLOW_WEIGHT)?;
-        }
-    }
-    if !any_active {
-        return Err(Error::NoActiveRole);
-    }
-    for r in roles.values_mut().filter(|r| r.active) {
-        r.share = ratio_decimal(r.weight, counted, 0)?;
-        // An active role's member sum is positive, so it divides the lcm of all of them.
-        (r.per_unit, _) = lcm.div_rem(r.members_sum).ok_or(OVERFLOW_WEIGHT)?;
-    }
-
-    // One integer weight per line over the common denominator
-    // `counted x lcm`: line = role weight x member weight x (lcm / role sum).
-    let mut slots: Vec<Option<MemberWork>> = members.into_iter().map(Some).collect();
-    let members: Vec<MemberWork> = keyed
+    let lines: Vec<LineWork> = keyed
         .iter()
-        .filter_map(|&(_, _, i)| slots.get_mut(i).and_then(Option::take))
+        .filter_map(|&(_, _, i)| {
+            let member = request.members.get(i)?;
+            let &(days, role) = checked.get(i)?;
+            Some(LineWork { member, days, role })
+        })
         .collect();
-    let mut line_weights = Vec::with_capacity(members.len() + 1);
-    let mut role_shares = Vec::with_capacity(members.len());
-    for w in &members {
-        let role = roles.get(w.member.role.as_str()).ok_or(OVERFLOW_WEIGHT)?;
-        if role.active {
-            let line = role
-                .weight
-                .checked_mul(w.weight)
-                .and_then(|x| x.checked_mul(role.per_unit))
-                .ok_or(OVERFLOW_WEIGHT)?;
-            line_weights.push(line);
-            role_shares.push(role.share);
-        } else {
-            line_weights.push(SplitWide::ZERO);
-            role_shares.push(Decimal::ZERO);
-        }
-    }
-    line_weights.push(inactive.checked_mul(lcm).ok_or(OVERFLOW_WEIGHT)?);
-    let denominator = counted.checked_mul(lcm).ok_or(OVERFLOW_WEIGHT)?;
-    let parts = largest_remainder(units, &line_weights)?;
+    let work = Work {
+        request,
+        units,
+        lines: &lines,
+        member_scale,
+    };
+    // The narrow integers first; the big ones when an intermediate does not fit.
+    let shares = match shares::<u128>(&work)? {
+        Some(s) => s,
+        None => shares::<Big>(&work)?.ok_or(DISPLAY)?,
+    };
 
     // Assemble the people, with the explanation of every line.
-    let big_units = SplitWide::from_u128(units).ok_or(OVERFLOW_WEIGHT)?;
-    let mut people: Vec<Payout> = Vec::new();
-    let mut person_units: Vec<u128> = Vec::new();
-    for ((w, (&part, &line_weight)), &role_share) in members
+    let mut people: Vec<Payout> = Vec::with_capacity(lines.len());
+    let mut person_units: Vec<u128> = Vec::with_capacity(lines.len());
+    // Participation depends only on the days, so each distinct count is shown once (windows of
+    // up to 2^16 days: longer ones are computed line by line).
+    let window_u = window_days.unsigned_abs();
+    let mut shown: Vec<Option<Decimal>> = if request.prorate_by_time && window_u < 1 << 16 {
+        vec![None; window_u as usize + 1]
+    } else {
+        Vec::new()
+    };
+    for ((w, &part), &exact_share) in lines
         .iter()
-        .zip(parts.iter().zip(line_weights.iter()))
-        .zip(role_shares.iter())
+        .zip(shares.parts.iter())
+        .zip(shares.exact.iter())
     {
         let amount = from_units(part, false, scale)?;
-        let exact_units = big_units.checked_mul(line_weight).ok_or(OVERFLOW_WEIGHT)?;
-        let exact_share = ratio_decimal(exact_units, denominator, scale)?;
         let participation = if request.prorate_by_time {
-            day_ratio(w.days.unsigned_abs(), window_days.unsigned_abs())?
+            let days = w.days.unsigned_abs();
+            let slot = shown.get_mut(days as usize);
+            match slot.as_deref().copied().flatten() {
+                Some(p) => p,
+                None => {
+                    let p = ratio::<u128>(days.into(), window_u.into()).ok_or(DISPLAY)?;
+                    if let Some(slot) = slot {
+                        *slot = Some(p);
+                    }
+                    p
+                }
+            }
         } else {
             Decimal::ONE
         };
+        let role_share = shares
+            .role_share
+            .get(w.role as usize)
+            .copied()
+            .unwrap_or(Decimal::ZERO);
         let line = Line {
             role: w.member.role.clone(),
             amount,
@@ -724,7 +660,7 @@ pub fn split(request: &SplitRequest) -> Result<Split, Error> {
         p.held = from_units(held, false, scale)?;
         p.payable = from_units(u - held, false, scale)?;
     }
-    let retained = parts.last().copied().unwrap_or(0);
+    let retained = shares.parts.last().copied().unwrap_or(0);
     Ok(Split {
         pool: from_units(units, false, scale)?,
         retained: from_units(retained, false, scale)?,
@@ -732,31 +668,205 @@ pub fn split(request: &SplitRequest) -> Result<Split, Error> {
     })
 }
 
-const OVERFLOW_WEIGHT: Error = Error::Overflow {
-    what: "the weights of the split",
+/// Shown when a share cannot be written as a `Decimal`, which the bounds of the shares rule
+/// out (every share is at most the pool, every fraction shown at most one).
+const DISPLAY: Error = Error::Overflow {
+    what: "an exact share for display",
 };
 
-struct MemberWork<'a> {
+/// One line of the split, in the order of the lines.
+struct LineWork<'a> {
     member: &'a Member,
     days: i64,
-    weight: SplitWide,
-    weight_scale: u32,
+    /// Index of the role among the request's roles (in name order).
+    role: u32,
 }
 
-struct RoleWork {
-    weight: SplitWide,
-    members_sum: SplitWide,
-    active: bool,
-    /// `weight / counted` for display, once the roles counted are known.
-    share: Decimal,
-    /// `lcm / members_sum` for an active role: a member's weight to its share of the common
-    /// denominator.
-    per_unit: SplitWide,
+/// A validated request, ready for the arithmetic.
+struct Work<'a> {
+    request: &'a SplitRequest,
+    units: u128,
+    lines: &'a [LineWork<'a>],
+    /// The largest scale of `contribution x involvement`.
+    member_scale: u32,
 }
 
-/// The absolute mantissa of a decimal as a wide integer.
-fn mantissa(d: Decimal) -> Result<SplitWide, Error> {
-    SplitWide::from_u128(d.mantissa().unsigned_abs()).ok_or(OVERFLOW_WEIGHT)
+/// The arithmetic's result: the amount of every line in minor units (`retained` last), the
+/// exact share of every line for display, and every role's share of the pool.
+struct Shares {
+    parts: Vec<u128>,
+    exact: Vec<Decimal>,
+    role_share: Vec<Decimal>,
+}
+
+/// The shares of every line, exactly, on integers `I`; `Ok(None)` when an intermediate does not
+/// fit `I` (never for [`Big`]).
+///
+/// Line `(m, r)` of an active role gets `units x R_r x w_m / (R x M_r)`: `R_r` the role's
+/// weight, `R` the weights counted, `w_m` the member's weight and `M_r` the sum of them in the
+/// role. Each role keeps its own denominator `R x M_r`, so the numbers stay the size of one
+/// role's, however many roles there are; the largest remainder rule then compares remainders
+/// across roles as fractions (`a / D_a` against `b / D_b` by `a x D_b` against `b x D_a`),
+/// which orders them exactly as a common denominator would.
+fn shares<I: Int>(work: &Work<'_>) -> Result<Option<Shares>, Error> {
+    macro_rules! fit {
+        ($e:expr) => {
+            match $e {
+                Some(v) => v,
+                None => return Ok(None),
+            }
+        };
+    }
+    let request = work.request;
+    let int = |v: u128| I::from_u128(v);
+    let roles = request.roles.len();
+
+    // Member weights at one scale, summed per role.
+    let mut weights: Vec<I> = Vec::with_capacity(work.lines.len());
+    let mut sums: Vec<I> = vec![I::zero(); roles];
+    let mut any_positive = false;
+    for w in work.lines {
+        let (c, i) = (w.member.contribution, w.member.involvement);
+        let factor = if request.prorate_by_time { w.days } else { 1 };
+        let scale_up = work.member_scale - (c.scale() + i.scale());
+        let weight = fit!(int(c.mantissa().unsigned_abs())
+            .zip(int(i.mantissa().unsigned_abs()))
+            .and_then(|(c, i)| c.checked_mul(&i))
+            .and_then(|ci| ci.checked_mul(&int(u128::from(factor.unsigned_abs()))?))
+            .and_then(|x| x.checked_mul(&pow10(scale_up)?)));
+        any_positive |= !weight.is_zero();
+        let sum = fit!(sums.get_mut(w.role as usize));
+        *sum = fit!(sum.checked_add(&weight));
+        weights.push(weight);
+    }
+    if !any_positive {
+        return Err(Error::NoPositiveWeight);
+    }
+
+    // Role weights at one scale; the active roles; the weights counted.
+    let role_scale = request
+        .roles
+        .values()
+        .map(Decimal::scale)
+        .max()
+        .unwrap_or(0);
+    let mut role_weights: Vec<I> = Vec::with_capacity(roles);
+    let mut active: Vec<bool> = Vec::with_capacity(roles);
+    let mut counted = I::zero();
+    let mut inactive = I::zero();
+    for (weight, sum) in request.roles.values().zip(sums.iter()) {
+        let r = fit!(int(weight.mantissa().unsigned_abs())
+            .and_then(|m| m.checked_mul(&pow10(role_scale - weight.scale())?)));
+        let is_active = !r.is_zero() && !sum.is_zero();
+        if is_active || request.vacant_roles == VacantRoles::Retain {
+            counted = fit!(counted.checked_add(&r));
+        }
+        if !is_active && request.vacant_roles == VacantRoles::Retain {
+            inactive = fit!(inactive.checked_add(&r));
+        }
+        active.push(is_active);
+        role_weights.push(r);
+    }
+    if !active.contains(&true) {
+        return Err(Error::NoActiveRole);
+    }
+
+    // Per role: the denominator `R x M_r` and the factor `units x R_r` of a member's weight;
+    // the retained amount is one more "role", `units x inactive / R`.
+    let units = fit!(int(work.units));
+    let mut dens: Vec<I> = Vec::with_capacity(roles + 1);
+    let mut factors: Vec<I> = Vec::with_capacity(roles + 1);
+    for ((r, sum), &is_active) in role_weights.iter().zip(sums.iter()).zip(active.iter()) {
+        if is_active {
+            dens.push(fit!(counted.checked_mul(sum)));
+            factors.push(fit!(units.checked_mul(r)));
+        } else {
+            dens.push(fit!(int(1)));
+            factors.push(I::zero());
+        }
+    }
+    dens.push(counted.clone());
+    factors.push(fit!(units.checked_mul(&inactive)));
+    // Remainders are compared across roles by products of a remainder and a denominator: they
+    // must fit too (always so for the big integers).
+    let largest = dens.iter().max().cloned().unwrap_or_else(I::zero);
+    fit!(largest.checked_mul(&largest));
+
+    // Every line's floor and remainder; the retained amount last.
+    let retained_role = u32::try_from(roles).map_err(|_| DISPLAY)?;
+    let mut parts: Vec<u128> = Vec::with_capacity(work.lines.len() + 1);
+    let mut rems: Vec<I> = Vec::with_capacity(work.lines.len() + 1);
+    let mut floors: u128 = 0;
+    let line_roles = work.lines.iter().map(|w| w.role).chain([retained_role]);
+    let one = fit!(int(1));
+    let line_weights = weights.iter().chain(std::iter::once(&one));
+    let mut roles_of: Vec<u32> = Vec::with_capacity(work.lines.len() + 1);
+    // The exact share of every line, for display (to the digits a `Decimal` holds).
+    let mut exact = Vec::with_capacity(work.lines.len());
+    for (role, weight) in line_roles.zip(line_weights) {
+        let (f, d) = fit!(factors.get(role as usize).zip(dens.get(role as usize)));
+        let (q, r) = fit!(f.checked_mul(weight).and_then(|n| n.div_rem(d)));
+        let q = fit!(q.try_u128());
+        floors = fit!(floors.checked_add(q));
+        if role != retained_role {
+            exact.push(fit!(decimal_of(q, &r, d, request.scale)));
+        }
+        parts.push(q);
+        rems.push(r);
+        roles_of.push(role);
+    }
+
+    // The units left over go to the largest remainders, ties to the lower line.
+    let leftover = fit!(work.units.checked_sub(floors));
+    let mut candidates: Vec<u32> = (0u32..)
+        .zip(rems.iter())
+        .filter(|(_, r)| !r.is_zero())
+        .map(|(i, _)| i)
+        .collect();
+    let k = fit!(usize::try_from(leftover).ok());
+    if k > 0 && k <= candidates.len() {
+        let rem = |i: u32| rems.get(i as usize);
+        let den = |i: u32| roles_of.get(i as usize).and_then(|&r| dens.get(r as usize));
+        let same_role = |a: u32, b: u32| roles_of.get(a as usize) == roles_of.get(b as usize);
+        // Larger fraction first; equal fractions: lower line first.
+        let order = |&a: &u32, &b: &u32| {
+            let larger = match (rem(a), rem(b)) {
+                (Some(ra), Some(rb)) if same_role(a, b) => rb.cmp(ra),
+                (Some(ra), Some(rb)) => {
+                    let left = den(a).and_then(|da| rb.checked_mul(da));
+                    let right = den(b).and_then(|db| ra.checked_mul(db));
+                    // Both fit: the largest denominator squared does.
+                    left.cmp(&right)
+                }
+                _ => std::cmp::Ordering::Equal,
+            };
+            larger.then(a.cmp(&b))
+        };
+        if k < candidates.len() {
+            candidates.select_nth_unstable_by(k - 1, order);
+        }
+        for &i in candidates.iter().take(k) {
+            if let Some(p) = parts.get_mut(i as usize) {
+                *p += 1;
+            }
+        }
+    }
+
+    // Each role's share of the pool, for display.
+    let mut role_share = Vec::with_capacity(roles);
+    for (r, &is_active) in role_weights.iter().zip(active.iter()) {
+        role_share.push(if is_active {
+            let (q, rest) = fit!(r.div_rem(&counted));
+            fit!(decimal_of(fit!(q.try_u128()), &rest, &counted, 0))
+        } else {
+            Decimal::ZERO
+        });
+    }
+    Ok(Some(Shares {
+        parts,
+        exact,
+        role_share,
+    }))
 }
 
 /// `units x holdback` rounded half to even, in minor units.
@@ -764,203 +874,143 @@ pub(crate) fn held_units(units: u128, holdback: Decimal) -> Result<u128, Error> 
     const WHAT: Error = Error::Overflow {
         what: "the holdback",
     };
-    let n = Wide::<4>::from_u128(units)
-        .and_then(|u| u.checked_mul(Wide::from_u128(holdback.mantissa().unsigned_abs())?))
-        .ok_or(WHAT)?;
-    let d: Wide<4> = pow10(holdback.scale()).ok_or(WHAT)?;
-    div_half_even(n, d)
-        .and_then(Int::to_u128)
-        .filter(|&h| h <= units)
-        .ok_or(WHAT)
+    let h = holdback.mantissa().unsigned_abs();
+    let d = pow10::<u128>(holdback.scale()).ok_or(WHAT)?;
+    let held = match units.checked_mul(h) {
+        Some(n) => div_half_even(&n, &d),
+        None => div_half_even(&(Big::from(units) * h), &Big::from(d)).and_then(|h| h.try_u128()),
+    };
+    held.filter(|&h| h <= units).ok_or(WHAT)
 }
 
-/// `days / window_days` exactly as `ratio_decimal(days, window_days, 0)` gives it, in `u128`
-/// arithmetic: day counts are far below 10^10, so `days x 10^28` fits and every step matches the
-/// wide one. Larger counts take the wide path.
-fn day_ratio(days: u64, window_days: u64) -> Result<Decimal, Error> {
-    const SMALL: u64 = 10_000_000_000;
-    if days >= SMALL || window_days == 0 {
-        return ratio_decimal(
-            SplitWide::from_u64(days),
-            SplitWide::from_u64(window_days),
-            0,
-        );
-    }
-    let (num, den) = (u128::from(days), u128::from(window_days));
-    for extra in (0..=MAX_SCALE).rev() {
-        // num < 10^10 and extra <= 28: the product stays below 10^38 < u128::MAX.
-        let scaled = num * 10u128.pow(extra);
-        let (q, r) = (scaled / den, scaled % den);
-        let rounded = match r.cmp(&(den - r)) {
-            std::cmp::Ordering::Greater => q + 1,
-            std::cmp::Ordering::Equal => q + (q & 1),
-            std::cmp::Ordering::Less => q,
-        };
-        if rounded <= MAX_UNITS {
-            return Ok(from_units(rounded, false, extra)?.normalize());
-        }
-    }
-    Err(Error::Overflow {
-        what: "an exact share for display",
-    })
+/// `num / den` for display, as [`decimal_of`] writes it at scale 0; `None` when `den` is zero
+/// or an intermediate does not fit `I`.
+fn ratio<I: Int>(num: I, den: I) -> Option<Decimal> {
+    let (q, r) = num.div_rem(&den)?;
+    decimal_of(q.try_u128()?, &r, &den, 0)
 }
 
-/// `num / den` minor units at `scale` as a `Decimal` for display: rounded
-/// half to even to as many decimals as fit (at most 28), trailing zeros
-/// beyond `scale` removed.
+/// `q + r / d` minor units at `scale` (`r < d`) as a `Decimal` for display: rounded half to
+/// even to as many decimals as fit (at most 28), trailing zeros beyond `scale` removed. `None`
+/// when an intermediate does not fit `I` (never for [`Big`]) or the value does not fit a
+/// `Decimal` at `scale`.
 ///
 /// The number of decimals is the largest `extra` in `0..=28 - scale` for which the rounded
-/// quotient `num x 10^extra / den` fits a `Decimal`. It is computed from `num = q x den + r` as
-/// `q x 10^extra + r x 10^extra / den`, exactly (on a wider integer when `r x 10^extra` does not
-/// fit), so only the size of the result limits the decimals. It fails from some `extra` up (the
-/// quotient only grows with `extra`), so that `extra` is found from an estimate, or by
-/// bisection, rather than by trying each.
-fn ratio_decimal(num: SplitWide, den: SplitWide, scale: u32) -> Result<Decimal, Error> {
-    const WHAT: Error = Error::Overflow {
-        what: "an exact share for display",
+/// quotient `(q d + r) x 10^extra / d` fits a `Decimal`: it fits up to some `extra` and not
+/// beyond, and `(q + 1) x 10^extra <= 2^96 - 1` already guarantees it, so the search starts
+/// there and goes up a step or two at most.
+fn decimal_of<I: Int>(q: u128, r: &I, d: &I, scale: u32) -> Option<Decimal> {
+    let top = MAX_SCALE.checked_sub(scale)?;
+    // The rounded quotient at `extra` decimals more, `Some(None)` if it does not fit a
+    // `Decimal`'s mantissa; `None` if an intermediate does not fit `I`.
+    let at = |extra: u32| -> Option<Option<u128>> {
+        let (fraction, rest) = scaled_div_rem(r, d, extra)?;
+        let v = q
+            .checked_mul(pow10(extra)?)
+            .and_then(|f| f.checked_add(fraction))
+            .and_then(|floor| round_half_even(floor, &rest, d));
+        Some(v.filter(|&v| v <= MAX_UNITS))
     };
-    if den == SplitWide::ZERO {
-        return Err(WHAT);
+    let mut extra = 0;
+    let mut bound = q.saturating_add(1);
+    while extra < top && bound.saturating_mul(10) <= MAX_UNITS {
+        bound *= 10;
+        extra += 1;
     }
-    let max_units = SplitWide::from_u128(MAX_UNITS).ok_or(WHAT)?;
-    let (q, r) = num.div_rem(den).ok_or(WHAT)?;
-    // The quotient at `extra` decimals more, rounded half to even, if it fits.
-    let fits = |extra: u32| -> Option<SplitWide> {
-        let f = pow10::<SplitWide>(extra)?;
-        let v = match num.checked_mul(f) {
-            Some(scaled) => div_half_even(scaled, den)?,
-            None => {
-                // `q x 10^extra + r x 10^extra / den`, the second part on a wider integer.
-                let (fraction, rest) = scaled_div_rem(r, den, extra)?;
-                let floor = q.checked_mul(f)?.checked_add(fraction)?;
-                let round_up = match rest.cmp(&den.checked_sub(rest)?) {
-                    std::cmp::Ordering::Greater => true,
-                    std::cmp::Ordering::Equal => floor.is_odd(),
-                    std::cmp::Ordering::Less => false,
-                };
-                if round_up {
-                    floor.checked_add(SplitWide::one())?
-                } else {
-                    floor
-                }
-            }
-        };
-        (v <= max_units).then_some(v)
-    };
-    let top = MAX_SCALE.checked_sub(scale).ok_or(WHAT)?;
-    // The whole part `q` of the ratio bounds the answer: at the largest `e` with
-    // `(q + 1) x 10^e <= MAX_UNITS` the quotient fits (unless `num x 10^e` overflows), and from
-    // `q x 10^e > MAX_UNITS` on it does not, so a step or two up from there finds it.
-    let bisect_below = |too_many: u32| -> Result<(u32, SplitWide), Error> {
-        let mut best = (0, fits(0).ok_or(WHAT)?);
-        let mut too_many = too_many;
-        while too_many - best.0 > 1 {
-            let mid = best.0 + (too_many - best.0) / 2;
-            match fits(mid) {
-                Some(v) => best = (mid, v),
-                None => too_many = mid,
-            }
+    let mut best = loop {
+        match at(extra)? {
+            Some(v) => break (extra, v),
+            None => extra = extra.checked_sub(1)?,
         }
-        Ok(best)
     };
-    let (extra, v) = match q.to_u128().filter(|q| *q > 0 && *q < MAX_UNITS) {
-        Some(q) => {
-            let mut start = 0;
-            let mut bound = q + 1;
-            while start < top && bound * 10 <= MAX_UNITS {
-                bound *= 10;
-                start += 1;
-            }
-            match fits(start) {
-                Some(v) => {
-                    let mut best = (start, v);
-                    for e in start + 1..=top {
-                        // One decimal more at least multiplies the floor by ten: when that is
-                        // already too large, `fits(e)` would refuse, so skip its wide division.
-                        let floor = best.1.to_u128().unwrap_or(u128::MAX).saturating_sub(1);
-                        if floor.saturating_mul(10) > MAX_UNITS {
-                            break;
-                        }
-                        match fits(e) {
-                            Some(v) => best = (e, v),
-                            None => break,
-                        }
-                    }
-                    best
-                }
-                None => bisect_below(start)?,
-            }
+    while best.0 < top {
+        // One decimal more at least multiplies the floor by ten: when that is already too
+        // large, it cannot fit, so skip its division.
+        if best.1.saturating_sub(1).saturating_mul(10) > MAX_UNITS {
+            break;
         }
-        None => match fits(top) {
-            Some(v) => (top, v),
-            None => bisect_below(top)?,
-        },
-    };
-    let v = v.to_u128().ok_or(WHAT)?;
-    let d = from_units(v, false, scale + extra)?.normalize();
-    Ok(if d.scale() < scale {
-        let mut d = d;
-        d.rescale(scale);
-        d
-    } else {
-        d
-    })
+        match at(best.0 + 1)? {
+            Some(v) => best = (best.0 + 1, v),
+            None => break,
+        }
+    }
+    // Trailing zeros beyond `scale` removed.
+    let (mut extra, mut v) = best;
+    while extra > 0 && ends_in_zero(v) {
+        v /= 10;
+        extra -= 1;
+    }
+    from_units(v, false, scale + extra).ok()
 }
 
-/// `(r x 10^extra) / den` and its remainder, for `r < den`: on `SplitWide` when the product
-/// fits, else on a wider integer (`r x 10^28 < 2^1118`); the quotient is below `10^extra`.
-/// Used only when `num x 10^extra` itself does not fit.
-fn scaled_div_rem(r: SplitWide, den: SplitWide, extra: u32) -> Option<(SplitWide, SplitWide)> {
-    if let Some(scaled) = pow10::<SplitWide>(extra).and_then(|f| r.checked_mul(f)) {
-        return scaled.div_rem(den);
+/// `v % 10 == 0`, on 64-bit halves (`2^64 = 6 mod 10`).
+fn ends_in_zero(v: u128) -> bool {
+    let (hi, lo) = ((v >> 64) as u64, v as u64);
+    ((hi % 10) * 6 + lo % 10) % 10 == 0
+}
+
+/// `q + 1` when the remainder `rest` of a division by `d` is more than half of `d`, or exactly
+/// half and `q` is odd; else `q`.
+fn round_half_even<I: Int>(q: u128, rest: &I, d: &I) -> Option<u128> {
+    let up = match rest.cmp(&d.checked_sub(rest)?) {
+        std::cmp::Ordering::Greater => true,
+        std::cmp::Ordering::Equal => q & 1 == 1,
+        std::cmp::Ordering::Less => false,
+    };
+    q.checked_add(u128::from(up))
+}
+
+/// `(r x 10^extra / d, r x 10^extra mod d)` for `r < d`, the quotient below `10^extra`: in one
+/// division when `r x 10^extra` fits `I`, else by as many decimals at a time as fit (long
+/// division in base `10^c`). `None` when not even one decimal fits.
+fn scaled_div_rem<I: Int>(r: &I, d: &I, extra: u32) -> Option<(u128, I)> {
+    let mut fraction: u128 = 0;
+    let mut rest = r.clone();
+    let mut left = extra;
+    while left > 0 {
+        let mut c = left;
+        let scaled = loop {
+            if let Some(s) = pow10::<I>(c).and_then(|f| rest.checked_mul(&f)) {
+                break s;
+            }
+            c -= 1;
+            if c == 0 {
+                return None;
+            }
+        };
+        let (digits, r) = scaled.div_rem(d)?;
+        fraction = fraction
+            .checked_mul(pow10(c)?)?
+            .checked_add(digits.try_u128()?)?;
+        rest = r;
+        left -= c;
     }
-    let scaled = r.resize::<18>()?.checked_mul(pow10(extra)?)?;
-    let (fraction, rest) = scaled.div_rem(den.resize()?)?;
-    Some((fraction.resize()?, rest.resize()?))
+    Some((fraction, rest))
 }
 
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use num_bigint::BigInt;
-    use num_traits::{ToPrimitive, Zero};
+    use num_bigint::BigUint;
+    use num_traits::ToPrimitive;
 
-    /// A wide integer as a big integer.
-    fn big(w: SplitWide) -> BigInt {
-        w.limbs_le()
-            .iter()
-            .rev()
-            .fold(BigInt::zero(), |acc, &l| (acc << 64) + l)
-    }
-
-    /// `ratio_decimal` by its definition: every number of decimals tried, from the most down, on
-    /// big integers.
-    fn ratio_decimal_reference(
-        num: SplitWide,
-        den: SplitWide,
-        scale: u32,
-    ) -> Result<Decimal, Error> {
-        const WHAT: Error = Error::Overflow {
-            what: "an exact share for display",
-        };
-        if den == SplitWide::ZERO {
-            return Err(WHAT);
-        }
-        let (n, d) = (big(num), big(den));
+    /// `num / den` at `scale` by its definition: every number of decimals tried, from the most
+    /// down, on big integers.
+    fn ratio_reference(num: &BigUint, den: &BigUint, scale: u32) -> Option<Decimal> {
         for extra in (0..=MAX_SCALE - scale).rev() {
-            let scaled = &n * BigInt::from(10).pow(extra);
-            let (q, r) = (&scaled / &d, &scaled % &d);
-            let twice = r * 2;
-            let odd = &q % 2 == BigInt::from(1);
-            let v = if twice > d || (twice == d && odd) {
-                q + 1
+            let scaled = num * BigUint::from(10u32).pow(extra);
+            let (q, r) = (&scaled / den, &scaled % den);
+            let twice = r * 2u32;
+            let odd = &q % 2u32 == BigUint::from(1u32);
+            let v = if &twice > den || (&twice == den && odd) {
+                q + 1u32
             } else {
                 q
             };
-            if let Some(v) = v.to_u128().filter(|v| *v <= MAX_UNITS) {
-                let d = from_units(v, false, scale + extra)?.normalize();
-                return Ok(if d.scale() < scale {
+            if let Some(v) = v.try_u128().filter(|v| *v <= MAX_UNITS) {
+                let d = from_units(v, false, scale + extra).unwrap().normalize();
+                return Some(if d.scale() < scale {
                     let mut d = d;
                     d.rescale(scale);
                     d
@@ -969,87 +1019,114 @@ mod tests {
                 });
             }
         }
-        Err(WHAT)
+        None
+    }
+
+    /// `decimal_of` on `u128` (when it fits) and on big integers.
+    fn ours(num: &BigUint, den: &BigUint, scale: u32) -> (Option<Decimal>, Option<Decimal>) {
+        let (q, r) = (num / den, num % den);
+        let big = q
+            .try_u128()
+            .and_then(|q| decimal_of::<Big>(q, &r, den, scale));
+        let narrow = q
+            .try_u128()
+            .zip(r.try_u128())
+            .zip(den.try_u128())
+            .and_then(|((q, r), d)| decimal_of::<u128>(q, &r, &d, scale));
+        (big, narrow)
+    }
+
+    fn next(x: &mut u64) -> u64 {
+        *x ^= *x >> 12;
+        *x ^= *x << 25;
+        *x ^= *x >> 27;
+        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn wide(x: &mut u64, limbs: u64) -> BigUint {
+        let mut w = BigUint::from(0u32);
+        for _ in 0..limbs {
+            let shift = next(x) % 64;
+            w = (w << 64u32) + (next(x) >> shift);
+        }
+        w
     }
 
     #[test]
-    fn ratio_decimal_matches_trying_every_scale() {
-        fn next(x: &mut u64) -> u64 {
-            *x ^= *x >> 12;
-            *x ^= *x << 25;
-            *x ^= *x >> 27;
-            x.wrapping_mul(0x2545_f491_4f6c_dd1d)
-        }
-        fn wide(x: &mut u64, limbs: u64) -> SplitWide {
-            let mut w = SplitWide::ZERO;
-            for _ in 0..limbs {
-                let shift = next(x) % 64;
-                w = w
-                    .checked_mul(SplitWide::from_u128(1u128 << 64).unwrap())
-                    .unwrap()
-                    .checked_add(SplitWide::from_u64(next(x) >> shift))
-                    .unwrap();
-            }
-            w
-        }
+    fn decimal_of_matches_trying_every_scale() {
         let x = &mut 0x2545_f491_4f6c_dd1d_u64;
+        let b = |v: u128| BigUint::from(v);
         let mut cases = vec![
-            (SplitWide::ZERO, SplitWide::from_u64(7)),
-            (SplitWide::from_u64(1), SplitWide::ZERO),
-            (SplitWide::from_u128(MAX_UNITS).unwrap(), SplitWide::one()),
-            (
-                SplitWide::from_u128(MAX_UNITS + 1).unwrap(),
-                SplitWide::one(),
-            ),
-            (
-                SplitWide::from_u128(MAX_UNITS * 2).unwrap(),
-                SplitWide::from_u64(2),
-            ),
-            (
-                SplitWide::from_u128(MAX_UNITS * 2 + 1).unwrap(),
-                SplitWide::from_u64(2),
-            ),
-            (SplitWide::from_u64(79_228_162_514), SplitWide::from_u64(1)),
-            (SplitWide::from_u64(91), SplitWide::from_u64(181)),
+            (b(0), b(7)),
+            (b(MAX_UNITS), b(1)),
+            (b(MAX_UNITS * 2), b(2)),
+            (b(MAX_UNITS * 2 + 1), b(2)),
+            (b(79_228_162_514), b(1)),
+            (b(91), b(181)),
+            (b(1), b(3)),
+            (b(2), b(3)),
+            (b(5), b(10)),
         ];
         for _ in 0..3000 {
-            let (a, b) = (next(x) % 5, next(x) % 4);
-            cases.push((wide(x, a), wide(x, b)));
+            let (a, d) = (next(x) % 3, 1 + next(x) % 3);
+            let num = wide(x, a);
+            let den = wide(x, d).max(b(1));
+            cases.push((num, den));
         }
-        // Numerators so wide that `num x 10^extra` overflows for the larger `extra`.
+        // Numerators and denominators far beyond u128, with quotients that fit.
         for _ in 0..300 {
-            let (a, b) = (13 + next(x) % 3, 12 + next(x) % 4);
-            cases.push((wide(x, a), wide(x, b)));
+            let (dl, ql) = (4 + next(x) % 12, 1 + next(x) % 2);
+            let den = wide(x, dl).max(b(1));
+            let q = wide(x, ql);
+            let num = &den * q + wide(x, 3) % &den;
+            cases.push((num, den));
         }
-        for (num, den) in cases.iter().copied() {
+        for (num, den) in &cases {
+            if num / den > b(MAX_UNITS) {
+                continue;
+            }
             for scale in [0, 2, 6, 28] {
-                assert_eq!(
-                    ratio_decimal(num, den, scale),
-                    ratio_decimal_reference(num, den, scale),
-                    "{num:?} / {den:?} at {scale}"
-                );
+                let want = ratio_reference(num, den, scale);
+                let (big, narrow) = ours(num, den, scale);
+                assert_eq!(big, want, "{num} / {den} at {scale}");
+                if den.to_u64().is_some() {
+                    // Below 2^64 the narrow integers always suffice.
+                    assert_eq!(narrow, want, "{num} / {den} at {scale}");
+                } else if narrow.is_some() {
+                    assert_eq!(narrow, want, "{num} / {den} at {scale}");
+                }
             }
         }
     }
 
     #[test]
-    fn day_ratio_matches_ratio_decimal() {
-        let mut pairs = Vec::new();
+    fn participation_matches_the_reference() {
         for window in [1u64, 2, 3, 7, 30, 31, 181, 182, 365, 366, 1000, 36_525] {
             for days in [
                 0u64, 1, 2, 3, 6, 29, 30, 91, 100, 180, 181, 365, 999, 36_524,
             ] {
-                pairs.push((days.min(window), window));
+                let days = days.min(window);
+                assert_eq!(
+                    ratio::<u128>(days.into(), window.into()),
+                    ratio_reference(&BigUint::from(days), &BigUint::from(window), 0),
+                    "{days} / {window}"
+                );
             }
         }
-        pairs.extend([
-            (9_999_999_999, 10_000_000_000),
-            (10_000_000_000, 10_000_000_001),
-            (5, 0),
-        ]);
-        for (days, window) in pairs {
-            let wide = ratio_decimal(SplitWide::from_u64(days), SplitWide::from_u64(window), 0);
-            assert_eq!(day_ratio(days, window), wide, "{days} / {window}");
-        }
+        assert_eq!(ratio::<u128>(5, 0), None);
+    }
+
+    #[test]
+    fn held_is_half_to_even_on_both_paths() {
+        let h = Decimal::new(15, 2);
+        assert_eq!(held_units(2_661_765, h), Ok(399_265));
+        assert_eq!(held_units(10, Decimal::new(5, 2)), Ok(0));
+        assert_eq!(held_units(30, Decimal::new(5, 2)), Ok(2));
+        // units x mantissa beyond u128: the big integers give the same rounding.
+        let third = Decimal::from_i128_with_scale(33_333_333_333_333_333_333_333_333, 28);
+        let held = held_units(MAX_UNITS, third).unwrap();
+        let exact = BigUint::from(MAX_UNITS) * 33_333_333_333_333_333_333_333_333u128;
+        let want = ratio_reference(&exact, &BigUint::from(10u32).pow(28), 0).unwrap();
+        assert_eq!(Decimal::from(held), want.round());
     }
 }

@@ -1,4 +1,4 @@
-//! Group 4, split: `split` of 1,000,000.00 among 10 to 100,000 members over three roles, with time
+//! Group 4, split: `split` of 1,000,000.00 among 10 to 1,000,000 members over three roles, with time
 //! proration and a holdback; and a cash-based payout of 12 tranches for 100 members (`tranches`).
 #![allow(clippy::expect_used)] // Fixtures are built before timing starts; a broken fixture should stop the run.
 
@@ -10,7 +10,7 @@ use std::time::Duration;
 
 fn splits(c: &mut Criterion) {
     let mut group = c.benchmark_group("split");
-    for n in [10usize, 1_000, 100_000] {
+    for n in [10usize, 1_000, 100_000, 1_000_000] {
         let request = fixtures::split_request(n);
         group.throughput(Throughput::Elements(n as u64));
         if n >= 100_000 {

@@ -1008,7 +1008,7 @@ mod tests {
             } else {
                 q
             };
-            if let Some(v) = v.try_u128().filter(|v| *v <= MAX_UNITS) {
+            if let Some(v) = v.to_u128().filter(|v| *v <= MAX_UNITS) {
                 let d = from_units(v, false, scale + extra).unwrap().normalize();
                 return Some(if d.scale() < scale {
                     let mut d = d;
@@ -1022,16 +1022,21 @@ mod tests {
         None
     }
 
+    /// The same number as the crate's big integer.
+    fn ours_big(x: &BigUint) -> Big {
+        Big::from_le_bytes(&x.to_bytes_le())
+    }
+
     /// `decimal_of` on `u128` (when it fits) and on big integers.
     fn ours(num: &BigUint, den: &BigUint, scale: u32) -> (Option<Decimal>, Option<Decimal>) {
         let (q, r) = (num / den, num % den);
         let big = q
-            .try_u128()
-            .and_then(|q| decimal_of::<Big>(q, &r, den, scale));
+            .to_u128()
+            .and_then(|q| decimal_of::<Big>(q, &ours_big(&r), &ours_big(den), scale));
         let narrow = q
-            .try_u128()
-            .zip(r.try_u128())
-            .zip(den.try_u128())
+            .to_u128()
+            .zip(r.to_u128())
+            .zip(den.to_u128())
             .and_then(|((q, r), d)| decimal_of::<u128>(q, &r, &d, scale));
         (big, narrow)
     }

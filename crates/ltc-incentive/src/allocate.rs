@@ -121,6 +121,22 @@ struct Scan {
 /// Checks the weights (the first negative one is refused, and all zero) and totals them at the
 /// largest scale of a positive weight, rescaling the running total when a finer weight comes.
 fn scan(weights: &[Decimal]) -> Result<Scan, Error> {
+    // The common case first: whole, non-negative weights, summed without rescaling (fewer than
+    // 2^32 of them, each below 2^96, cannot overflow a `u128`).
+    if u32::try_from(weights.len()).is_ok() {
+        let mut total: u128 = 0;
+        let mut plain = true;
+        for w in weights {
+            plain &= w.scale() == 0 && !w.is_sign_negative();
+            total = total.wrapping_add(w.mantissa().unsigned_abs());
+        }
+        if plain && total > 0 {
+            return Ok(Scan {
+                max_scale: 0,
+                total: Some(total),
+            });
+        }
+    }
     let mut max_scale = 0;
     let mut total = Some(0u128);
     let mut any_positive = false;
@@ -235,11 +251,31 @@ fn narrow(
     negative: bool,
     scale: u32,
 ) -> Option<Vec<Decimal>> {
+    // Integer weights (the common case) need no alignment.
+    if max_scale == 0 {
+        narrow_aligned::<false>(units, total, weights, max_scale, negative, scale)
+    } else {
+        narrow_aligned::<true>(units, total, weights, max_scale, negative, scale)
+    }
+}
+
+/// [`narrow`], with every weight multiplied up to `max_scale` when `ALIGN`.
+fn narrow_aligned<const ALIGN: bool>(
+    units: u64,
+    total: u64,
+    weights: &[Decimal],
+    max_scale: u32,
+    negative: bool,
+    scale: u32,
+) -> Option<Vec<Decimal>> {
     let div = Reciprocal::new(total)?;
     // Every positive aligned weight is at most the total, so its factor fits a `u64`; a zero
-    // weight is zero whatever the factor.
+    // weight is zero whatever the factor. Without alignment every positive weight has scale 0.
     let aligned = |w: &Decimal| -> u64 {
         let m = w.mantissa().unsigned_abs() as u64;
+        if !ALIGN {
+            return m;
+        }
         let f = POW10
             .get(max_scale.saturating_sub(w.scale()) as usize)
             .copied()

@@ -503,17 +503,19 @@ pub fn split(request: &SplitRequest) -> Result<Split, Error> {
     // The members are ordered by (id, role) once, up front: that order is the order of the
     // lines, and in it a repeated (id, role) stands next to its twin. The duplicate refused is
     // the first one in input order, in its place among the other checks.
-    let mut keyed: Vec<(&str, &str, usize)> = request
-        .members
-        .iter()
-        .enumerate()
-        .map(|(i, m)| (m.id.as_str(), m.role.as_str(), i))
-        .collect();
-    keyed.sort_unstable();
-    let first_duplicate = keyed
+    let members = &request.members;
+    let key = |i: u32| {
+        members
+            .get(i as usize)
+            .map(|m| (m.id.as_str(), m.role.as_str()))
+    };
+    let count = u32::try_from(members.len()).map_err(|_| TOO_MANY)?;
+    let mut order: Vec<u32> = (0..count).collect();
+    order.sort_unstable_by(|&a, &b| key(a).cmp(&key(b)).then(a.cmp(&b)));
+    let first_duplicate = order
         .windows(2)
         .filter_map(|pair| match pair {
-            [a, b] if (a.0, a.1) == (b.0, b.1) => Some(b.2),
+            [a, b] if key(*a) == key(*b) => Some(*b as usize),
             _ => None,
         })
         .min();
@@ -523,7 +525,7 @@ pub fn split(request: &SplitRequest) -> Result<Split, Error> {
         .zip(0u32..)
         .map(|(name, i)| (name.as_str(), i))
         .collect();
-    let mut checked = Vec::with_capacity(request.members.len());
+    let mut roles_of = Vec::with_capacity(request.members.len());
     let mut member_scale = 0;
     for (index, m) in request.members.iter().enumerate() {
         let err_ctx = || (m.id.clone(), m.role.clone());
@@ -562,18 +564,20 @@ pub fn split(request: &SplitRequest) -> Result<Split, Error> {
             let (member, role) = err_ctx();
             return Err(Error::DuplicateMember { member, role });
         }
-        let days = window.overlap_days(m.joined, m.left);
         member_scale = member_scale.max(m.contribution.scale() + m.involvement.scale());
-        checked.push((days, role));
+        roles_of.push(role);
     }
-    let lines: Vec<LineWork> = keyed
+    let lines: Vec<LineWork> = order
         .iter()
-        .filter_map(|&(_, _, i)| {
-            let member = request.members.get(i)?;
-            let &(days, role) = checked.get(i)?;
+        .filter_map(|&i| {
+            let member = members.get(i as usize)?;
+            let role = *roles_of.get(i as usize)?;
+            let days = window.overlap_days(member.joined, member.left);
             Some(LineWork { member, days, role })
         })
         .collect();
+    // Freed before the arithmetic and the result reuse the memory.
+    drop((order, roles_of));
     let work = Work {
         request,
         units,
@@ -670,6 +674,11 @@ pub fn split(request: &SplitRequest) -> Result<Split, Error> {
 
 /// Shown when a share cannot be written as a `Decimal`, which the bounds of the shares rule
 /// out (every share is at most the pool, every fraction shown at most one).
+/// More members than line indices of 32 bits can count (over four billion).
+const TOO_MANY: Error = Error::Overflow {
+    what: "the number of members",
+};
+
 const DISPLAY: Error = Error::Overflow {
     what: "an exact share for display",
 };
@@ -721,23 +730,24 @@ fn shares<I: Int>(work: &Work<'_>) -> Result<Option<Shares>, Error> {
     let int = |v: u128| I::from_u128(v);
     let roles = request.roles.len();
 
-    // Member weights at one scale, summed per role.
-    let mut weights: Vec<I> = Vec::with_capacity(work.lines.len());
-    let mut sums: Vec<I> = vec![I::zero(); roles];
-    let mut any_positive = false;
-    for w in work.lines {
+    // Member weights at one scale, summed per role (computed again line by line below rather
+    // than kept: that costs less than the memory).
+    let weight_of = |w: &LineWork<'_>| -> Option<I> {
         let (c, i) = (w.member.contribution, w.member.involvement);
         let factor = if request.prorate_by_time { w.days } else { 1 };
         let scale_up = work.member_scale - (c.scale() + i.scale());
-        let weight = fit!(int(c.mantissa().unsigned_abs())
-            .zip(int(i.mantissa().unsigned_abs()))
-            .and_then(|(c, i)| c.checked_mul(&i))
-            .and_then(|ci| ci.checked_mul(&int(u128::from(factor.unsigned_abs()))?))
-            .and_then(|x| x.checked_mul(&pow10(scale_up)?)));
+        int(c.mantissa().unsigned_abs())?
+            .checked_mul(&int(i.mantissa().unsigned_abs())?)?
+            .checked_mul(&int(u128::from(factor.unsigned_abs()))?)?
+            .checked_mul(&pow10(scale_up)?)
+    };
+    let mut sums: Vec<I> = vec![I::zero(); roles];
+    let mut any_positive = false;
+    for w in work.lines {
+        let weight = fit!(weight_of(w));
         any_positive |= !weight.is_zero();
         let sum = fit!(sums.get_mut(w.role as usize));
         *sum = fit!(sum.checked_add(&weight));
-        weights.push(weight);
     }
     if !any_positive {
         return Err(Error::NoPositiveWeight);
@@ -797,15 +807,23 @@ fn shares<I: Int>(work: &Work<'_>) -> Result<Option<Shares>, Error> {
     let mut parts: Vec<u128> = Vec::with_capacity(work.lines.len() + 1);
     let mut rems: Vec<I> = Vec::with_capacity(work.lines.len() + 1);
     let mut floors: u128 = 0;
-    let line_roles = work.lines.iter().map(|w| w.role).chain([retained_role]);
+    // The lines, then `retained` as one more line of its own "role" and weight one.
     let one = fit!(int(1));
-    let line_weights = weights.iter().chain(std::iter::once(&one));
-    let mut roles_of: Vec<u32> = Vec::with_capacity(work.lines.len() + 1);
+    let role_of = |i: u32| {
+        work.lines
+            .get(i as usize)
+            .map_or(retained_role, |w: &LineWork<'_>| w.role)
+    };
     // The exact share of every line, for display (to the digits a `Decimal` holds).
     let mut exact = Vec::with_capacity(work.lines.len());
-    for (role, weight) in line_roles.zip(line_weights) {
+    for i in 0..=fit!(u32::try_from(work.lines.len()).ok()) {
+        let role = role_of(i);
+        let weight = match work.lines.get(i as usize) {
+            Some(w) => fit!(weight_of(w)),
+            None => one.clone(),
+        };
         let (f, d) = fit!(factors.get(role as usize).zip(dens.get(role as usize)));
-        let (q, r) = fit!(f.checked_mul(weight).and_then(|n| n.div_rem(d)));
+        let (q, r) = fit!(f.checked_mul(&weight).and_then(|n| n.div_rem(d)));
         let q = fit!(q.try_u128());
         floors = fit!(floors.checked_add(q));
         if role != retained_role {
@@ -813,7 +831,6 @@ fn shares<I: Int>(work: &Work<'_>) -> Result<Option<Shares>, Error> {
         }
         parts.push(q);
         rems.push(r);
-        roles_of.push(role);
     }
 
     // The units left over go to the largest remainders, ties to the lower line.
@@ -826,8 +843,8 @@ fn shares<I: Int>(work: &Work<'_>) -> Result<Option<Shares>, Error> {
     let k = fit!(usize::try_from(leftover).ok());
     if k > 0 && k <= candidates.len() {
         let rem = |i: u32| rems.get(i as usize);
-        let den = |i: u32| roles_of.get(i as usize).and_then(|&r| dens.get(r as usize));
-        let same_role = |a: u32, b: u32| roles_of.get(a as usize) == roles_of.get(b as usize);
+        let den = |i: u32| dens.get(role_of(i) as usize);
+        let same_role = |a: u32, b: u32| role_of(a) == role_of(b);
         // Larger fraction first; equal fractions: lower line first.
         let order = |&a: &u32, &b: &u32| {
             let larger = match (rem(a), rem(b)) {

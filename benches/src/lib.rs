@@ -5,6 +5,7 @@
 //!
 //! - [`fixtures`]: the lead-to-cash script, stored event logs with distinct deal ids, split
 //!   requests and allocation weights, all deterministic.
+//! - [`history`]: deals with a long history of one kind, and their next commands.
 //! - [`floor`]: a hand-written minimal enum state machine of the same stages with the same money
 //!   checks, the floor for deciding and replaying.
 //! - [`naive`]: the naive `f64` allocation (the speed floor, which loses cents) and the count-only
@@ -14,4 +15,5 @@
 
 pub mod fixtures;
 pub mod floor;
+pub mod history;
 pub mod naive;

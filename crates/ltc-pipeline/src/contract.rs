@@ -1,6 +1,7 @@
 //! A signed contract: value, milestones, invoices, payments, refunds and amendments.
 
 use crate::money::{add, sub};
+
 use crate::serde_strict::objects_only;
 use crate::{Error, InvoiceId, MilestoneId, Money, PaymentId, StageKind};
 use chrono::{DateTime, Utc};
@@ -217,42 +218,7 @@ impl Contract {
         }
     }
 
-    /// Books cash against an invoice: positive in, negative out. Keeps 0 <= collected <= amount.
-    pub(crate) fn book(&mut self, invoice: &InvoiceId, delta: Decimal) -> Result<(), Error> {
-        let next = self.booked(invoice, delta)?;
-        if let Some(inv) = self.invoices.get_mut(invoice) {
-            inv.collected = next;
-        }
-        Ok(())
-    }
-
-    /// Whether a new invoice of `amount` keeps the total invoiced within the contract value.
-    pub(crate) fn invoice_fits(&self, amount: Decimal) -> Result<(), Error> {
-        let invoiced = self.invoiced();
-        if add(invoiced, amount)? > self.value.amount {
-            return Err(Error::AboveContractValue {
-                amount,
-                invoiced,
-                value: self.value.amount,
-            });
-        }
-        Ok(())
-    }
-
-    /// Whether the contract value may become `new_value`: never below what is invoiced.
-    pub(crate) fn amendment_fits(&self, new_value: Decimal) -> Result<(), Error> {
-        let invoiced = self.invoiced();
-        if new_value < invoiced {
-            return Err(Error::InvalidAmendment {
-                new_value,
-                value: self.value.amount,
-                invoiced,
-            });
-        }
-        Ok(())
-    }
-
-    /// What [`book`](Self::book) would set the invoice's collected cash to, or why it refuses;
+    /// What booking `delta` against the invoice would set its collected cash to the invoice's collected cash to, or why it refuses;
     /// changes nothing.
     pub(crate) fn booked(&self, invoice: &InvoiceId, delta: Decimal) -> Result<Decimal, Error> {
         let Some(inv) = self.invoices.get(invoice) else {
@@ -261,17 +227,27 @@ impl Contract {
                 id: invoice.to_string(),
             });
         };
+        Self::booked_on(invoice, inv, delta)
+    }
+
+    /// What booking `delta` against `inv` (the invoice `id`) sets its collected cash to, or why
+    /// it refuses.
+    pub(crate) fn booked_on(
+        id: &InvoiceId,
+        inv: &Invoice,
+        delta: Decimal,
+    ) -> Result<Decimal, Error> {
         let next = add(inv.collected, delta)?;
         if next > inv.amount {
             return Err(Error::AboveInvoiced {
-                invoice: invoice.clone(),
+                invoice: id.clone(),
                 amount: delta,
                 outstanding: sub(inv.amount, inv.collected)?,
             });
         }
         if next < Decimal::ZERO {
             return Err(Error::AboveCollected {
-                invoice: invoice.clone(),
+                invoice: id.clone(),
                 amount: -delta,
                 collected: inv.collected,
             });

@@ -68,6 +68,11 @@ pub enum SolutionPassage {
 objects_only!(SolutionPassage);
 
 /// A signed contract under execution, with the decision that signed it.
+///
+/// It keeps running totals of the contract (invoiced, collected, milestones delivered and
+/// accepted), so that what a command needs to know of the contract costs the same however many
+/// invoices, payments and milestones it has. They are not written: reading an `Execution` back
+/// computes them from the contract.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(remote = "Self", deny_unknown_fields)]
 pub struct Execution {
@@ -75,9 +80,210 @@ pub struct Execution {
     pub decision: Arc<GateDecision>,
     /// The contract.
     pub contract: Contract,
+    #[serde(skip)]
+    totals: Totals,
 }
 
-objects_only!(Execution);
+objects_only!(Execution => Execution::recounted);
+
+/// The running totals of a contract under execution.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Totals {
+    invoiced: Decimal,
+    collected: Decimal,
+    delivered: usize,
+    accepted: usize,
+}
+
+impl Execution {
+    fn new(decision: Arc<GateDecision>, contract: Contract) -> Self {
+        Self {
+            decision,
+            contract,
+            totals: Totals::default(),
+        }
+        .recounted()
+    }
+
+    /// The totals counted from the contract (after reading it back).
+    fn recounted(mut self) -> Self {
+        let c = &self.contract;
+        // The engine keeps every total within the contract value; saturating keeps a forged,
+        // deserialized state from panicking.
+        self.totals = Totals {
+            invoiced: c.invoiced(),
+            collected: c.collected(),
+            delivered: c
+                .milestones
+                .values()
+                .filter(|m| m.delivered_at.is_some())
+                .count(),
+            accepted: c
+                .milestones
+                .values()
+                .filter(|m| m.accepted_at.is_some())
+                .count(),
+        };
+        self
+    }
+
+    /// The total invoiced, as [`Contract::invoiced`] but kept as a running total.
+    ///
+    /// ```
+    /// # #[cfg(feature = "proptest")] {
+    /// use ltc_pipeline::{strategies, Deal, DealId, Process, Stage};
+    /// let process = Process::standard();
+    /// let mut deal = Deal::new(DealId::new("D-1"));
+    /// for step in strategies::lead_to_cash().iter().take(30) {
+    ///     deal.execute(&process, &step.command, &step.actor, step.at)?;
+    /// }
+    /// let Stage::Execution(e) = deal.stage() else { panic!("signed") };
+    /// assert_eq!(e.invoiced(), e.contract.invoiced());
+    /// assert_eq!(e.collected(), e.contract.collected());
+    /// # }
+    /// # Ok::<(), ltc_pipeline::Error>(())
+    /// ```
+    pub fn invoiced(&self) -> Decimal {
+        self.totals.invoiced
+    }
+
+    /// The net cash collected, as [`Contract::collected`] but kept as a running total.
+    pub fn collected(&self) -> Decimal {
+        self.totals.collected
+    }
+
+    /// Whether every milestone is accepted (and there is at least one), as
+    /// [`Contract::delivered`] but from running counts.
+    pub fn delivered(&self) -> bool {
+        let milestones = self.contract.milestones.len();
+        milestones > 0 && self.totals.accepted == milestones
+    }
+
+    /// Delivered, fully invoiced and fully paid, as [`Contract::is_complete`].
+    pub fn is_complete(&self) -> bool {
+        let invoiced = self.invoiced();
+        self.delivered() && invoiced == self.contract.value.amount && self.collected() == invoiced
+    }
+
+    /// The execution stage, as [`Contract::phase`] but from running totals: the same whatever
+    /// the contract's history.
+    pub fn phase(&self) -> StageKind {
+        let delivered = self.delivered();
+        let invoiced = self.invoiced();
+        if delivered && invoiced == self.contract.value.amount {
+            if self.collected() == invoiced {
+                StageKind::Closing
+            } else {
+                StageKind::Collection
+            }
+        } else if delivered {
+            StageKind::Invoicing
+        } else if self.totals.delivered > 0 {
+            StageKind::Fulfilment
+        } else {
+            StageKind::Signed
+        }
+    }
+
+    /// Whether a new invoice of `amount` keeps the total invoiced within the contract value.
+    pub(crate) fn invoice_fits(&self, amount: Decimal) -> Result<(), Error> {
+        let invoiced = self.invoiced();
+        if crate::money::add(invoiced, amount)? > self.contract.value.amount {
+            return Err(Error::AboveContractValue {
+                amount,
+                invoiced,
+                value: self.contract.value.amount,
+            });
+        }
+        Ok(())
+    }
+
+    /// Whether the contract value may become `new_value`: never below what is invoiced.
+    pub(crate) fn amendment_fits(&self, new_value: Decimal) -> Result<(), Error> {
+        let invoiced = self.invoiced();
+        if new_value < invoiced {
+            return Err(Error::InvalidAmendment {
+                new_value,
+                value: self.contract.value.amount,
+                invoiced,
+            });
+        }
+        Ok(())
+    }
+
+    /// Books cash against an invoice: positive in, negative out. Keeps 0 <= collected <= amount.
+    pub(crate) fn book(&mut self, invoice: &crate::InvoiceId, delta: Decimal) -> Result<(), Error> {
+        let collected = crate::money::add(self.totals.collected, delta)?;
+        let Some(inv) = self.contract.invoices.get_mut(invoice) else {
+            return Err(Error::UnknownId {
+                kind: "invoice",
+                id: invoice.to_string(),
+            });
+        };
+        inv.collected = Contract::booked_on(invoice, inv, delta)?;
+        self.totals.collected = collected;
+        Ok(())
+    }
+
+    fn issue(&mut self, id: &crate::InvoiceId, invoice: Invoice) -> Result<(), Error> {
+        self.invoice_fits(invoice.amount)?;
+        let invoiced = crate::money::add(self.totals.invoiced, invoice.amount)?;
+        match self.contract.invoices.entry(id.clone()) {
+            std::collections::btree_map::Entry::Occupied(_) => Err(Error::DuplicateId {
+                kind: "invoice",
+                id: id.to_string(),
+            }),
+            std::collections::btree_map::Entry::Vacant(slot) => {
+                slot.insert(invoice);
+                self.totals.invoiced = invoiced;
+                Ok(())
+            }
+        }
+    }
+
+    fn add_milestone(&mut self, id: &crate::MilestoneId, title: &str) -> Result<(), Error> {
+        if self.contract.milestones.contains_key(id) {
+            return Err(Error::DuplicateId {
+                kind: "milestone",
+                id: id.to_string(),
+            });
+        }
+        self.contract.milestones.insert(
+            id.clone(),
+            Milestone {
+                title: title.to_owned(),
+                delivered_at: None,
+                accepted_at: None,
+            },
+        );
+        Ok(())
+    }
+
+    /// Marks a milestone delivered (`accepted` false) or accepted, once.
+    fn mark(
+        &mut self,
+        id: &crate::MilestoneId,
+        accepted: bool,
+        at: DateTime<Utc>,
+    ) -> Result<(), String> {
+        let m = self
+            .contract
+            .milestones
+            .get_mut(id)
+            .ok_or_else(|| format!("unknown milestone `{id}`"))?;
+        let (slot, count) = if accepted {
+            (&mut m.accepted_at, &mut self.totals.accepted)
+        } else {
+            (&mut m.delivered_at, &mut self.totals.delivered)
+        };
+        if slot.is_some() {
+            return Err(format!("milestone `{id}` is already marked"));
+        }
+        *slot = Some(at);
+        *count += 1;
+        Ok(())
+    }
+}
 
 /// How a deal ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -173,7 +379,7 @@ impl Stage {
             Stage::Bid { .. } => StageKind::Bid,
             Stage::Negotiation { .. } => StageKind::Negotiation,
             Stage::AwaitingContractDecision { .. } => StageKind::AwaitingContractDecision,
-            Stage::Execution(e) => e.contract.phase(),
+            Stage::Execution(e) => e.phase(),
             Stage::Ended(e) => e.kind.stage(),
         })
     }
@@ -223,9 +429,28 @@ pub struct Deal {
     pub(crate) meeting: Option<Meeting>,
     pub(crate) gate_log: Vec<GateRecord>,
     pub(crate) conditions: BTreeMap<ConditionId, Condition>,
+    #[serde(skip)]
+    counts: Counts,
 }
 
-objects_only!(Deal);
+objects_only!(Deal => Deal::recounted);
+
+/// Counts a command asks for, kept as events are folded (not written: reading a deal back
+/// counts them again), so that they cost the same whatever the deal's history.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Counts {
+    /// How many times each gate was convened, by its place in [`GateKind::ALL`].
+    convened: [u32; GateKind::ALL.len()],
+    /// How many conditions are open.
+    open_conditions: usize,
+}
+
+fn slot(gate: GateKind) -> usize {
+    GateKind::ALL
+        .iter()
+        .position(|g| *g == gate)
+        .unwrap_or_default()
+}
 
 /// Says how a stored change differs from the one the rules record.
 fn mismatch(expected: &Change, stored: &Change) -> String {
@@ -300,7 +525,33 @@ impl Deal {
             meeting: None,
             gate_log: Vec::new(),
             conditions: BTreeMap::new(),
+            counts: Counts::default(),
         }
+    }
+
+    /// The counts taken again from the records (after reading a deal back).
+    fn recounted(mut self) -> Self {
+        let mut counts = Counts::default();
+        let meetings = self
+            .gate_log
+            .iter()
+            .map(|r| match r {
+                GateRecord::Decided(d) => &d.meeting,
+                GateRecord::Withdrawn { meeting, .. } => meeting,
+            })
+            .chain(self.meeting.as_ref());
+        for meeting in meetings {
+            if let Some(n) = counts.convened.get_mut(slot(meeting.gate)) {
+                *n = n.saturating_add(1);
+            }
+        }
+        counts.open_conditions = self
+            .conditions
+            .values()
+            .filter(|c| c.closed.is_none())
+            .count();
+        self.counts = counts;
+        self
     }
 
     /// Rebuilds a deal from its stored log, each event under the process version in force when
@@ -429,6 +680,14 @@ impl Deal {
             _ => None,
         }
     }
+    /// The contract under execution with its running totals, while the deal is signed and not
+    /// ended.
+    pub(crate) fn execution_ref(&self) -> Option<&Execution> {
+        match &self.stage {
+            Stage::Execution(e) => Some(e),
+            _ => None,
+        }
+    }
     /// The deal's amount: the contract value once signed (also after it ended), the terms under
     /// contract decision, otherwise the estimate.
     pub fn amount(&self) -> Option<Decimal> {
@@ -442,15 +701,15 @@ impl Deal {
     }
     /// How many times a gate has been convened on this deal.
     pub fn attempts(&self, gate: GateKind) -> u32 {
-        let logged = self
-            .gate_log
-            .iter()
-            .filter(|r| match r {
-                GateRecord::Decided(d) => d.meeting.gate == gate,
-                GateRecord::Withdrawn { meeting, .. } => meeting.gate == gate,
-            })
-            .count() as u32;
-        logged + u32::from(self.meeting.as_ref().is_some_and(|m| m.gate == gate))
+        self.counts
+            .convened
+            .get(slot(gate))
+            .copied()
+            .unwrap_or_default()
+    }
+    /// Whether any condition is open.
+    pub fn has_open_conditions(&self) -> bool {
+        self.counts.open_conditions > 0
     }
 
     /// Applies one stored event (the `evolve` of the aggregate), refusing an event the engine
@@ -643,7 +902,7 @@ impl Deal {
                 if self.meeting.is_some() {
                     return Err(bad(event, "a gate is already convened"));
                 }
-                let attempt = self.attempts(*gate) + 1;
+                let attempt = self.attempts(*gate).saturating_add(1);
                 let policy = process
                     .shared_policy(*gate)
                     .ok_or_else(|| bad(event, format!("gate `{gate}` has no policy")))?;
@@ -659,6 +918,9 @@ impl Deal {
                     substitutes: BTreeMap::new(),
                     ballots: Vec::new(),
                 });
+                if let Some(n) = self.counts.convened.get_mut(slot(*gate)) {
+                    *n = attempt;
+                }
             }
             Change::VoteDelegated { seat, substitute } => {
                 let meeting = self
@@ -703,11 +965,15 @@ impl Deal {
                     .conditions
                     .get_mut(id)
                     .ok_or_else(|| bad(event, format!("unknown condition `{id}`")))?;
+                if condition.closed.is_some() {
+                    return Err(bad(event, format!("condition `{id}` is already closed")));
+                }
                 condition.closed = Some(Closing {
                     at,
                     by: event.actor.clone(),
                     note: note.clone(),
                 });
+                self.counts.open_conditions = self.counts.open_conditions.saturating_sub(1);
             }
             Change::SolutionReviewSkipped { amount, below } => {
                 let stage = std::mem::replace(&mut self.stage, Stage::Unopened);
@@ -747,48 +1013,28 @@ impl Deal {
                     other => other,
                 };
             }
-            Change::MilestoneAdded { id, title } => {
-                self.execution(event)?.contract.milestones.insert(
-                    id.clone(),
-                    Milestone {
-                        title: title.clone(),
-                        delivered_at: None,
-                        accepted_at: None,
-                    },
-                );
-            }
+            Change::MilestoneAdded { id, title } => self
+                .execution(event)?
+                .add_milestone(id, title)
+                .map_err(|e| bad(event, e.to_string()))?,
             Change::MilestoneDelivered { id } | Change::MilestoneAccepted { id } => {
-                let delivered = matches!(event.change, Change::MilestoneDelivered { .. });
-                let m = self
-                    .execution(event)?
-                    .contract
-                    .milestones
-                    .get_mut(id)
-                    .ok_or_else(|| bad(event, format!("unknown milestone `{id}`")))?;
-                if delivered {
-                    m.delivered_at = Some(at);
-                } else {
-                    m.accepted_at = Some(at);
-                }
+                let accepted = matches!(event.change, Change::MilestoneAccepted { .. });
+                self.execution(event)?
+                    .mark(id, accepted, at)
+                    .map_err(|e| bad(event, e))?;
             }
-            Change::InvoiceIssued { id, amount, due } => {
-                let contract = &self.execution(event)?.contract;
-                if contract.invoices.contains_key(id) {
-                    return Err(bad(event, format!("invoice `{id}` already exists")));
-                }
-                contract
-                    .invoice_fits(amount.amount)
-                    .map_err(|e| bad(event, e.to_string()))?;
-                self.execution(event)?.contract.invoices.insert(
-                    id.clone(),
+            Change::InvoiceIssued { id, amount, due } => self
+                .execution(event)?
+                .issue(
+                    id,
                     Invoice {
                         amount: amount.amount,
                         issued_at: at,
                         due: *due,
                         collected: Decimal::ZERO,
                     },
-                );
-            }
+                )
+                .map_err(|e| bad(event, e.to_string()))?,
             Change::PaymentReceived {
                 id,
                 invoice,
@@ -803,29 +1049,45 @@ impl Deal {
                     Change::PaymentReceived { .. } => CashKind::Payment,
                     _ => CashKind::Refund,
                 };
-                let contract = &mut self.execution(event)?.contract;
-                contract.book(invoice, kind.signed(amount.amount))?;
-                contract.cash.insert(
-                    id.clone(),
-                    CashMovement {
-                        kind,
-                        invoice: invoice.clone(),
-                        amount: amount.amount,
-                        at,
-                        reversed_at: None,
-                    },
-                );
+                let execution = self.execution(event)?;
+                let std::collections::btree_map::Entry::Vacant(slot) =
+                    execution.contract.cash.entry(id.clone())
+                else {
+                    return Err(bad(event, format!("payment `{id}` already exists")));
+                };
+                let booked = execution
+                    .contract
+                    .invoices
+                    .get_mut(invoice)
+                    .ok_or_else(|| bad(event, format!("unknown invoice `{invoice}`")))
+                    .and_then(|inv| {
+                        Contract::booked_on(invoice, inv, kind.signed(amount.amount))
+                            .map(|next| (inv, next))
+                            .map_err(|e| bad(event, e.to_string()))
+                    });
+                let (inv, next) = booked?;
+                let collected =
+                    crate::money::add(execution.totals.collected, kind.signed(amount.amount))?;
+                inv.collected = next;
+                execution.totals.collected = collected;
+                slot.insert(CashMovement {
+                    kind,
+                    invoice: invoice.clone(),
+                    amount: amount.amount,
+                    at,
+                    reversed_at: None,
+                });
             }
             Change::CashReversed { id } => {
-                let contract = &mut self.execution(event)?.contract;
-                let (invoice, delta) = match contract.cash.get(id) {
+                let execution = self.execution(event)?;
+                let (invoice, delta) = match execution.contract.cash.get(id) {
                     Some(c) if c.reversed_at.is_none() => {
                         (c.invoice.clone(), -c.kind.signed(c.amount))
                     }
                     _ => return Err(bad(event, format!("no unreversed payment `{id}`"))),
                 };
-                contract.book(&invoice, delta)?;
-                if let Some(c) = contract.cash.get_mut(id) {
+                execution.book(&invoice, delta)?;
+                if let Some(c) = execution.contract.cash.get_mut(id) {
                     c.reversed_at = Some(at);
                 }
             }
@@ -897,14 +1159,24 @@ impl Deal {
             ));
         }
         if gate == GateKind::ChangeDecision && outcome.is_pass() {
-            let amendment = self.contract().and_then(|c| {
-                let proposed = c.proposed_amendment.as_ref()?;
-                Some(c.amendment_fits(proposed.new_value))
+            let amendment = self.execution_ref().and_then(|e| {
+                let proposed = e.contract.proposed_amendment.as_ref()?;
+                Some(e.amendment_fits(proposed.new_value))
             });
             match amendment {
                 Some(fits) => fits.map_err(|e| bad(event, e.to_string()))?,
                 None => return Err(bad(event, "no amendment is proposed")),
             }
+        }
+        let mut ids = std::collections::BTreeSet::new();
+        if let Some(spec) = conditions
+            .iter()
+            .find(|c| self.conditions.contains_key(&c.id) || !ids.insert(&c.id))
+        {
+            return Err(bad(
+                event,
+                format!("condition `{}` already exists", spec.id),
+            ));
         }
         let meeting = self.take_meeting(event, gate)?;
         let decision = GateDecision {
@@ -916,6 +1188,7 @@ impl Deal {
             conditions: conditions.iter().map(|c| c.id.clone()).collect(),
         };
         for spec in conditions {
+            self.counts.open_conditions += 1;
             self.conditions.insert(
                 spec.id.clone(),
                 Condition {
@@ -988,10 +1261,10 @@ impl Deal {
                         GateKind::ContractDecision,
                         Stage::AwaitingContractDecision { terms, .. },
                         Some(decision),
-                    ) => Stage::Execution(Box::new(Execution {
+                    ) => Stage::Execution(Box::new(Execution::new(
                         decision,
-                        contract: Contract::new(terms, event.at),
-                    })),
+                        Contract::new(terms, event.at),
+                    ))),
                     (GateKind::ChangeDecision, Stage::Execution(mut e), _) => {
                         if let Some(p) = e.contract.proposed_amendment.take() {
                             e.contract.amendments.push(Amendment {

@@ -1,6 +1,6 @@
 //! `decide`: the pure function that turns a command into events or a refusal.
 
-use crate::deal::{Grade, SolutionPassage, Stage, Temperature};
+use crate::deal::{Execution, Grade, SolutionPassage, Stage, Temperature};
 use crate::{
     CashKind, Change, Command, Contract, Deal, DecisionRule, EndKind, Envelope, Error, Event, Fact,
     GateKind, GatePolicy, Meeting, Money, Outcome, PersonId, Phase, Process, Seat, StageKind, Vote,
@@ -220,11 +220,9 @@ impl Decider<'_> {
             Command::RemoveMember { person, role, .. } => {
                 let meeting = self.deal.meeting.as_ref()?;
                 let required = meeting.policy.required_roles.contains(role);
-                let last = self
-                    .deal
-                    .team
-                    .current()
-                    .all(|s| &s.role != role || &s.person == person);
+                let team = &self.deal.team;
+                let last = team.holders(role) == 0
+                    || (team.holders(role) == 1 && team.current_stint(person, role).is_some());
                 (required && last).then_some(Fact::Staffing)
             }
             _ => None,
@@ -250,8 +248,12 @@ impl Decider<'_> {
     }
 
     fn contract(&self, command: &Command) -> Result<&Contract, Error> {
+        self.execution(command).map(|e| &e.contract)
+    }
+
+    fn execution(&self, command: &Command) -> Result<&Execution, Error> {
         self.deal
-            .contract()
+            .execution_ref()
             .ok_or_else(|| self.wrong_stage(command))
     }
 
@@ -611,8 +613,8 @@ impl Decider<'_> {
                 }
             }
             Command::IssueInvoice { id, amount, due } => {
-                let contract = self.contract(command)?;
-                if contract.invoices.contains_key(id) {
+                let execution = self.execution(command)?;
+                if execution.contract.invoices.contains_key(id) {
                     return Err(Error::DuplicateId {
                         kind: "invoice",
                         id: id.to_string(),
@@ -620,7 +622,7 @@ impl Decider<'_> {
                 }
                 text(id.as_str(), "id")?;
                 self.money(amount)?;
-                contract.invoice_fits(amount.amount)?;
+                execution.invoice_fits(amount.amount)?;
                 Ok(Change::InvoiceIssued {
                     id: id.clone(),
                     amount: *amount,
@@ -688,7 +690,8 @@ impl Decider<'_> {
                 Ok(Change::CashReversed { id: id.clone() })
             }
             Command::ProposeAmendment { new_value, reason } => {
-                let contract = self.contract(command)?;
+                let execution = self.execution(command)?;
+                let contract = &execution.contract;
                 if contract.proposed_amendment.is_some() {
                     return Err(Error::AmendmentPending);
                 }
@@ -698,10 +701,10 @@ impl Decider<'_> {
                     return Err(Error::InvalidAmendment {
                         new_value: new_value.amount,
                         value: contract.value.amount,
-                        invoiced: contract.invoiced(),
+                        invoiced: execution.invoiced(),
                     });
                 }
-                contract.amendment_fits(new_value.amount)?;
+                execution.amendment_fits(new_value.amount)?;
                 Ok(Change::AmendmentProposed {
                     new_value: *new_value,
                     reason: reason.clone(),
@@ -800,7 +803,7 @@ impl Decider<'_> {
         if let Some(m) = &self.deal.meeting {
             return Err(Error::MeetingOpen { gate: m.gate });
         }
-        if self.deal.conditions.values().any(|c| c.closed.is_none()) {
+        if self.deal.has_open_conditions() {
             return Err(Error::OpenConditions {
                 gate,
                 open: self
@@ -951,14 +954,14 @@ impl Decider<'_> {
     }
 
     fn ready_to_close(&self) -> Result<(), Error> {
-        match self.deal.contract() {
-            Some(c) if c.proposed_amendment.is_some() => Err(Error::AmendmentPending),
-            Some(c) if c.is_complete() => Ok(()),
-            Some(c) => Err(Error::NotReadyToClose {
-                delivered: c.delivered(),
-                invoiced: c.invoiced(),
-                collected: c.collected(),
-                value: c.value.amount,
+        match self.deal.execution_ref() {
+            Some(e) if e.contract.proposed_amendment.is_some() => Err(Error::AmendmentPending),
+            Some(e) if e.is_complete() => Ok(()),
+            Some(e) => Err(Error::NotReadyToClose {
+                delivered: e.delivered(),
+                invoiced: e.invoiced(),
+                collected: e.collected(),
+                value: e.contract.value.amount,
             }),
             None => Err(Error::WrongGate {
                 gate: GateKind::ClosureDecision,
@@ -1020,9 +1023,9 @@ impl Decider<'_> {
             match meeting.gate {
                 GateKind::ClosureDecision => self.ready_to_close()?,
                 GateKind::ChangeDecision => {
-                    if let Some(c) = self.deal.contract() {
-                        match &c.proposed_amendment {
-                            Some(p) => c.amendment_fits(p.new_value)?,
+                    if let Some(e) = self.deal.execution_ref() {
+                        match &e.contract.proposed_amendment {
+                            Some(p) => e.amendment_fits(p.new_value)?,
                             None => return Err(Error::NoAmendmentProposed),
                         }
                     }

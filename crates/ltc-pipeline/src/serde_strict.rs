@@ -9,6 +9,31 @@
 /// Implements `Serialize` and `Deserialize` for a type whose derives use `remote = "Self"`,
 /// reading it from a map (a JSON object) only.
 macro_rules! objects_only {
+    // A type with derived indexes (running totals, lookups) that are not written: they are
+    // rebuilt by `$rebuild` once the stored fields are read.
+    ($t:ty => $rebuild:path) => {
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct Object;
+                impl<'de> serde::de::Visitor<'de> for Object {
+                    type Value = $t;
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str("an object")
+                    }
+                    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<$t, A::Error> {
+                        <$t>::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                            .map($rebuild)
+                    }
+                }
+                deserializer.deserialize_map(Object)
+            }
+        }
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                <$t>::serialize(self, serializer)
+            }
+        }
+    };
     ($($t:ty),+ $(,)?) => {$(
         impl<'de> serde::Deserialize<'de> for $t {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {

@@ -5,6 +5,7 @@ use crate::{PersonId, Role};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One continuous period in which a person held a role on the deal team.
 ///
@@ -58,15 +59,63 @@ impl Stint {
 }
 
 /// The team of a deal: every stint, in the order people joined.
+///
+/// It keeps an index of the running stints by person and role, how many people hold each role
+/// and who has ever been on the team, so that the questions a command asks of the team cost the
+/// same however long its history. The index is not written: reading a `Team` back rebuilds it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(remote = "Self", deny_unknown_fields)]
 pub struct Team {
     stints: Vec<Stint>,
+    #[serde(skip)]
+    index: TeamIndex,
 }
 
-objects_only!(Team);
+objects_only!(Team => Team::reindexed);
+
+/// Where the running stints are, and counts that follow joins and departures.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct TeamIndex {
+    /// The running stint of each person in each role, by its position in `stints`.
+    current: BTreeMap<PersonId, BTreeMap<Role, usize>>,
+    /// How many people hold each role now.
+    holders: BTreeMap<Role, usize>,
+    /// Everyone who has been on the team, in any role.
+    members: BTreeSet<PersonId>,
+}
 
 impl Team {
+    fn reindexed(mut self) -> Self {
+        self.index = TeamIndex::default();
+        for position in 0..self.stints.len() {
+            self.index_stint(position);
+        }
+        self
+    }
+
+    fn index_stint(&mut self, position: usize) {
+        let Some(stint) = self.stints.get(position) else {
+            return;
+        };
+        self.index.members.insert(stint.person.clone());
+        if stint.is_current() {
+            let roles = self.index.current.entry(stint.person.clone()).or_default();
+            if roles.insert(stint.role.clone(), position).is_none() {
+                *self.index.holders.entry(stint.role.clone()).or_default() += 1;
+            }
+        }
+    }
+
+    /// How many people hold `role` now.
+    ///
+    /// ```
+    /// use ltc_pipeline::{Role, Team};
+    /// assert_eq!(Team::default().holders(&Role::ar()), 0);
+    /// ```
+    pub fn holders(&self, role: &Role) -> usize {
+        self.index.holders.get(role).copied().unwrap_or(0)
+    }
+
     /// Every stint, current and past, in joining order.
     pub fn stints(&self) -> &[Stint] {
         &self.stints
@@ -74,7 +123,14 @@ impl Team {
 
     /// The running stints.
     pub fn current(&self) -> impl Iterator<Item = &Stint> {
-        self.stints.iter().filter(|s| s.is_current())
+        let mut positions: Vec<usize> = self
+            .index
+            .current
+            .values()
+            .flat_map(|roles| roles.values().copied())
+            .collect();
+        positions.sort_unstable();
+        positions.into_iter().filter_map(|p| self.stints.get(p))
     }
 
     /// Who held `role` at the instant `at`: answers "who held SR when the bid was decided?".
@@ -88,24 +144,26 @@ impl Team {
 
     /// Whether at least one person currently holds `role`.
     pub fn is_staffed(&self, role: &Role) -> bool {
-        self.current().any(|s| &s.role == role)
+        self.holders(role) > 0
     }
 
     /// Whether `person` is, or ever was, on the team (in any role).
     pub fn has_member(&self, person: &PersonId) -> bool {
-        self.stints.iter().any(|s| &s.person == person)
+        self.index.members.contains(person)
     }
 
     /// The running stint of `person` in `role`, if any.
     pub fn current_stint(&self, person: &PersonId, role: &Role) -> Option<&Stint> {
-        self.current()
-            .find(|s| &s.person == person && &s.role == role)
+        let position = self.index.current.get(person)?.get(role)?;
+        self.stints.get(*position)
     }
 
     pub(crate) fn join(&mut self, stint: Stint) {
         self.stints.push(stint);
+        self.index_stint(self.stints.len() - 1);
     }
 
+    /// Ends the running stint of `person` in `role`; `false` if there is none.
     pub(crate) fn leave(
         &mut self,
         person: &PersonId,
@@ -113,17 +171,24 @@ impl Team {
         at: DateTime<Utc>,
         recommendation: Option<String>,
     ) -> bool {
-        match self
-            .stints
-            .iter_mut()
-            .find(|s| s.is_current() && &s.person == person && &s.role == role)
-        {
-            Some(stint) => {
-                stint.left = Some(at);
-                stint.closure_recommendation = recommendation;
-                true
-            }
-            None => false,
+        let Some(roles) = self.index.current.get_mut(person) else {
+            return false;
+        };
+        let Some(stint) = roles.get(role).and_then(|p| self.stints.get_mut(*p)) else {
+            return false;
+        };
+        stint.left = Some(at);
+        stint.closure_recommendation = recommendation;
+        roles.remove(role);
+        if roles.is_empty() {
+            self.index.current.remove(person);
         }
+        if let Some(count) = self.index.holders.get_mut(role) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                self.index.holders.remove(role);
+            }
+        }
+        true
     }
 }

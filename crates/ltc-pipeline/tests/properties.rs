@@ -55,8 +55,57 @@ fn run(process: &Process, steps: &[Step]) -> Result<(Deal, Vec<Event>), TestCase
         if let Stage::Ended(_) = before.stage() {
             prop_assert_eq!(&deal, &before);
         }
+        counts_agree(&deal)?;
     }
     Ok((deal, log))
+}
+
+/// The running totals and indexes a deal keeps give what counting its records again gives, and
+/// a deal read back from JSON (which counts them again) equals the deal written.
+fn counts_agree(deal: &Deal) -> Result<(), TestCaseError> {
+    if let Stage::Execution(e) = deal.stage() {
+        let c = &e.contract;
+        prop_assert_eq!(e.invoiced(), c.invoiced());
+        prop_assert_eq!(e.collected(), c.collected());
+        prop_assert_eq!(e.delivered(), c.delivered());
+        prop_assert_eq!(e.is_complete(), c.is_complete());
+        prop_assert_eq!(e.phase(), c.phase());
+    }
+    let team = deal.team();
+    let running: Vec<_> = team.stints().iter().filter(|s| s.is_current()).collect();
+    prop_assert_eq!(team.current().collect::<Vec<_>>(), running.clone());
+    for stint in team.stints() {
+        let holders = running.iter().filter(|s| s.role == stint.role).count();
+        prop_assert_eq!(team.holders(&stint.role), holders);
+        prop_assert_eq!(team.is_staffed(&stint.role), holders > 0);
+        prop_assert!(team.has_member(&stint.person));
+        prop_assert_eq!(
+            team.current_stint(&stint.person, &stint.role),
+            running
+                .iter()
+                .find(|s| s.person == stint.person && s.role == stint.role)
+                .copied()
+        );
+    }
+    for gate in ltc_pipeline::GateKind::ALL {
+        let logged = deal
+            .gate_log()
+            .iter()
+            .filter(|r| match r {
+                ltc_pipeline::GateRecord::Decided(d) => d.meeting.gate == gate,
+                ltc_pipeline::GateRecord::Withdrawn { meeting, .. } => meeting.gate == gate,
+            })
+            .count();
+        let open = usize::from(deal.meeting().is_some_and(|m| m.gate == gate));
+        prop_assert_eq!(deal.attempts(gate) as usize, logged + open);
+    }
+    prop_assert_eq!(
+        deal.has_open_conditions(),
+        deal.conditions().values().any(|c| c.closed.is_none())
+    );
+    let back: Deal = serde_json::from_str(&serde_json::to_string(deal).unwrap()).unwrap();
+    prop_assert_eq!(&back, deal);
+    Ok(())
 }
 
 proptest! {

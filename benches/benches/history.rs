@@ -1,0 +1,118 @@
+//! Group 7, history: what the next commands cost on a deal with 10, 1,000 and 30,000 invoices,
+//! milestones, open conditions, stints or reworks behind it (flat when no command's cost grows
+//! with the deal's history), and recording one decision with that many conditions.
+#![allow(clippy::expect_used)] // Fixtures are built before timing starts; a broken fixture should stop the run.
+
+use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
+use ltc_benches::history::{Family, History};
+use ltc_pipeline::{InvoiceId, Process};
+use std::collections::BTreeMap;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+/// Items of the family each timed run adds (or, for conditions, closes).
+const NEXT: usize = 10;
+const DEPTHS: [usize; 3] = [10, 1_000, 30_000];
+
+fn history(c: &mut Criterion) {
+    let process = Process::standard();
+    let mut group = c.benchmark_group("history");
+    for family in Family::ALL {
+        for n in DEPTHS {
+            let base = History::new(family, n).expect("the history builds");
+            let events = base.clone().next(NEXT).len();
+            group.throughput(Throughput::Elements(events as u64));
+            // The deal is copied outside the timing, and used again until its history has grown
+            // (or, for conditions, its open conditions shrunk) by a tenth of `n`, or by 10 items
+            // on the smallest deal, so the depth measured stays about `n`.
+            let budget = (n / 10).max(NEXT);
+            group.bench_function(BenchmarkId::new(family.name(), n), |b| {
+                b.iter_custom(|iters| {
+                    let mut total = Duration::ZERO;
+                    let mut history = base.clone();
+                    let mut added = 0;
+                    for _ in 0..iters {
+                        if added + NEXT > budget {
+                            history = base.clone();
+                            added = 0;
+                        }
+                        let steps = history.next(NEXT);
+                        let start = Instant::now();
+                        history.run(&process, black_box(&steps)).expect("accepted");
+                        total += start.elapsed();
+                        added += NEXT;
+                    }
+                    total
+                });
+            });
+        }
+    }
+    // The baseline: the ordered map the records are kept in (keys of shared text, as the ids
+    // are), on its own: per item, a look-up that misses, an insert and a look-up that finds,
+    // 10 new keys each run on a map of `n`.
+    for n in DEPTHS {
+        let base: BTreeMap<InvoiceId, u64> = (0..n)
+            .map(|i| (InvoiceId::new(format!("INV-{i}")), 1))
+            .collect();
+        let budget = (n / 10).max(NEXT);
+        group.throughput(Throughput::Elements(NEXT as u64));
+        group.bench_function(BenchmarkId::new("ordered_map", n), |b| {
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                let mut map = base.clone();
+                let mut added = 0;
+                for _ in 0..iters {
+                    if added + NEXT > budget {
+                        map = base.clone();
+                        added = 0;
+                    }
+                    let keys: Vec<InvoiceId> = (0..NEXT)
+                        .map(|i| InvoiceId::new(format!("INV-{}", n + added + i)))
+                        .collect();
+                    let start = Instant::now();
+                    for key in &keys {
+                        if !map.contains_key(key) {
+                            map.insert(key.clone(), 1);
+                        }
+                        black_box(map.get(key));
+                    }
+                    total += start.elapsed();
+                    added += NEXT;
+                }
+                total
+            });
+        });
+    }
+    // One decision recording `n` conditions: the cost per condition.
+    for n in DEPTHS {
+        // A deal in solution work, its review not yet convened.
+        let base = History::new(Family::Reworks, 0).expect("the history builds");
+        let mut steps = base.approve_with_conditions(n);
+        let decision = steps.pop().expect("the review ends with its decision");
+        let mut convened = base.clone();
+        convened.run(&process, &steps).expect("accepted");
+        group.throughput(Throughput::Elements(n as u64));
+        group.bench_function(BenchmarkId::new("decision_with_conditions", n), |b| {
+            b.iter_batched(
+                || convened.deal.clone(),
+                |mut deal| {
+                    deal.execute(&process, &decision.command, &decision.actor, decision.at)
+                        .expect("accepted");
+                    deal
+                },
+                BatchSize::LargeInput,
+            );
+        });
+    }
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(200))
+        .measurement_time(Duration::from_millis(800));
+    targets = history
+}
+criterion_main!(benches);

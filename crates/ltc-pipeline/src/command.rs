@@ -206,6 +206,362 @@ pub enum Command {
 
 objects_only!(Command);
 
+/// A borrowed view of a command: what `decide` reads, taken from a [`Command`] or from a stored
+/// [`Change`](crate::Change) without copying its payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CommandRef<'a> {
+    CaptureLead {
+        customer: &'a String,
+        source: &'a String,
+        estimate: &'a Option<Money>,
+    },
+    GradeLead {
+        scores: &'a BTreeMap<String, u32>,
+    },
+    QualifyLead {},
+    Disqualify {
+        reason: &'a String,
+    },
+    SetEstimate {
+        value: &'a Money,
+    },
+    AddMember {
+        person: &'a PersonId,
+        role: &'a Role,
+        involvement: &'a Decimal,
+    },
+    RemoveMember {
+        person: &'a PersonId,
+        role: &'a Role,
+        closure_recommendation: &'a Option<String>,
+    },
+    ConveneGate {
+        gate: &'a GateKind,
+        panel: &'a Vec<Seat>,
+        chair: &'a Option<PersonId>,
+        materials: &'a Vec<String>,
+    },
+    DelegateVote {
+        substitute: &'a Seat,
+    },
+    CastVote {
+        vote: &'a Vote,
+        comment: &'a Option<String>,
+    },
+    WithdrawGate {
+        reason: &'a String,
+    },
+    RecordDecision {
+        minutes: &'a String,
+        conditions: &'a Vec<ConditionSpec>,
+    },
+    CloseCondition {
+        id: &'a ConditionId,
+        note: &'a String,
+    },
+    SkipSolutionReview {},
+    RequestContractDecision {
+        terms: &'a Money,
+    },
+    AddMilestone {
+        id: &'a MilestoneId,
+        title: &'a String,
+    },
+    DeliverMilestone {
+        id: &'a MilestoneId,
+    },
+    AcceptMilestone {
+        id: &'a MilestoneId,
+    },
+    IssueInvoice {
+        id: &'a InvoiceId,
+        amount: &'a Money,
+        due: &'a Option<DateTime<Utc>>,
+    },
+    RecordPayment {
+        id: &'a PaymentId,
+        invoice: &'a InvoiceId,
+        amount: &'a Money,
+    },
+    Refund {
+        id: &'a PaymentId,
+        invoice: &'a InvoiceId,
+        amount: &'a Money,
+    },
+    ReverseCash {
+        id: &'a PaymentId,
+    },
+    ProposeAmendment {
+        new_value: &'a Money,
+        reason: &'a String,
+    },
+    ForceClose {
+        recommendation: &'a String,
+    },
+    MigrateProcess {
+        version: &'a u32,
+    },
+    Lose {
+        reason: &'a String,
+    },
+    Withdraw {
+        reason: &'a String,
+    },
+}
+
+impl Command {
+    /// The command as a borrowed view.
+    pub(crate) fn view(&self) -> CommandRef<'_> {
+        match self {
+            Command::CaptureLead {
+                customer,
+                source,
+                estimate,
+            } => CommandRef::CaptureLead {
+                customer,
+                source,
+                estimate,
+            },
+            Command::GradeLead { scores } => CommandRef::GradeLead { scores },
+            Command::QualifyLead {} => CommandRef::QualifyLead {},
+            Command::Disqualify { reason } => CommandRef::Disqualify { reason },
+            Command::SetEstimate { value } => CommandRef::SetEstimate { value },
+            Command::AddMember {
+                person,
+                role,
+                involvement,
+            } => CommandRef::AddMember {
+                person,
+                role,
+                involvement,
+            },
+            Command::RemoveMember {
+                person,
+                role,
+                closure_recommendation,
+            } => CommandRef::RemoveMember {
+                person,
+                role,
+                closure_recommendation,
+            },
+            Command::ConveneGate {
+                gate,
+                panel,
+                chair,
+                materials,
+            } => CommandRef::ConveneGate {
+                gate,
+                panel,
+                chair,
+                materials,
+            },
+            Command::DelegateVote { substitute } => CommandRef::DelegateVote { substitute },
+            Command::CastVote { vote, comment } => CommandRef::CastVote { vote, comment },
+            Command::WithdrawGate { reason } => CommandRef::WithdrawGate { reason },
+            Command::RecordDecision {
+                minutes,
+                conditions,
+            } => CommandRef::RecordDecision {
+                minutes,
+                conditions,
+            },
+            Command::CloseCondition { id, note } => CommandRef::CloseCondition { id, note },
+            Command::SkipSolutionReview {} => CommandRef::SkipSolutionReview {},
+            Command::RequestContractDecision { terms } => {
+                CommandRef::RequestContractDecision { terms }
+            }
+            Command::AddMilestone { id, title } => CommandRef::AddMilestone { id, title },
+            Command::DeliverMilestone { id } => CommandRef::DeliverMilestone { id },
+            Command::AcceptMilestone { id } => CommandRef::AcceptMilestone { id },
+            Command::IssueInvoice { id, amount, due } => {
+                CommandRef::IssueInvoice { id, amount, due }
+            }
+            Command::RecordPayment {
+                id,
+                invoice,
+                amount,
+            } => CommandRef::RecordPayment {
+                id,
+                invoice,
+                amount,
+            },
+            Command::Refund {
+                id,
+                invoice,
+                amount,
+            } => CommandRef::Refund {
+                id,
+                invoice,
+                amount,
+            },
+            Command::ReverseCash { id } => CommandRef::ReverseCash { id },
+            Command::ProposeAmendment { new_value, reason } => {
+                CommandRef::ProposeAmendment { new_value, reason }
+            }
+            Command::ForceClose { recommendation } => CommandRef::ForceClose { recommendation },
+            Command::MigrateProcess { version } => CommandRef::MigrateProcess { version },
+            Command::Lose { reason } => CommandRef::Lose { reason },
+            Command::Withdraw { reason } => CommandRef::Withdraw { reason },
+        }
+    }
+}
+
+impl CommandRef<'_> {
+    /// The command this view shows, owned.
+    pub(crate) fn to_command(self) -> Command {
+        match self {
+            CommandRef::CaptureLead {
+                customer,
+                source,
+                estimate,
+            } => Command::CaptureLead {
+                customer: customer.clone(),
+                source: source.clone(),
+                estimate: *estimate,
+            },
+            CommandRef::GradeLead { scores } => Command::GradeLead {
+                scores: scores.clone(),
+            },
+            CommandRef::QualifyLead {} => Command::QualifyLead {},
+            CommandRef::Disqualify { reason } => Command::Disqualify {
+                reason: reason.clone(),
+            },
+            CommandRef::SetEstimate { value } => Command::SetEstimate { value: *value },
+            CommandRef::AddMember {
+                person,
+                role,
+                involvement,
+            } => Command::AddMember {
+                person: person.clone(),
+                role: role.clone(),
+                involvement: *involvement,
+            },
+            CommandRef::RemoveMember {
+                person,
+                role,
+                closure_recommendation,
+            } => Command::RemoveMember {
+                person: person.clone(),
+                role: role.clone(),
+                closure_recommendation: closure_recommendation.clone(),
+            },
+            CommandRef::ConveneGate {
+                gate,
+                panel,
+                chair,
+                materials,
+            } => Command::ConveneGate {
+                gate: *gate,
+                panel: panel.clone(),
+                chair: chair.clone(),
+                materials: materials.clone(),
+            },
+            CommandRef::DelegateVote { substitute } => Command::DelegateVote {
+                substitute: substitute.clone(),
+            },
+            CommandRef::CastVote { vote, comment } => Command::CastVote {
+                vote: *vote,
+                comment: comment.clone(),
+            },
+            CommandRef::WithdrawGate { reason } => Command::WithdrawGate {
+                reason: reason.clone(),
+            },
+            CommandRef::RecordDecision {
+                minutes,
+                conditions,
+            } => Command::RecordDecision {
+                minutes: minutes.clone(),
+                conditions: conditions.clone(),
+            },
+            CommandRef::CloseCondition { id, note } => Command::CloseCondition {
+                id: id.clone(),
+                note: note.clone(),
+            },
+            CommandRef::SkipSolutionReview {} => Command::SkipSolutionReview {},
+            CommandRef::RequestContractDecision { terms } => {
+                Command::RequestContractDecision { terms: *terms }
+            }
+            CommandRef::AddMilestone { id, title } => Command::AddMilestone {
+                id: id.clone(),
+                title: title.clone(),
+            },
+            CommandRef::DeliverMilestone { id } => Command::DeliverMilestone { id: id.clone() },
+            CommandRef::AcceptMilestone { id } => Command::AcceptMilestone { id: id.clone() },
+            CommandRef::IssueInvoice { id, amount, due } => Command::IssueInvoice {
+                id: id.clone(),
+                amount: *amount,
+                due: *due,
+            },
+            CommandRef::RecordPayment {
+                id,
+                invoice,
+                amount,
+            } => Command::RecordPayment {
+                id: id.clone(),
+                invoice: invoice.clone(),
+                amount: *amount,
+            },
+            CommandRef::Refund {
+                id,
+                invoice,
+                amount,
+            } => Command::Refund {
+                id: id.clone(),
+                invoice: invoice.clone(),
+                amount: *amount,
+            },
+            CommandRef::ReverseCash { id } => Command::ReverseCash { id: id.clone() },
+            CommandRef::ProposeAmendment { new_value, reason } => Command::ProposeAmendment {
+                new_value: *new_value,
+                reason: reason.clone(),
+            },
+            CommandRef::ForceClose { recommendation } => Command::ForceClose {
+                recommendation: recommendation.clone(),
+            },
+            CommandRef::MigrateProcess { version } => Command::MigrateProcess { version: *version },
+            CommandRef::Lose { reason } => Command::Lose {
+                reason: reason.clone(),
+            },
+            CommandRef::Withdraw { reason } => Command::Withdraw {
+                reason: reason.clone(),
+            },
+        }
+    }
+
+    /// The command's snake_case name, as serialized.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            CommandRef::CaptureLead { .. } => "capture_lead",
+            CommandRef::GradeLead { .. } => "grade_lead",
+            CommandRef::QualifyLead { .. } => "qualify_lead",
+            CommandRef::Disqualify { .. } => "disqualify",
+            CommandRef::SetEstimate { .. } => "set_estimate",
+            CommandRef::AddMember { .. } => "add_member",
+            CommandRef::RemoveMember { .. } => "remove_member",
+            CommandRef::ConveneGate { .. } => "convene_gate",
+            CommandRef::DelegateVote { .. } => "delegate_vote",
+            CommandRef::CastVote { .. } => "cast_vote",
+            CommandRef::WithdrawGate { .. } => "withdraw_gate",
+            CommandRef::RecordDecision { .. } => "record_decision",
+            CommandRef::CloseCondition { .. } => "close_condition",
+            CommandRef::SkipSolutionReview { .. } => "skip_solution_review",
+            CommandRef::RequestContractDecision { .. } => "request_contract_decision",
+            CommandRef::AddMilestone { .. } => "add_milestone",
+            CommandRef::DeliverMilestone { .. } => "deliver_milestone",
+            CommandRef::AcceptMilestone { .. } => "accept_milestone",
+            CommandRef::IssueInvoice { .. } => "issue_invoice",
+            CommandRef::RecordPayment { .. } => "record_payment",
+            CommandRef::Refund { .. } => "refund",
+            CommandRef::ReverseCash { .. } => "reverse_cash",
+            CommandRef::ProposeAmendment { .. } => "propose_amendment",
+            CommandRef::ForceClose { .. } => "force_close",
+            CommandRef::MigrateProcess { .. } => "migrate_process",
+            CommandRef::Lose { .. } => "lose",
+            CommandRef::Withdraw { .. } => "withdraw",
+        }
+    }
+}
+
 impl Command {
     /// The command's snake_case name, as serialized.
     ///

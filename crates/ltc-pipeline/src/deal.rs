@@ -1,5 +1,6 @@
 //! The deal: its typed stage, team, gates and contract, folded from events.
 
+use crate::decide::Decided;
 use crate::gate::{Condition, GateDecision, GateRecord, Meeting};
 use crate::serde_strict::objects_only;
 use crate::{
@@ -491,9 +492,9 @@ fn change_name(change: &Change) -> &'static str {
 
 /// The version of the deal's process (`current`) a command is decided under: a migration's
 /// target, otherwise the version in force.
-pub(crate) fn version_for(current: &ProcessRef, command: &crate::Command) -> u32 {
+pub(crate) fn version_for(current: &ProcessRef, command: crate::command::CommandRef<'_>) -> u32 {
     match command {
-        crate::Command::MigrateProcess { version } => *version,
+        crate::command::CommandRef::MigrateProcess { version } => *version,
         _ => current.version,
     }
 }
@@ -604,6 +605,14 @@ impl Deal {
         &self,
         processes: &'p P,
         command: &crate::Command,
+    ) -> Result<Option<&'p Process>, Error> {
+        self.process_in_force(processes, command.view())
+    }
+
+    fn process_in_force<'p, P: Processes + ?Sized>(
+        &self,
+        processes: &'p P,
+        command: crate::command::CommandRef<'_>,
     ) -> Result<Option<&'p Process>, Error> {
         let Some(current) = &self.process else {
             return Ok(None);
@@ -760,11 +769,13 @@ impl Deal {
                 format!("it belongs to deal `{}`, not `{}`", event.deal, self.id),
             ));
         }
-        let next = self.version.checked_add(1).ok_or(Error::Overflow)?;
+        let Some(next) = self.version.checked_add(1) else {
+            return Err(Error::Overflow);
+        };
         if event.version != next {
             return Err(bad(event, format!("expected version {next}")));
         }
-        let Some(command) = event.change.command() else {
+        let Some(command) = event.change.command_ref() else {
             return Err(bad(
                 event,
                 "no command records it: a deal is won only by its closure decision",
@@ -774,21 +785,32 @@ impl Deal {
         // `process_migrated`, the target its command names).
         let process = match &event.change {
             Change::LeadCaptured { process, .. } => processes.get(process)?,
-            _ => self.process_for(processes, &command)?.ok_or_else(|| {
+            _ => self.process_in_force(processes, command)?.ok_or_else(|| {
                 bad(
                     event,
                     "the rules refuse it: not_opened (the first event opens the deal)",
                 )
             })?,
         };
-        let decided = crate::decide(self, process, &command, &event.actor, event.at)
+        // Decided again on a view of the stored change (nothing copied); the command's own
+        // fields are the stored change's, so only what the rules add to them is compared.
+        let decided = crate::decide::judge(self, process, command, &event.actor, event.at)
             .map_err(|e| bad(event, format!("the rules refuse it: {} ({e})", e.code())))?;
-        match decided.first() {
-            // Folding the event as decided (not as stored) keeps the state exactly what the
-            // engine builds, down to a decimal's written scale.
-            Some(expected) if expected.change == event.change => self.fold(process, expected),
-            Some(expected) => Err(bad(event, mismatch(&expected.change, &event.change))),
-            None => Err(bad(event, "the rules record nothing for it")),
+        if !decided.agrees(&event.change, &event.actor, process) {
+            let expected = decided.record(command, &event.actor, process);
+            return Err(bad(event, mismatch(&expected, &event.change)));
+        }
+        match decided {
+            // A value the rules derive is folded as decided, not as stored, so the state is
+            // exactly what the engine builds, down to a decimal's written scale.
+            Decided::Skipped { .. } => {
+                let expected = Event {
+                    change: decided.record(command, &event.actor, process),
+                    ..event.clone()
+                };
+                self.fold(process, &expected)
+            }
+            _ => self.fold(process, event),
         }
     }
 

@@ -1,5 +1,6 @@
 //! `decide`: the pure function that turns a command into events or a refusal.
 
+use crate::command::CommandRef;
 use crate::deal::{Execution, Grade, SolutionPassage, Stage, Temperature};
 use crate::{
     CashKind, Change, Command, Contract, Deal, DecisionRule, EndKind, Envelope, Error, Event, Fact,
@@ -34,6 +35,27 @@ pub fn decide(
     actor: &PersonId,
     at: DateTime<Utc>,
 ) -> Result<Vec<Event>, Error> {
+    let view = command.view();
+    let decided = judge(deal, process, view, actor, at)?;
+    Ok(vec![Event {
+        deal: deal.id.clone(),
+        version: deal.version.checked_add(1).ok_or(Error::Overflow)?,
+        at,
+        actor: actor.clone(),
+        change: decided.record(view, actor, process),
+    }])
+}
+
+/// Decides a command (a borrowed view) against a deal: what the rules add to it to record it,
+/// or why it is refused. Shared by [`decide`] and replay, which compares the result with the
+/// stored change instead of building a change of its own.
+pub(crate) fn judge<'a>(
+    deal: &'a Deal,
+    process: &'a Process,
+    command: CommandRef<'_>,
+    actor: &'a PersonId,
+    at: DateTime<Utc>,
+) -> Result<Decided<'a>, Error> {
     if let Some(current) = &deal.process {
         let version = crate::deal::version_for(current, command);
         let given = process.reference();
@@ -49,20 +71,256 @@ pub fn decide(
             return Err(Error::TimeWentBackwards { at, last });
         }
     }
-    let change = Decider {
+    if deal.version.checked_add(1).is_none() {
+        return Err(Error::Overflow);
+    }
+    Decider {
         deal,
         process,
         actor,
         at,
     }
-    .decide(command)?;
-    Ok(vec![Event {
-        deal: deal.id.clone(),
-        version: deal.version.checked_add(1).ok_or(Error::Overflow)?,
-        at,
-        actor: actor.clone(),
-        change,
-    }])
+    .decide(command)
+}
+
+/// What the rules add to a command to record it: the parts of its change the command does not
+/// carry (the process a lead is opened under, a grade's total, the seat a vote counts for, the
+/// outcome the votes draw, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Decided<'a> {
+    /// The change carries the command's fields and nothing else (for `delegate_vote`, the seat
+    /// is the actor's).
+    AsCommanded,
+    /// `lead_captured`, under the process decided with.
+    Captured,
+    /// `lead_graded`: the weighted total and its temperature.
+    Graded {
+        total: u64,
+        temperature: Temperature,
+    },
+    /// `vote_cast` for this seat (the actor's own, or the one they substitute for).
+    Cast { seat: &'a PersonId },
+    /// `gate_withdrawn`: the convened gate.
+    Withdrawn { gate: GateKind },
+    /// `gate_decided`: the convened gate and the outcome its votes draw.
+    Drawn { gate: GateKind, outcome: Outcome },
+    /// `solution_review_skipped`: the deal's amount and the threshold it is below.
+    Skipped { amount: Decimal, below: Decimal },
+    /// `process_migrated` from this version (to the command's).
+    Migrated { from: u32 },
+}
+
+impl Decided<'_> {
+    /// The change that records `command` as decided.
+    pub(crate) fn record(
+        self,
+        command: CommandRef<'_>,
+        actor: &PersonId,
+        process: &Process,
+    ) -> Change {
+        match (self, command) {
+            (
+                Decided::Captured,
+                CommandRef::CaptureLead {
+                    customer,
+                    source,
+                    estimate,
+                },
+            ) => Change::LeadCaptured {
+                process: process.reference().clone(),
+                customer: customer.clone(),
+                source: source.clone(),
+                estimate: *estimate,
+            },
+            (Decided::Graded { total, temperature }, CommandRef::GradeLead { scores }) => {
+                Change::LeadGraded {
+                    grade: Grade {
+                        scores: scores.clone(),
+                        total,
+                        temperature,
+                    },
+                }
+            }
+            (Decided::Cast { seat }, CommandRef::CastVote { vote, comment }) => Change::VoteCast {
+                seat: seat.clone(),
+                vote: *vote,
+                comment: comment.clone(),
+            },
+            (Decided::Withdrawn { gate }, CommandRef::WithdrawGate { reason }) => {
+                Change::GateWithdrawn {
+                    gate,
+                    reason: reason.clone(),
+                }
+            }
+            (
+                Decided::Drawn { gate, outcome },
+                CommandRef::RecordDecision {
+                    minutes,
+                    conditions,
+                },
+            ) => Change::GateDecided {
+                gate,
+                outcome,
+                minutes: minutes.clone(),
+                conditions: conditions.clone(),
+            },
+            (Decided::Skipped { amount, below }, _) => {
+                Change::SolutionReviewSkipped { amount, below }
+            }
+            (Decided::Migrated { from }, CommandRef::MigrateProcess { version }) => {
+                Change::ProcessMigrated { from, to: *version }
+            }
+            (_, command) => as_commanded(command, actor),
+        }
+    }
+
+    /// Whether `stored` records `command` (the view taken from it) exactly as decided: the
+    /// command's own fields are the stored change's by construction, so only what the rules add
+    /// is compared.
+    pub(crate) fn agrees(self, stored: &Change, actor: &PersonId, process: &Process) -> bool {
+        match (self, stored) {
+            (Decided::AsCommanded, Change::VoteDelegated { seat, .. }) => seat == actor,
+            (Decided::AsCommanded, change) => !matches!(
+                change,
+                Change::LeadCaptured { .. }
+                    | Change::LeadGraded { .. }
+                    | Change::VoteCast { .. }
+                    | Change::GateWithdrawn { .. }
+                    | Change::GateDecided { .. }
+                    | Change::SolutionReviewSkipped { .. }
+                    | Change::ProcessMigrated { .. }
+            ),
+            (Decided::Captured, Change::LeadCaptured { process: p, .. }) => {
+                p == process.reference()
+            }
+            (Decided::Graded { total, temperature }, Change::LeadGraded { grade }) => {
+                grade.total == total && grade.temperature == temperature
+            }
+            (Decided::Cast { seat }, Change::VoteCast { seat: stored, .. }) => seat == stored,
+            (Decided::Withdrawn { gate }, Change::GateWithdrawn { gate: stored, .. }) => {
+                gate == *stored
+            }
+            (
+                Decided::Drawn { gate, outcome },
+                Change::GateDecided {
+                    gate: g,
+                    outcome: o,
+                    ..
+                },
+            ) => gate == *g && outcome == *o,
+            (
+                Decided::Skipped { amount, below },
+                Change::SolutionReviewSkipped {
+                    amount: a,
+                    below: b,
+                },
+            ) => amount == *a && below == *b,
+            (Decided::Migrated { from }, Change::ProcessMigrated { from: f, .. }) => from == *f,
+            _ => false,
+        }
+    }
+}
+
+/// The change of a command the rules add nothing to.
+fn as_commanded(command: CommandRef<'_>, actor: &PersonId) -> Change {
+    match command {
+        CommandRef::QualifyLead {} => Change::LeadQualified {},
+        CommandRef::Disqualify { reason } => ended(EndKind::Disqualified, reason),
+        CommandRef::Lose { reason } => ended(EndKind::Lost, reason),
+        CommandRef::Withdraw { reason } => ended(EndKind::Withdrawn, reason),
+        CommandRef::ForceClose { recommendation } => ended(EndKind::ForceClosed, recommendation),
+        CommandRef::SetEstimate { value } => Change::EstimateSet { value: *value },
+        CommandRef::AddMember {
+            person,
+            role,
+            involvement,
+        } => Change::MemberJoined {
+            person: person.clone(),
+            role: role.clone(),
+            involvement: *involvement,
+        },
+        CommandRef::RemoveMember {
+            person,
+            role,
+            closure_recommendation,
+        } => Change::MemberLeft {
+            person: person.clone(),
+            role: role.clone(),
+            closure_recommendation: closure_recommendation.clone(),
+        },
+        CommandRef::ConveneGate {
+            gate,
+            panel,
+            chair,
+            materials,
+        } => Change::GateConvened {
+            gate: *gate,
+            panel: panel.clone(),
+            chair: chair.clone(),
+            materials: materials.clone(),
+        },
+        CommandRef::DelegateVote { substitute } => Change::VoteDelegated {
+            seat: actor.clone(),
+            substitute: substitute.clone(),
+        },
+        CommandRef::CloseCondition { id, note } => Change::ConditionClosed {
+            id: id.clone(),
+            note: note.clone(),
+        },
+        CommandRef::RequestContractDecision { terms } => {
+            Change::ContractDecisionRequested { terms: *terms }
+        }
+        CommandRef::AddMilestone { id, title } => Change::MilestoneAdded {
+            id: id.clone(),
+            title: title.clone(),
+        },
+        CommandRef::DeliverMilestone { id } => Change::MilestoneDelivered { id: id.clone() },
+        CommandRef::AcceptMilestone { id } => Change::MilestoneAccepted { id: id.clone() },
+        CommandRef::IssueInvoice { id, amount, due } => Change::InvoiceIssued {
+            id: id.clone(),
+            amount: *amount,
+            due: *due,
+        },
+        CommandRef::RecordPayment {
+            id,
+            invoice,
+            amount,
+        } => Change::PaymentReceived {
+            id: id.clone(),
+            invoice: invoice.clone(),
+            amount: *amount,
+        },
+        CommandRef::Refund {
+            id,
+            invoice,
+            amount,
+        } => Change::RefundIssued {
+            id: id.clone(),
+            invoice: invoice.clone(),
+            amount: *amount,
+        },
+        CommandRef::ReverseCash { id } => Change::CashReversed { id: id.clone() },
+        CommandRef::ProposeAmendment { new_value, reason } => Change::AmendmentProposed {
+            new_value: *new_value,
+            reason: reason.clone(),
+        },
+        // The rules add to these; `record` builds them. A mismatch of command and decision is
+        // never produced by `judge`; recorded as a qualification would be refused on replay.
+        CommandRef::CaptureLead { .. }
+        | CommandRef::GradeLead { .. }
+        | CommandRef::CastVote { .. }
+        | CommandRef::WithdrawGate { .. }
+        | CommandRef::RecordDecision { .. }
+        | CommandRef::SkipSolutionReview {}
+        | CommandRef::MigrateProcess { .. } => Change::LeadQualified {},
+    }
+}
+
+fn ended(kind: EndKind, reason: &str) -> Change {
+    Change::Ended {
+        kind,
+        reason: reason.to_owned(),
+    }
 }
 
 impl Envelope {
@@ -154,19 +412,24 @@ pub(crate) struct Decider<'a> {
 }
 
 fn text(value: &str, field: &'static str) -> Result<(), Error> {
-    if value.trim().is_empty() {
+    // Most text starts with a visible ASCII character: no need to trim it.
+    let visible = value.as_bytes().first().is_some_and(u8::is_ascii_graphic);
+    if !visible && value.trim().is_empty() {
         Err(Error::EmptyText { field })
     } else {
         Ok(())
     }
 }
 
-impl Decider<'_> {
+impl<'a> Decider<'a> {
     fn stage_kind(&self) -> Result<StageKind, Error> {
-        self.deal.stage.kind().ok_or(Error::NotOpened)
+        match self.deal.stage.kind() {
+            Some(kind) => Ok(kind),
+            None => Err(Error::NotOpened),
+        }
     }
 
-    fn wrong_stage(&self, command: &Command) -> Error {
+    fn wrong_stage(&self, command: CommandRef<'_>) -> Error {
         match self.deal.stage.kind() {
             Some(stage) => Error::WrongStage {
                 command: command.name(),
@@ -205,19 +468,19 @@ impl Decider<'_> {
 
     /// The fact a command would change, if a gate can lock it. Removing a member changes the
     /// staffing only when they are the last current holder of a role the convened gate requires.
-    fn fact_changed(&self, command: &Command) -> Option<Fact> {
+    fn fact_changed(&self, command: CommandRef<'_>) -> Option<Fact> {
         match command {
-            Command::SetEstimate { .. } => Some(Fact::Estimate),
-            Command::RequestContractDecision { .. } => Some(Fact::Terms),
-            Command::ProposeAmendment { .. } => Some(Fact::Amendment),
-            Command::AddMilestone { .. }
-            | Command::DeliverMilestone { .. }
-            | Command::AcceptMilestone { .. }
-            | Command::IssueInvoice { .. }
-            | Command::RecordPayment { .. }
-            | Command::Refund { .. }
-            | Command::ReverseCash { .. } => Some(Fact::Execution),
-            Command::RemoveMember { person, role, .. } => {
+            CommandRef::SetEstimate { .. } => Some(Fact::Estimate),
+            CommandRef::RequestContractDecision { .. } => Some(Fact::Terms),
+            CommandRef::ProposeAmendment { .. } => Some(Fact::Amendment),
+            CommandRef::AddMilestone { .. }
+            | CommandRef::DeliverMilestone { .. }
+            | CommandRef::AcceptMilestone { .. }
+            | CommandRef::IssueInvoice { .. }
+            | CommandRef::RecordPayment { .. }
+            | CommandRef::Refund { .. }
+            | CommandRef::ReverseCash { .. } => Some(Fact::Execution),
+            CommandRef::RemoveMember { person, role, .. } => {
                 let meeting = self.deal.meeting.as_ref()?;
                 let required = meeting.policy.required_roles.contains(role);
                 let team = &self.deal.team;
@@ -247,11 +510,11 @@ impl Decider<'_> {
         }
     }
 
-    fn contract(&self, command: &Command) -> Result<&Contract, Error> {
+    fn contract(&self, command: CommandRef<'_>) -> Result<&Contract, Error> {
         self.execution(command).map(|e| &e.contract)
     }
 
-    fn execution(&self, command: &Command) -> Result<&Execution, Error> {
+    fn execution(&self, command: CommandRef<'_>) -> Result<&Execution, Error> {
         self.deal
             .execution_ref()
             .ok_or_else(|| self.wrong_stage(command))
@@ -272,7 +535,7 @@ impl Decider<'_> {
             })
     }
 
-    fn meeting(&self) -> Result<&Meeting, Error> {
+    fn meeting(&self) -> Result<&'a Meeting, Error> {
         self.deal.meeting.as_ref().ok_or(Error::NoMeeting)
     }
 
@@ -287,15 +550,15 @@ impl Decider<'_> {
         }
     }
 
-    fn decide(&self, command: &Command) -> Result<Change, Error> {
+    pub(crate) fn decide(&self, command: CommandRef<'_>) -> Result<Decided<'a>, Error> {
         if let Stage::Ended(ending) = &self.deal.stage {
             return Err(Error::DealEnded { end: ending.kind });
         }
         text(self.actor.as_str(), "actor")?;
-        if let Command::MigrateProcess { version } = command {
+        if let CommandRef::MigrateProcess { version } = command {
             return self.migrate(*version);
         }
-        if let Command::CaptureLead {
+        if let CommandRef::CaptureLead {
             customer,
             source,
             estimate,
@@ -309,12 +572,7 @@ impl Decider<'_> {
             if let Some(e) = estimate {
                 crate::money::check(self.process, None, e)?;
             }
-            return Ok(Change::LeadCaptured {
-                process: self.process.reference().clone(),
-                customer: customer.clone(),
-                source: source.clone(),
-                estimate: *estimate,
-            });
+            return Ok(Decided::Captured);
         }
         let stage = self.stage_kind()?;
         let phase = stage.phase();
@@ -322,38 +580,34 @@ impl Decider<'_> {
             self.unlocked(fact)?;
         }
         match command {
-            Command::CaptureLead { .. } => Err(Error::AlreadyOpened),
-            Command::MigrateProcess { version } => self.migrate(*version),
-            Command::GradeLead { scores } => {
+            CommandRef::CaptureLead { .. } => Err(Error::AlreadyOpened),
+            CommandRef::MigrateProcess { version } => self.migrate(*version),
+            CommandRef::GradeLead { scores } => {
                 if phase != Phase::Lead {
                     return Err(self.wrong_stage(command));
                 }
-                Ok(Change::LeadGraded {
-                    grade: self.grade(scores)?,
-                })
+                let (total, temperature) = self.grading(scores)?;
+                Ok(Decided::Graded { total, temperature })
             }
-            Command::QualifyLead {} => match stage {
-                StageKind::Graded => Ok(Change::LeadQualified {}),
+            CommandRef::QualifyLead {} => match stage {
+                StageKind::Graded => Ok(Decided::AsCommanded),
                 _ => Err(self.wrong_stage(command)),
             },
-            Command::Disqualify { reason }
-            | Command::Lose { reason }
-            | Command::Withdraw { reason } => {
+            CommandRef::Disqualify { reason }
+            | CommandRef::Lose { reason }
+            | CommandRef::Withdraw { reason } => {
                 let kind = match command {
-                    Command::Disqualify { .. } => EndKind::Disqualified,
-                    Command::Lose { .. } => EndKind::Lost,
+                    CommandRef::Disqualify { .. } => EndKind::Disqualified,
+                    CommandRef::Lose { .. } => EndKind::Lost,
                     _ => EndKind::Withdrawn,
                 };
                 if !kind.ends_by_command_from(phase) {
                     return Err(self.wrong_stage(command));
                 }
                 text(reason, "reason")?;
-                Ok(Change::Ended {
-                    kind,
-                    reason: reason.clone(),
-                })
+                Ok(Decided::AsCommanded)
             }
-            Command::SetEstimate { value } => {
+            CommandRef::SetEstimate { value } => {
                 if !(phase == Phase::Lead || stage < StageKind::AwaitingContractDecision) {
                     return Err(self.wrong_stage(command));
                 }
@@ -371,9 +625,9 @@ impl Decider<'_> {
                         });
                     }
                 }
-                Ok(Change::EstimateSet { value: *value })
+                Ok(Decided::AsCommanded)
             }
-            Command::AddMember {
+            CommandRef::AddMember {
                 person,
                 role,
                 involvement,
@@ -405,13 +659,9 @@ impl Decider<'_> {
                         });
                     }
                 }
-                Ok(Change::MemberJoined {
-                    person: person.clone(),
-                    role: role.clone(),
-                    involvement: *involvement,
-                })
+                Ok(Decided::AsCommanded)
             }
-            Command::RemoveMember {
+            CommandRef::RemoveMember {
                 person,
                 role,
                 closure_recommendation,
@@ -425,19 +675,15 @@ impl Decider<'_> {
                 if let Some(r) = closure_recommendation {
                     text(r, "closure_recommendation")?;
                 }
-                Ok(Change::MemberLeft {
-                    person: person.clone(),
-                    role: role.clone(),
-                    closure_recommendation: closure_recommendation.clone(),
-                })
+                Ok(Decided::AsCommanded)
             }
-            Command::ConveneGate {
+            CommandRef::ConveneGate {
                 gate,
                 panel,
                 chair,
                 materials,
             } => self.convene(stage, *gate, panel, chair.as_ref(), materials),
-            Command::DelegateVote { substitute } => {
+            CommandRef::DelegateVote { substitute } => {
                 let meeting = self.meeting()?;
                 let policy = &meeting.policy;
                 let Some(seat) = meeting.panel.iter().find(|s| &s.person == self.actor) else {
@@ -481,12 +727,9 @@ impl Decider<'_> {
                     });
                 }
                 self.four_eyes(policy, &substitute.person)?;
-                Ok(Change::VoteDelegated {
-                    seat: self.actor.clone(),
-                    substitute: substitute.clone(),
-                })
+                Ok(Decided::AsCommanded)
             }
-            Command::CastVote { vote, comment } => {
+            CommandRef::CastVote { .. } => {
                 let meeting = self.meeting()?;
                 let Some(seat) = meeting.seat_for(self.actor) else {
                     return Err(Error::NotOnPanel {
@@ -503,13 +746,9 @@ impl Decider<'_> {
                 let policy = &meeting.policy;
                 Self::open_for_votes(meeting, policy)?;
                 self.four_eyes(policy, self.actor)?;
-                Ok(Change::VoteCast {
-                    seat: seat.clone(),
-                    vote: *vote,
-                    comment: comment.clone(),
-                })
+                Ok(Decided::Cast { seat })
             }
-            Command::WithdrawGate { reason } => {
+            CommandRef::WithdrawGate { reason } => {
                 let meeting = self.meeting()?;
                 self.convener(meeting)?;
                 text(reason, "reason")?;
@@ -520,16 +759,13 @@ impl Decider<'_> {
                         verdict,
                     });
                 }
-                Ok(Change::GateWithdrawn {
-                    gate: meeting.gate,
-                    reason: reason.clone(),
-                })
+                Ok(Decided::Withdrawn { gate: meeting.gate })
             }
-            Command::RecordDecision {
+            CommandRef::RecordDecision {
                 minutes,
                 conditions,
             } => self.record_decision(minutes, conditions),
-            Command::CloseCondition { id, note } => {
+            CommandRef::CloseCondition { id, note } => {
                 let Some(condition) = self.deal.conditions.get(id) else {
                     return Err(Error::UnknownId {
                         kind: "condition",
@@ -544,12 +780,9 @@ impl Decider<'_> {
                     });
                 }
                 text(note, "note")?;
-                Ok(Change::ConditionClosed {
-                    id: id.clone(),
-                    note: note.clone(),
-                })
+                Ok(Decided::AsCommanded)
             }
-            Command::SkipSolutionReview {} => {
+            CommandRef::SkipSolutionReview {} => {
                 if stage != StageKind::SolutionWork {
                     return Err(self.wrong_stage(command));
                 }
@@ -557,9 +790,9 @@ impl Decider<'_> {
                     return Err(Error::MeetingOpen { gate: m.gate });
                 }
                 let (amount, below) = self.small_enough_to_skip(command.name())?;
-                Ok(Change::SolutionReviewSkipped { amount, below })
+                Ok(Decided::Skipped { amount, below })
             }
-            Command::RequestContractDecision { terms } => {
+            CommandRef::RequestContractDecision { terms } => {
                 if !matches!(
                     stage,
                     StageKind::Negotiation | StageKind::AwaitingContractDecision
@@ -567,9 +800,9 @@ impl Decider<'_> {
                     return Err(self.wrong_stage(command));
                 }
                 self.money(terms)?;
-                Ok(Change::ContractDecisionRequested { terms: *terms })
+                Ok(Decided::AsCommanded)
             }
-            Command::AddMilestone { id, title } => {
+            CommandRef::AddMilestone { id, title } => {
                 let contract = self.contract(command)?;
                 if contract.milestones.contains_key(id) {
                     return Err(Error::DuplicateId {
@@ -579,12 +812,9 @@ impl Decider<'_> {
                 }
                 text(id.as_str(), "id")?;
                 text(title, "title")?;
-                Ok(Change::MilestoneAdded {
-                    id: id.clone(),
-                    title: title.clone(),
-                })
+                Ok(Decided::AsCommanded)
             }
-            Command::DeliverMilestone { id } | Command::AcceptMilestone { id } => {
+            CommandRef::DeliverMilestone { id } | CommandRef::AcceptMilestone { id } => {
                 let contract = self.contract(command)?;
                 let Some(m) = contract.milestones.get(id) else {
                     return Err(Error::UnknownId {
@@ -597,11 +827,11 @@ impl Decider<'_> {
                     id: id.to_string(),
                     state,
                 };
-                if let Command::DeliverMilestone { .. } = command {
+                if let CommandRef::DeliverMilestone { .. } = command {
                     if m.delivered_at.is_some() {
                         return Err(already("delivered"));
                     }
-                    Ok(Change::MilestoneDelivered { id: id.clone() })
+                    Ok(Decided::AsCommanded)
                 } else {
                     if m.delivered_at.is_none() {
                         return Err(Error::NotDelivered { id: id.to_string() });
@@ -609,10 +839,10 @@ impl Decider<'_> {
                     if m.accepted_at.is_some() {
                         return Err(already("accepted"));
                     }
-                    Ok(Change::MilestoneAccepted { id: id.clone() })
+                    Ok(Decided::AsCommanded)
                 }
             }
-            Command::IssueInvoice { id, amount, due } => {
+            CommandRef::IssueInvoice { id, amount, .. } => {
                 let execution = self.execution(command)?;
                 if execution.contract.invoices.contains_key(id) {
                     return Err(Error::DuplicateId {
@@ -623,18 +853,14 @@ impl Decider<'_> {
                 text(id.as_str(), "id")?;
                 self.money(amount)?;
                 execution.invoice_fits(amount.amount)?;
-                Ok(Change::InvoiceIssued {
-                    id: id.clone(),
-                    amount: *amount,
-                    due: *due,
-                })
+                Ok(Decided::AsCommanded)
             }
-            Command::RecordPayment {
+            CommandRef::RecordPayment {
                 id,
                 invoice,
                 amount,
             }
-            | Command::Refund {
+            | CommandRef::Refund {
                 id,
                 invoice,
                 amount,
@@ -648,7 +874,7 @@ impl Decider<'_> {
                 }
                 text(id.as_str(), "id")?;
                 self.money(amount)?;
-                let refund = matches!(command, Command::Refund { .. });
+                let refund = matches!(command, CommandRef::Refund { .. });
                 let kind = if refund {
                     CashKind::Refund
                 } else {
@@ -657,21 +883,9 @@ impl Decider<'_> {
                 let delta = kind.signed(amount.amount);
                 // Check the bounds exactly as `apply` will book them.
                 contract.booked(invoice, delta)?;
-                Ok(if refund {
-                    Change::RefundIssued {
-                        id: id.clone(),
-                        invoice: invoice.clone(),
-                        amount: *amount,
-                    }
-                } else {
-                    Change::PaymentReceived {
-                        id: id.clone(),
-                        invoice: invoice.clone(),
-                        amount: *amount,
-                    }
-                })
+                Ok(Decided::AsCommanded)
             }
-            Command::ReverseCash { id } => {
+            CommandRef::ReverseCash { id } => {
                 let contract = self.contract(command)?;
                 let Some(cash) = contract.cash.get(id) else {
                     return Err(Error::UnknownId {
@@ -687,9 +901,9 @@ impl Decider<'_> {
                     });
                 }
                 contract.booked(&cash.invoice, -cash.kind.signed(cash.amount))?;
-                Ok(Change::CashReversed { id: id.clone() })
+                Ok(Decided::AsCommanded)
             }
-            Command::ProposeAmendment { new_value, reason } => {
+            CommandRef::ProposeAmendment { new_value, reason } => {
                 let execution = self.execution(command)?;
                 let contract = &execution.contract;
                 if contract.proposed_amendment.is_some() {
@@ -705,12 +919,9 @@ impl Decider<'_> {
                     });
                 }
                 execution.amendment_fits(new_value.amount)?;
-                Ok(Change::AmendmentProposed {
-                    new_value: *new_value,
-                    reason: reason.clone(),
-                })
+                Ok(Decided::AsCommanded)
             }
-            Command::ForceClose { recommendation } => {
+            CommandRef::ForceClose { recommendation } => {
                 if !EndKind::ForceClosed.ends_by_command_from(phase) {
                     return Err(self.wrong_stage(command));
                 }
@@ -724,18 +935,15 @@ impl Decider<'_> {
                         required_days,
                     });
                 }
-                Ok(Change::Ended {
-                    kind: EndKind::ForceClosed,
-                    reason: recommendation.clone(),
-                })
+                Ok(Decided::AsCommanded)
             }
         }
     }
 
-    pub(crate) fn grade(
+    pub(crate) fn grading(
         &self,
         scores: &std::collections::BTreeMap<String, u32>,
-    ) -> Result<Grade, Error> {
+    ) -> Result<(u64, Temperature), Error> {
         let card = &self.process.definition().scorecard;
         if let Some(unknown) = scores
             .keys()
@@ -769,11 +977,7 @@ impl Decider<'_> {
         } else {
             Temperature::Cold
         };
-        Ok(Grade {
-            scores: scores.clone(),
-            total,
-            temperature,
-        })
+        Ok((total, temperature))
     }
 
     fn convener(&self, meeting: &Meeting) -> Result<(), Error> {
@@ -795,7 +999,7 @@ impl Decider<'_> {
         panel: &[Seat],
         chair: Option<&PersonId>,
         materials: &[String],
-    ) -> Result<Change, Error> {
+    ) -> Result<Decided<'a>, Error> {
         if !self.deal.stage.gates().contains(&gate) {
             return Err(Error::WrongGate { gate, stage });
         }
@@ -870,12 +1074,7 @@ impl Decider<'_> {
             }
             _ => {}
         }
-        Ok(Change::GateConvened {
-            gate,
-            panel: panel.to_vec(),
-            chair: chair.cloned(),
-            materials: materials.to_vec(),
-        })
+        Ok(Decided::AsCommanded)
     }
 
     /// The authority a gate needs, checked when it is convened and again when its decision is
@@ -974,7 +1173,7 @@ impl Decider<'_> {
         &self,
         minutes: &str,
         conditions: &[crate::ConditionSpec],
-    ) -> Result<Change, Error> {
+    ) -> Result<Decided<'a>, Error> {
         let meeting = self.meeting()?;
         self.convener(meeting)?;
         let policy = &meeting.policy;
@@ -1033,11 +1232,9 @@ impl Decider<'_> {
                 _ => {}
             }
         }
-        Ok(Change::GateDecided {
+        Ok(Decided::Drawn {
             gate: meeting.gate,
             outcome,
-            minutes: minutes.to_owned(),
-            conditions: conditions.to_vec(),
         })
     }
 }

@@ -1,5 +1,6 @@
 //! Events: the facts a deal's state is folded from.
 
+use crate::command::CommandRef;
 use crate::serde_strict::objects_only;
 use crate::{
     Command, ConditionId, ConditionSpec, DealId, EndKind, GateKind, Grade, InvoiceId, MilestoneId,
@@ -234,124 +235,111 @@ impl Change {
     /// assert_eq!(won.command(), None);
     /// ```
     pub fn command(&self) -> Option<Command> {
+        self.command_ref().map(CommandRef::to_command)
+    }
+
+    /// The command behind this change as a borrowed view (`None` for a deal won by its closure
+    /// decision): what replay decides again, without copying the payload.
+    pub(crate) fn command_ref(&self) -> Option<CommandRef<'_>> {
         Some(match self {
             Change::LeadCaptured {
                 customer,
                 source,
                 estimate,
                 ..
-            } => Command::CaptureLead {
-                customer: customer.clone(),
-                source: source.clone(),
-                estimate: *estimate,
+            } => CommandRef::CaptureLead {
+                customer,
+                source,
+                estimate,
             },
-            Change::LeadGraded { grade } => Command::GradeLead {
-                scores: grade.scores.clone(),
+            Change::LeadGraded { grade } => CommandRef::GradeLead {
+                scores: &grade.scores,
             },
-            Change::EstimateSet { value } => Command::SetEstimate { value: *value },
-            Change::LeadQualified {} => Command::QualifyLead {},
+            Change::EstimateSet { value } => CommandRef::SetEstimate { value },
+            Change::LeadQualified {} => CommandRef::QualifyLead {},
             Change::MemberJoined {
                 person,
                 role,
                 involvement,
-            } => Command::AddMember {
-                person: person.clone(),
-                role: role.clone(),
-                involvement: *involvement,
+            } => CommandRef::AddMember {
+                person,
+                role,
+                involvement,
             },
             Change::MemberLeft {
                 person,
                 role,
                 closure_recommendation,
-            } => Command::RemoveMember {
-                person: person.clone(),
-                role: role.clone(),
-                closure_recommendation: closure_recommendation.clone(),
+            } => CommandRef::RemoveMember {
+                person,
+                role,
+                closure_recommendation,
             },
             Change::GateConvened {
                 gate,
                 panel,
                 chair,
                 materials,
-            } => Command::ConveneGate {
-                gate: *gate,
-                panel: panel.clone(),
-                chair: chair.clone(),
-                materials: materials.clone(),
+            } => CommandRef::ConveneGate {
+                gate,
+                panel,
+                chair,
+                materials,
             },
-            Change::VoteDelegated { substitute, .. } => Command::DelegateVote {
-                substitute: substitute.clone(),
-            },
-            Change::VoteCast { vote, comment, .. } => Command::CastVote {
-                vote: *vote,
-                comment: comment.clone(),
-            },
-            Change::GateWithdrawn { reason, .. } => Command::WithdrawGate {
-                reason: reason.clone(),
-            },
+            Change::VoteDelegated { substitute, .. } => CommandRef::DelegateVote { substitute },
+            Change::VoteCast { vote, comment, .. } => CommandRef::CastVote { vote, comment },
+            Change::GateWithdrawn { reason, .. } => CommandRef::WithdrawGate { reason },
             Change::GateDecided {
                 minutes,
                 conditions,
                 ..
-            } => Command::RecordDecision {
-                minutes: minutes.clone(),
-                conditions: conditions.clone(),
+            } => CommandRef::RecordDecision {
+                minutes,
+                conditions,
             },
-            Change::ConditionClosed { id, note } => Command::CloseCondition {
-                id: id.clone(),
-                note: note.clone(),
-            },
-            Change::SolutionReviewSkipped { .. } => Command::SkipSolutionReview {},
+            Change::ConditionClosed { id, note } => CommandRef::CloseCondition { id, note },
+            Change::SolutionReviewSkipped { .. } => CommandRef::SkipSolutionReview {},
             Change::ContractDecisionRequested { terms } => {
-                Command::RequestContractDecision { terms: *terms }
+                CommandRef::RequestContractDecision { terms }
             }
-            Change::MilestoneAdded { id, title } => Command::AddMilestone {
-                id: id.clone(),
-                title: title.clone(),
-            },
-            Change::MilestoneDelivered { id } => Command::DeliverMilestone { id: id.clone() },
-            Change::MilestoneAccepted { id } => Command::AcceptMilestone { id: id.clone() },
-            Change::InvoiceIssued { id, amount, due } => Command::IssueInvoice {
-                id: id.clone(),
-                amount: *amount,
-                due: *due,
-            },
+            Change::MilestoneAdded { id, title } => CommandRef::AddMilestone { id, title },
+            Change::MilestoneDelivered { id } => CommandRef::DeliverMilestone { id },
+            Change::MilestoneAccepted { id } => CommandRef::AcceptMilestone { id },
+            Change::InvoiceIssued { id, amount, due } => {
+                CommandRef::IssueInvoice { id, amount, due }
+            }
             Change::PaymentReceived {
                 id,
                 invoice,
                 amount,
-            } => Command::RecordPayment {
-                id: id.clone(),
-                invoice: invoice.clone(),
-                amount: *amount,
+            } => CommandRef::RecordPayment {
+                id,
+                invoice,
+                amount,
             },
             Change::RefundIssued {
                 id,
                 invoice,
                 amount,
-            } => Command::Refund {
-                id: id.clone(),
-                invoice: invoice.clone(),
-                amount: *amount,
+            } => CommandRef::Refund {
+                id,
+                invoice,
+                amount,
             },
-            Change::CashReversed { id } => Command::ReverseCash { id: id.clone() },
-            Change::AmendmentProposed { new_value, reason } => Command::ProposeAmendment {
-                new_value: *new_value,
-                reason: reason.clone(),
-            },
-            Change::ProcessMigrated { to, .. } => Command::MigrateProcess { version: *to },
-            Change::Ended { kind, reason } => {
-                let reason = reason.clone();
-                match kind {
-                    EndKind::Lost => Command::Lose { reason },
-                    EndKind::Withdrawn => Command::Withdraw { reason },
-                    EndKind::Disqualified => Command::Disqualify { reason },
-                    EndKind::ForceClosed => Command::ForceClose {
-                        recommendation: reason,
-                    },
-                    EndKind::Won => return None,
-                }
+            Change::CashReversed { id } => CommandRef::ReverseCash { id },
+            Change::AmendmentProposed { new_value, reason } => {
+                CommandRef::ProposeAmendment { new_value, reason }
             }
+            Change::ProcessMigrated { to, .. } => CommandRef::MigrateProcess { version: to },
+            Change::Ended { kind, reason } => match kind {
+                EndKind::Lost => CommandRef::Lose { reason },
+                EndKind::Withdrawn => CommandRef::Withdraw { reason },
+                EndKind::Disqualified => CommandRef::Disqualify { reason },
+                EndKind::ForceClosed => CommandRef::ForceClose {
+                    recommendation: reason,
+                },
+                EndKind::Won => return None,
+            },
         })
     }
 }

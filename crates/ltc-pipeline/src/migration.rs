@@ -1,17 +1,17 @@
 //! Migration: moving a running deal to another version of its process, and previewing it.
 
 use crate::deal::{SolutionPassage, Stage};
-use crate::decide::Decider;
+use crate::decide::{Decided, Decider};
 use crate::{
-    Change, Command, Deal, DealId, EndKind, Error, Event, GateKind, Money, PersonId, Process,
-    ProcessRef, Processes, StageKind,
+    Command, Deal, DealId, EndKind, Error, Event, GateKind, Money, PersonId, Process, ProcessRef,
+    Processes, StageKind,
 };
 use rust_decimal::Decimal;
 
 impl Decider<'_> {
     /// Decides `migrate_process`: `self.process` is the target version. The deal's state must be
     /// one the target's rules allow as it stands (see `docs/pipeline.md`, "Process versions").
-    pub(crate) fn migrate(&self, version: u32) -> Result<Change, Error> {
+    pub(crate) fn migrate(&self, version: u32) -> Result<Decided<'static>, Error> {
         let Some(current) = &self.deal.process else {
             return Err(Error::NotOpened);
         };
@@ -27,9 +27,8 @@ impl Decider<'_> {
                 to: self.process.reference().clone(),
                 problem: Box::new(problem),
             })?;
-        Ok(Change::ProcessMigrated {
+        Ok(Decided::Migrated {
             from: current.version,
-            to: version,
         })
     }
 
@@ -64,7 +63,7 @@ impl Decider<'_> {
         match &deal.stage {
             // The lead is graded again on the target's scorecard.
             Stage::Graded { grade } => {
-                self.grade(&grade.scores)?;
+                self.grading(&grade.scores)?;
             }
             // Without a solution review in the target, the deal can only skip it.
             Stage::SolutionWork { .. }

@@ -187,7 +187,7 @@ impl Currency {
     /// ```
     pub fn iso_minor_units(&self) -> Option<u32> {
         MINOR_UNITS
-            .binary_search_by(|(code, _)| (*code).cmp(self.as_str()))
+            .binary_search_by(|(code, _)| code.as_bytes().cmp(&self.0[..]))
             .ok()
             .and_then(|i| MINOR_UNITS.get(i))
             .map(|(_, units)| *units)
@@ -219,7 +219,9 @@ pub(crate) fn check(
             currency: money.currency,
         });
     };
-    if money.amount.normalize().scale() > minor_units {
+    // Written with no more places than the minor units is whole; otherwise the trailing zeros
+    // decide ("10.500" is 10.50).
+    if money.amount.scale() > minor_units && money.amount.normalize().scale() > minor_units {
         return Err(Error::NotInMinorUnits {
             amount: money.amount,
             currency: money.currency,

@@ -78,6 +78,24 @@ def scaling(data, group, function, unit):
     return "\n".join(lines), points
 
 
+def history(data):
+    """Time per event (per condition for a decision) at each depth, and its growth."""
+    lines = ["| family | per event at 10 | at 1,000 | at 30,000 | × 30,000 / 10 |",
+             "|---|---:|---:|---:|---:|"]
+    for function in ("invoices", "milestones", "conditions", "stints", "reworks",
+                     "decision_with_conditions", "ordered_map"):
+        per = []
+        for n in ("10", "1000", "30000"):
+            ns, elements = data.get(("history", function, n), (None, None))
+            per.append(ns / elements if ns and elements else None)
+        if not any(per):
+            continue
+        cells = [fmt_time(p) if p else "" for p in per]
+        growth = f"{per[2] / per[0]:.2f}" if per[0] and per[2] else ""
+        lines.append(f"| `{function}` | " + " | ".join(cells) + f" | {growth} |")
+    return "\n".join(lines)
+
+
 def svg(series, path):
     """Log-log plot of median time against n, one line per series."""
     w, h, left, right, top, bottom = 720, 420, 70, 170, 30, 50
@@ -126,6 +144,10 @@ def main():
     sections.append("### Replay\n\n" + table(
         data, "replay", [(f, n) for n in ("1", "1000", "100000") for f in ("engine", "floor")],
         "events", [("floor", "floor")]))
+    sections.append("### Integrity\n\n" + table(
+        data, "integrity", [(f, "1000") for f in ("replay", "seal", "verify")], "events",
+        [("replay", "replay")]))
+    sections.append("### History\n\n" + history(data))
     sections.append("### Allocation\n\n" + table(
         data, "allocate",
         [(f, n) for n in ("10", "1000", "100000", "1000000") for f in ("ltc", "f64", "rusty-money")],
@@ -133,7 +155,7 @@ def main():
     alloc_scaling, alloc_pts = scaling(data, "allocate", "ltc", "part")
     sections.append(alloc_scaling)
     sections.append("### Split\n\n" + table(
-        data, "split", [("ltc", n) for n in ("10", "1000", "100000")], "members", []) + "\n\n"
+        data, "split", [("ltc", n) for n in ("10", "1000", "100000", "1000000")], "members", []) + "\n\n"
         + table(data, "payout", [("ltc", "12_tranches_100_members")], "tranches", []))
     split_scaling, split_pts = scaling(data, "split", "ltc", "member")
     sections.append(split_scaling)

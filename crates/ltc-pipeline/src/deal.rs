@@ -716,7 +716,12 @@ impl Deal {
             .copied()
             .unwrap_or_default()
     }
-    /// Whether any condition is open.
+    /// Whether any condition is open (a count kept as conditions open and close).
+    ///
+    /// ```
+    /// use ltc_pipeline::{Deal, DealId};
+    /// assert!(!Deal::new(DealId::new("D-1")).has_open_conditions());
+    /// ```
     pub fn has_open_conditions(&self) -> bool {
         self.counts.open_conditions > 0
     }

@@ -819,9 +819,10 @@ impl Deal {
         }
     }
 
-    /// Folds in an event `decide` has just produced on this state. `decide` has placed it (this
-    /// deal, the next version, a deal not ended, `lead_captured` first and only first), so only
-    /// the fit to the state is checked here, before anything mutates.
+    /// Folds in an event the rules accept on this state: one `decide` has just produced, or a
+    /// stored one `apply` has decided again. Either is placed (this deal, the next version, a deal
+    /// not ended, `lead_captured` first and only first), so only the fit to the state is checked
+    /// here, before anything mutates.
     pub(crate) fn fold(&mut self, process: &Process, event: &Event) -> Result<(), Error> {
         // Events about the team, a meeting, a condition, the estimate or a proposed amendment
         // leave the stage as it is; only the others need the (derived) stage compared.

@@ -13,3 +13,4 @@
 
 pub mod commands;
 pub mod report;
+pub mod show;

@@ -3,8 +3,8 @@
 #![allow(clippy::expect_used)] // Fixtures are built before timing starts; a broken fixture should stop the run.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use ltc_analytics::{Filter, Settings, Snapshot};
 use ltc_benches::{fixtures, naive};
-use ltc_pipeline::analytics::{Filter, Settings, Snapshot};
 use ltc_pipeline::Process;
 use std::hint::black_box;
 use std::time::Duration;

@@ -24,7 +24,7 @@
 
 use crate::commands::{Failure, ProcessInput};
 use chrono::{DateTime, Utc};
-use ltc_pipeline::analytics::{
+use ltc_analytics::{
     DealLight, Due, Durations, Filter, Funnel, GateFigures, Light, Settings, Snapshot, Subject,
 };
 use ltc_pipeline::integrity;

@@ -2,7 +2,7 @@
 
 use crate::commands::one_line;
 use chrono::{DateTime, Utc};
-use ltc_pipeline::analytics::{DealLight, Due};
+use ltc_analytics::{DealLight, Due};
 use ltc_pipeline::{Deal, Stage};
 use std::fmt::Write as _;
 
@@ -53,7 +53,11 @@ pub fn deal(deal: &Deal, light: Option<&DealLight>, due: &[Due], now: DateTime<U
         date(now),
     );
     if let (Some(amount), Some(currency)) = (deal.amount(), deal.currency()) {
-        let what = if deal.contract().is_some() { "value" } else { "estimate" };
+        let what = if deal.contract().is_some() {
+            "value"
+        } else {
+            "estimate"
+        };
         let _ = writeln!(out, "  {what}: {amount} {currency}");
     }
     if let Stage::Ended(ending) = deal.stage() {
@@ -103,9 +107,10 @@ pub fn deal(deal: &Deal, light: Option<&DealLight>, due: &[Due], now: DateTime<U
             tally.pending,
         );
         for seat in &meeting.panel {
-            let vote = meeting
-                .ballot(&seat.person)
-                .map_or_else(|| "not voted".to_owned(), |b| format!("{} on {}", b.vote, date(b.at)));
+            let vote = meeting.ballot(&seat.person).map_or_else(
+                || "not voted".to_owned(),
+                |b| format!("{} on {}", b.vote, date(b.at)),
+            );
             let _ = writeln!(
                 out,
                 "  {:<16} {:<10} {vote}",
@@ -128,7 +133,11 @@ pub fn deal(deal: &Deal, light: Option<&DealLight>, due: &[Due], now: DateTime<U
             date(contract.signed_at),
             contract.invoiced(),
             contract.collected(),
-            contract.milestones.values().filter(|m| m.accepted_at.is_some()).count(),
+            contract
+                .milestones
+                .values()
+                .filter(|m| m.accepted_at.is_some())
+                .count(),
             contract.milestones.len(),
         );
         if let Some(proposed) = &contract.proposed_amendment {
@@ -152,7 +161,11 @@ pub fn deal(deal: &Deal, light: Option<&DealLight>, due: &[Due], now: DateTime<U
                 "  {} since {} ({})",
                 item.kind,
                 date(item.since),
-                if who.is_empty() { "nobody".to_owned() } else { who.join(", ") },
+                if who.is_empty() {
+                    "nobody".to_owned()
+                } else {
+                    who.join(", ")
+                },
             );
         }
     }

@@ -2,12 +2,12 @@
 
 use super::snapshot::{replay, Filter, Replayed, Snapshot};
 use super::Elapsed;
-use crate::serde_strict::objects_only;
-use crate::{
+use chrono::{DateTime, Duration, Utc};
+use ltc_pipeline::objects_only;
+use ltc_pipeline::{
     ConditionId, DealId, Error, Event, GateKind, InvoiceId, Money, PersonId, Process, Role,
     StageKind,
 };
-use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -15,7 +15,7 @@ use std::collections::BTreeSet;
 /// How service levels are read, beyond what the process definition says.
 ///
 /// ```
-/// use ltc_pipeline::analytics::Settings;
+/// use ltc_analytics::Settings;
 /// use rust_decimal::Decimal;
 /// let s = Settings::default();
 /// assert_eq!(s.amber_share, Decimal::new(8, 1));
@@ -25,7 +25,10 @@ use std::collections::BTreeSet;
 #[serde(remote = "Self", deny_unknown_fields)]
 pub struct Settings {
     /// The share of a service level after which a deal is amber, in (0, 1]; default 0.8.
-    #[serde(with = "crate::serde_strict::decimal", default = "default_share")]
+    #[serde(
+        with = "ltc_pipeline::serde_strict::decimal",
+        default = "default_share"
+    )]
     pub amber_share: Decimal,
     /// The roles that own a signed contract: they are told of overdue invoices, conditions and
     /// closures, and owe a closure recommendation when they leave it; default `["AR"]`.
@@ -85,7 +88,7 @@ impl Light {
     /// Red when `elapsed > days`, amber when `elapsed > share x days`, both exact to the second.
     ///
     /// ```
-    /// use ltc_pipeline::analytics::{Elapsed, Light};
+    /// use ltc_analytics::{Elapsed, Light};
     /// use rust_decimal::Decimal;
     /// let share = Decimal::new(8, 1);
     /// let day = 86_400;
@@ -479,7 +482,7 @@ fn order(a: &Due, b: &Due) -> std::cmp::Ordering {
 /// # Examples
 /// ```
 /// use chrono::{Duration, TimeZone, Utc};
-/// use ltc_pipeline::analytics::{deal_light, Light, Settings};
+/// use ltc_analytics::{deal_light, Light, Settings};
 /// use ltc_pipeline::{Command, Deal, DealId, Process};
 /// let process = Process::standard(); // a captured lead may wait 7 days
 /// let mut deal = Deal::new(DealId::new("D-1"));
@@ -514,7 +517,7 @@ pub fn deal_light(
 /// # Examples
 /// ```
 /// use chrono::{Duration, TimeZone, Utc};
-/// use ltc_pipeline::analytics::{deal_due, Settings};
+/// use ltc_analytics::{deal_due, Settings};
 /// use ltc_pipeline::{Command, Deal, DealId, Process};
 /// let process = Process::standard();
 /// let mut deal = Deal::new(DealId::new("D-1"));

@@ -6,13 +6,15 @@
     clippy::indexing_slicing
 )]
 
+// The scenario driver of the core's tests: the deals here are driven through the engine the same way.
+#[path = "../../ltc-pipeline/tests/common/mod.rs"]
 mod common;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use common::{eur, grade, invoice, pay, start, World};
-use ltc_pipeline::analytics::{
-    self, deal_due, deal_figures, deal_light, Due, DueKind, Elapsed, Filter, Light, Settings,
-    Snapshot, Subject, What, FUNNEL_STAGES,
+use ltc_analytics::{
+    deal_due, deal_figures, deal_light, Due, DueKind, Elapsed, Filter, Light, Settings, Snapshot,
+    Subject, What, FUNNEL_STAGES,
 };
 use ltc_pipeline::*;
 use rust_decimal::Decimal;
@@ -205,7 +207,7 @@ fn set() -> Vec<Vec<Event>> {
     vec![deal_a(), deal_b(), deal_c()]
 }
 
-fn seconds_of(figures: &analytics::DealFigures) -> Vec<(StageKind, u32, i64)> {
+fn seconds_of(figures: &ltc_analytics::DealFigures) -> Vec<(StageKind, u32, i64)> {
     figures
         .stages
         .iter()
@@ -901,13 +903,12 @@ fn daily_digest() {
     assert_eq!(digest.due.len(), 1, "the overdue gate is for ops");
     // Round trip through JSON.
     let json = serde_json::to_string(&digest).unwrap();
-    let back: analytics::Digest = serde_json::from_str(&json).unwrap();
+    let back: ltc_analytics::Digest = serde_json::from_str(&json).unwrap();
     assert_eq!(back, digest);
 }
 
 // ----- properties -----
 
-#[cfg(feature = "proptest")]
 mod properties {
     use super::*;
     use ltc_pipeline::strategies::{self, Step};

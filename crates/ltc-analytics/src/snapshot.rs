@@ -2,12 +2,12 @@
 
 use super::digest::{happening, Happening};
 use super::{count, Elapsed};
-use crate::serde_strict::objects_only;
-use crate::{
+use chrono::{DateTime, Utc};
+use ltc_pipeline::objects_only;
+use ltc_pipeline::{
     Currency, Deal, DealId, EndKind, Error, Event, Money, PersonId, Processes, Role, Stage,
     StageKind, Stint,
 };
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
@@ -73,7 +73,7 @@ impl Replayed {
         self.deal.stage_kind().unwrap_or(StageKind::Captured)
     }
 
-    pub(crate) fn ending(&self) -> Option<&crate::Ending> {
+    pub(crate) fn ending(&self) -> Option<&ltc_pipeline::Ending> {
         match self.deal.stage() {
             Stage::Ended(e) => Some(e),
             _ => None,
@@ -293,7 +293,7 @@ objects_only!(DealFigures);
 /// # Examples
 /// ```
 /// use chrono::{Duration, TimeZone, Utc};
-/// use ltc_pipeline::analytics::deal_figures;
+/// use ltc_analytics::deal_figures;
 /// use ltc_pipeline::{Command, Deal, DealId, Process, StageKind};
 /// # use std::collections::BTreeMap;
 /// let process = Process::standard();
@@ -332,7 +332,7 @@ pub fn deal_figures<P: Processes + ?Sized>(
 ///   [`Snapshot::enablement`] the role also restricts which stints make a person count.
 ///
 /// ```
-/// use ltc_pipeline::analytics::Filter;
+/// use ltc_analytics::Filter;
 /// use ltc_pipeline::Role;
 /// let f = Filter::default().person("ana").role(Role::ar());
 /// assert_eq!(f.person.map(|p| p.to_string()), Some("ana".to_owned()));
@@ -399,7 +399,7 @@ impl Filter {
 ///
 /// ```
 /// use chrono::{TimeZone, Utc};
-/// use ltc_pipeline::analytics::Snapshot;
+/// use ltc_analytics::Snapshot;
 /// use ltc_pipeline::{Event, Process};
 /// let logs: Vec<Vec<Event>> = vec![Vec::new()];
 /// let snapshot = Snapshot::new(&logs, &Process::standard(), Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap())?;
@@ -414,7 +414,7 @@ pub struct Snapshot {
 
 impl Snapshot {
     /// Replays every log as of `now`, each event under the process version in force for it
-    /// (`process` is one [`Process`](crate::Process), or every version the logs name).
+    /// (`process` is one [`Process`](ltc_pipeline::Process), or every version the logs name).
     ///
     /// # Errors
     /// [`Error::DuplicateId`] when two logs are of the same deal; otherwise as [`deal_figures`].

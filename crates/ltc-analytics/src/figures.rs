@@ -1,11 +1,13 @@
 //! Set figures: the funnel, the gate table, per-person and enablement figures.
 
 use super::snapshot::{Filter, Replayed, Snapshot};
-use super::{count, ratio, Durations, Elapsed};
-use crate::money::add;
-use crate::serde_strict::objects_only;
-use crate::{Currency, Error, GateKind, GateRecord, Money, Outcome, PersonId, Role, StageKind};
+use super::{add, count, ratio, Durations, Elapsed};
+
 use chrono::{DateTime, Utc};
+use ltc_pipeline::objects_only;
+use ltc_pipeline::{
+    Currency, Error, GateKind, GateRecord, Money, Outcome, PersonId, Role, StageKind,
+};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -41,7 +43,7 @@ pub struct FunnelRow {
     pub ended: u32,
     /// `reached` of the next row over `reached` of this one (4 places); `None` for the last row
     /// or when no deal reached this stage.
-    #[serde(with = "crate::serde_strict::decimal::option")]
+    #[serde(with = "ltc_pipeline::serde_strict::decimal::option")]
     pub conversion: Option<Decimal>,
 }
 
@@ -56,13 +58,13 @@ pub struct SizeFigures {
     /// How many won deals.
     pub deals: u32,
     /// Their summed contract values.
-    #[serde(with = "crate::serde_strict::decimal")]
+    #[serde(with = "ltc_pipeline::serde_strict::decimal")]
     pub total: Decimal,
     /// The mean, rounded half away from zero to two places.
-    #[serde(with = "crate::serde_strict::decimal")]
+    #[serde(with = "ltc_pipeline::serde_strict::decimal")]
     pub average: Decimal,
     /// The median (the exact mean of the two middle values for an even count).
-    #[serde(with = "crate::serde_strict::decimal")]
+    #[serde(with = "ltc_pipeline::serde_strict::decimal")]
     pub median: Decimal,
 }
 
@@ -81,7 +83,7 @@ pub struct Funnel {
     /// Deals that reached any end.
     pub ended: u32,
     /// `won / ended` (4 places); `None` while no deal has ended.
-    #[serde(with = "crate::serde_strict::decimal::option")]
+    #[serde(with = "ltc_pipeline::serde_strict::decimal::option")]
     pub win_rate: Option<Decimal>,
     /// Won deal sizes (contract value after amendments), per currency.
     pub won_sizes: Vec<SizeFigures>,
@@ -124,7 +126,7 @@ pub struct GateFigures {
     /// Deals whose first meeting of this gate was decided as a pass.
     pub first_attempts_passed: u32,
     /// `first_attempts_passed / first_attempts_decided` (4 places).
-    #[serde(with = "crate::serde_strict::decimal::option")]
+    #[serde(with = "ltc_pipeline::serde_strict::decimal::option")]
     pub first_attempt_pass_rate: Option<Decimal>,
     /// From convening to decision, over decided meetings.
     pub decision_time: Option<Durations>,
@@ -139,7 +141,7 @@ pub struct Total {
     /// The currency.
     pub currency: Currency,
     /// The sum.
-    #[serde(with = "crate::serde_strict::decimal")]
+    #[serde(with = "ltc_pipeline::serde_strict::decimal")]
     pub amount: Decimal,
 }
 

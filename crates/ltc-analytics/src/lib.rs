@@ -1,4 +1,5 @@
-//! Pipeline analytics and service levels: what managers and sellers look at.
+//! Pipeline analytics and service levels: what managers and sellers look at, over the event logs
+//! of [`ltc_pipeline`] deals.
 //!
 //! Pure functions over stored event logs and a `now` passed in by the caller. Nothing here reads a
 //! clock or does I/O: the same logs and the same `now` always give the same figures.
@@ -18,7 +19,7 @@
 //!
 //! ```
 //! use chrono::{Duration, TimeZone, Utc};
-//! use ltc_pipeline::analytics::{self, Filter, Light, Settings, Snapshot};
+//! use ltc_analytics::{self as analytics, Filter, Light, Settings, Snapshot};
 //! use ltc_pipeline::{Command, Deal, DealId, Process, StageKind};
 //!
 //! let process = Process::standard();
@@ -41,6 +42,8 @@
 //! assert_eq!(funnel.deals, 1);
 //! # Ok::<(), ltc_pipeline::Error>(())
 //! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 mod digest;
 mod figures;
@@ -57,9 +60,9 @@ pub use service::{
 };
 pub use snapshot::{deal_figures, DealFigures, EndFigure, Filter, Snapshot, StageTime, StageVisit};
 
-use crate::serde_strict::objects_only;
-use crate::Error;
 use chrono::{DateTime, Utc};
+use ltc_pipeline::objects_only;
+use ltc_pipeline::Error;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 
@@ -71,7 +74,7 @@ const SECONDS_PER_DAY: i64 = 86_400;
 /// comparisons are made on `seconds`, so figures add up exactly.
 ///
 /// ```
-/// use ltc_pipeline::analytics::Elapsed;
+/// use ltc_analytics::Elapsed;
 /// let e = Elapsed::from_seconds(3 * 86_400 + 43_200);
 /// assert_eq!(e.days.to_string(), "3.50");
 /// assert_eq!(e.whole_days(), 3);
@@ -82,7 +85,7 @@ pub struct Elapsed {
     /// Exact length in seconds.
     pub seconds: i64,
     /// Length in days, rounded half away from zero to two decimal places (always shown with two).
-    #[serde(with = "crate::serde_strict::decimal")]
+    #[serde(with = "ltc_pipeline::serde_strict::decimal")]
     pub days: Decimal,
 }
 
@@ -103,7 +106,7 @@ impl Elapsed {
     ///
     /// ```
     /// use chrono::{Duration, TimeZone, Utc};
-    /// use ltc_pipeline::analytics::Elapsed;
+    /// use ltc_analytics::Elapsed;
     /// let a = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
     /// assert_eq!(Elapsed::between(a, a + Duration::hours(36)).days.to_string(), "1.50");
     /// ```
@@ -143,7 +146,7 @@ impl Durations {
     /// [`Error::Overflow`] if there are more than `u32::MAX` of them.
     ///
     /// ```
-    /// use ltc_pipeline::analytics::Durations;
+    /// use ltc_analytics::Durations;
     /// let d = Durations::of(vec![10, 40, 20, 30])?.unwrap();
     /// assert_eq!((d.count, d.mean.seconds, d.median.seconds, d.max.seconds), (4, 25, 25, 40));
     /// # Ok::<(), ltc_pipeline::Error>(())
@@ -202,4 +205,9 @@ pub(crate) fn ratio(part: u32, whole: u32) -> Option<Decimal> {
 /// Counts as `u32`, reporting overflow instead of truncating.
 pub(crate) fn count(n: usize) -> Result<u32, Error> {
     u32::try_from(n).map_err(|_| Error::Overflow)
+}
+
+/// An exact sum, or [`Error::Overflow`].
+pub(crate) fn add(a: Decimal, b: Decimal) -> Result<Decimal, Error> {
+    a.checked_add(b).ok_or(Error::Overflow)
 }

@@ -2,12 +2,12 @@
 
 use super::service::{DealLight, Due, DueKind, Light, Settings, Subject};
 use super::snapshot::{Filter, Snapshot};
-use crate::serde_strict::objects_only;
-use crate::{
+use chrono::{DateTime, NaiveDate, Utc};
+use ltc_pipeline::objects_only;
+use ltc_pipeline::{
     Change, Deal, DealId, EndKind, Error, Event, GateKind, InvoiceId, Money, Outcome, PaymentId,
     PersonId, Process, Role,
 };
-use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -206,7 +206,7 @@ impl Snapshot {
     /// # Examples
     /// ```
     /// use chrono::{Duration, TimeZone, Utc};
-    /// use ltc_pipeline::analytics::{Settings, Snapshot};
+    /// use ltc_analytics::{Settings, Snapshot};
     /// use ltc_pipeline::{Command, Deal, DealId, Process};
     /// let process = Process::standard();
     /// let mut deal = Deal::new(DealId::new("D-1"));

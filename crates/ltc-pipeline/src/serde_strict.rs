@@ -132,8 +132,7 @@ where
 /// ```
 pub mod decimal {
     use rust_decimal::Decimal;
-    use serde::{de, Deserialize, Deserializer, Serializer};
-    use std::borrow::Cow;
+    use serde::{de, Deserializer, Serializer};
 
     /// Parses `text` exactly: plain (`"1250.00"`) or scientific (`"1.25e3"`) notation.
     ///
@@ -204,20 +203,34 @@ pub mod decimal {
         serializer.collect_str(value)
     }
 
+    /// Reads a decimal from a string only: a JSON number is refused with a message that says to
+    /// write it as a string (a number would have passed through a float in most writers).
+    struct DecimalText;
+
+    impl<'de> de::Visitor<'de> for DecimalText {
+        type Value = Decimal;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a decimal number as a string, such as \"1250.00\"")
+        }
+
+        fn visit_str<E: de::Error>(self, text: &str) -> Result<Decimal, E> {
+            parse(text).map_err(E::custom)
+        }
+    }
+
     /// Reads a decimal from a string, exactly.
     ///
     /// # Errors
-    /// Anything but a string, or a string [`parse`] refuses.
+    /// Anything but a string (a JSON number is refused), or a string [`parse`] refuses.
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Decimal, D::Error> {
-        let text = Cow::<str>::deserialize(deserializer)?;
-        parse(&text).map_err(de::Error::custom)
+        deserializer.deserialize_str(DecimalText)
     }
 
     /// The same for an optional decimal (`null` or absent is `None`).
     pub mod option {
         use rust_decimal::Decimal;
-        use serde::{de, Deserialize, Deserializer, Serializer};
-        use std::borrow::Cow;
+        use serde::{de, Deserializer, Serializer};
 
         /// Writes the decimal as a string, or `null`.
         ///
@@ -233,6 +246,29 @@ pub mod decimal {
             }
         }
 
+        /// `null` (or absent) or a decimal string.
+        struct OptionalDecimal;
+
+        impl<'de> de::Visitor<'de> for OptionalDecimal {
+            type Value = Option<Decimal>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("null or a decimal number as a string, such as \"1250.00\"")
+            }
+
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+
+            fn visit_some<D: Deserializer<'de>>(self, inner: D) -> Result<Self::Value, D::Error> {
+                super::deserialize(inner).map(Some)
+            }
+        }
+
         /// Reads `null` (or an absent field) as `None`, else a decimal from a string, exactly.
         ///
         /// # Errors
@@ -240,9 +276,7 @@ pub mod decimal {
         pub fn deserialize<'de, D: Deserializer<'de>>(
             deserializer: D,
         ) -> Result<Option<Decimal>, D::Error> {
-            Option::<Cow<str>>::deserialize(deserializer)?
-                .map(|text| super::parse(&text).map_err(de::Error::custom))
-                .transpose()
+            deserializer.deserialize_option(OptionalDecimal)
         }
     }
 }
@@ -286,6 +320,29 @@ mod tests {
         assert!(exact("0.1e-9223372036854775807").is_err());
         assert!(exact("1e9223372036854775807").is_err());
         assert_eq!(exact("0e-9223372036854775808").as_deref(), Ok("0"));
+    }
+
+    #[test]
+    fn a_json_number_where_a_decimal_goes_says_to_write_it_as_a_string() {
+        let says_string = |json: &str| {
+            let err = serde_json::from_str::<Command>(json)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("expected a decimal number as a string, such as \"1250.00\""),
+                "{err}"
+            );
+        };
+        says_string(
+            r#"{"type":"capture_lead","customer":"A","source":"web","estimate":{"amount":100,"currency":"EUR"}}"#,
+        );
+        says_string(
+            r#"{"type":"capture_lead","customer":"A","source":"web","estimate":{"amount":99.5,"currency":"EUR"}}"#,
+        );
+        says_string(r#"{"type":"add_member","person":"ana","role":"AR","involvement":1}"#);
+        // `null` still means no estimate where one is optional.
+        let lead = r#"{"type":"capture_lead","customer":"A","source":"web","estimate":null}"#;
+        assert!(serde_json::from_str::<Command>(lead).is_ok());
     }
 
     #[test]

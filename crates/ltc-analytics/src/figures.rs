@@ -1,7 +1,8 @@
 //! Set figures: the funnel, the gate table, per-person and enablement figures.
 
-use super::snapshot::{Filter, Replayed, Snapshot};
-use super::{add, count, ratio, Durations, Elapsed};
+use crate::elapsed::{add, count, ratio, Durations, Elapsed};
+use crate::filter::Filter;
+use crate::replay::Replayed;
 
 use chrono::{DateTime, Utc};
 use ltc_pipeline::objects_only;
@@ -267,214 +268,185 @@ fn cohort<'a>(deals: impl IntoIterator<Item = &'a Replayed>) -> Result<Cohort, E
     })
 }
 
-impl Snapshot {
-    /// The funnel of the selected deals.
-    ///
-    /// A deal *reaches* a stage when its furthest stage in backbone order is that stage or a later
-    /// one (a won deal reaches every row), so `reached` never grows down the rows.
-    ///
-    /// # Errors
-    /// [`Error::Overflow`] on absurd sums.
-    pub fn funnel(&self, filter: &Filter) -> Result<Funnel, Error> {
-        let deals: Vec<&Replayed> = self.selected(filter).collect();
-        let furthest: Vec<StageKind> = deals.iter().map(|d| d.furthest()).collect();
-        let reached: Vec<u32> = FUNNEL_STAGES
-            .iter()
-            .map(|s| count(furthest.iter().filter(|f| *f >= s).count()))
-            .collect::<Result<_, _>>()?;
-        let mut rows = Vec::new();
-        for (i, stage) in FUNNEL_STAGES.iter().enumerate() {
-            let here = reached.get(i).copied().unwrap_or(0);
-            let next = reached.get(i + 1).copied();
-            rows.push(FunnelRow {
-                stage: *stage,
-                reached: here,
-                open: count(
-                    deals
-                        .iter()
-                        .filter(|d| d.ending().is_none() && d.stage() == *stage)
-                        .count(),
-                )?,
-                ended: count(
-                    deals
-                        .iter()
-                        .filter(|d| d.ending().is_some_and(|e| e.from == *stage && !d.is_won()))
-                        .count(),
-                )?,
-                conversion: next.and_then(|n| ratio(n, here)),
-            });
-        }
-        let won = count(deals.iter().filter(|d| d.is_won()).count())?;
-        let ended = count(deals.iter().filter(|d| d.ending().is_some()).count())?;
-        Ok(Funnel {
-            deals: count(deals.len())?,
-            rows,
-            won,
-            ended,
-            win_rate: ratio(won, ended),
-            won_sizes: sizes(
+pub(crate) fn funnel(deals: &[&Replayed]) -> Result<Funnel, Error> {
+    let furthest: Vec<StageKind> = deals.iter().map(|d| d.furthest()).collect();
+    let reached: Vec<u32> = FUNNEL_STAGES
+        .iter()
+        .map(|s| count(furthest.iter().filter(|f| *f >= s).count()))
+        .collect::<Result<_, _>>()?;
+    let mut rows = Vec::new();
+    for (i, stage) in FUNNEL_STAGES.iter().enumerate() {
+        let here = reached.get(i).copied().unwrap_or(0);
+        let next = reached.get(i + 1).copied();
+        rows.push(FunnelRow {
+            stage: *stage,
+            reached: here,
+            open: count(
                 deals
                     .iter()
-                    .filter(|d| d.is_won())
-                    .filter_map(|d| d.contract_value()),
+                    .filter(|d| d.ending().is_none() && d.stage() == *stage)
+                    .count(),
             )?,
-        })
+            ended: count(
+                deals
+                    .iter()
+                    .filter(|d| d.ending().is_some_and(|e| e.from == *stage && !d.is_won()))
+                    .count(),
+            )?,
+            conversion: next.and_then(|n| ratio(n, here)),
+        });
     }
+    let won = count(deals.iter().filter(|d| d.is_won()).count())?;
+    let ended = count(deals.iter().filter(|d| d.ending().is_some()).count())?;
+    Ok(Funnel {
+        deals: count(deals.len())?,
+        rows,
+        won,
+        ended,
+        win_rate: ratio(won, ended),
+        won_sizes: sizes(
+            deals
+                .iter()
+                .filter(|d| d.is_won())
+                .filter_map(|d| d.contract_value()),
+        )?,
+    })
+}
 
-    /// One row per gate (all six, in backbone order) over the selected deals.
-    ///
-    /// # Errors
-    /// [`Error::Overflow`] on absurd counts.
-    pub fn gates(&self, filter: &Filter) -> Result<Vec<GateFigures>, Error> {
-        let deals: Vec<&Replayed> = self.selected(filter).collect();
-        let mut out = Vec::new();
-        for gate in GateKind::ALL {
-            let mut f = GateFigures {
-                gate,
-                convened: 0,
-                outcomes: OutcomeCounts::default(),
-                withdrawn: 0,
-                open: 0,
-                first_attempts_decided: 0,
-                first_attempts_passed: 0,
-                first_attempt_pass_rate: None,
-                decision_time: None,
-            };
-            let mut times = Vec::new();
-            for deal in &deals {
-                for record in deal.deal.gate_log() {
-                    match record {
-                        GateRecord::Decided(d) if d.meeting.gate == gate => {
-                            f.convened = f.convened.saturating_add(1);
-                            let slot = match d.outcome {
-                                Outcome::Approved => &mut f.outcomes.approved,
-                                Outcome::ApprovedWithConditions => {
-                                    &mut f.outcomes.approved_with_conditions
-                                }
-                                Outcome::Rework => &mut f.outcomes.rework,
-                                Outcome::Rejected => &mut f.outcomes.rejected,
-                            };
-                            *slot = slot.saturating_add(1);
-                            if d.meeting.attempt == 1 {
-                                f.first_attempts_decided =
-                                    f.first_attempts_decided.saturating_add(1);
-                                if d.outcome.is_pass() {
-                                    f.first_attempts_passed =
-                                        f.first_attempts_passed.saturating_add(1);
-                                }
+pub(crate) fn gates(deals: &[&Replayed]) -> Result<Vec<GateFigures>, Error> {
+    let mut out = Vec::new();
+    for gate in GateKind::ALL {
+        let mut f = GateFigures {
+            gate,
+            convened: 0,
+            outcomes: OutcomeCounts::default(),
+            withdrawn: 0,
+            open: 0,
+            first_attempts_decided: 0,
+            first_attempts_passed: 0,
+            first_attempt_pass_rate: None,
+            decision_time: None,
+        };
+        let mut times = Vec::new();
+        for deal in deals {
+            for record in deal.deal.gate_log() {
+                match record {
+                    GateRecord::Decided(d) if d.meeting.gate == gate => {
+                        f.convened = f.convened.saturating_add(1);
+                        let slot = match d.outcome {
+                            Outcome::Approved => &mut f.outcomes.approved,
+                            Outcome::ApprovedWithConditions => {
+                                &mut f.outcomes.approved_with_conditions
                             }
-                            times.push((d.decided_at - d.meeting.convened_at).num_seconds());
+                            Outcome::Rework => &mut f.outcomes.rework,
+                            Outcome::Rejected => &mut f.outcomes.rejected,
+                        };
+                        *slot = slot.saturating_add(1);
+                        if d.meeting.attempt == 1 {
+                            f.first_attempts_decided = f.first_attempts_decided.saturating_add(1);
+                            if d.outcome.is_pass() {
+                                f.first_attempts_passed = f.first_attempts_passed.saturating_add(1);
+                            }
                         }
-                        GateRecord::Withdrawn { meeting, .. } if meeting.gate == gate => {
-                            f.convened = f.convened.saturating_add(1);
-                            f.withdrawn = f.withdrawn.saturating_add(1);
-                        }
-                        _ => {}
+                        times.push((d.decided_at - d.meeting.convened_at).num_seconds());
                     }
-                }
-                if deal.deal.meeting().is_some_and(|m| m.gate == gate) {
-                    f.convened = f.convened.saturating_add(1);
-                    f.open = f.open.saturating_add(1);
-                }
-            }
-            f.first_attempt_pass_rate = ratio(f.first_attempts_passed, f.first_attempts_decided);
-            f.decision_time = Durations::of(times)?;
-            out.push(f);
-        }
-        Ok(out)
-    }
-
-    /// One row per person who held a stint on the selected deals (in the filter's role, when
-    /// given; only the filter's person, when given), sorted by person.
-    ///
-    /// # Errors
-    /// [`Error::Overflow`] on absurd sums.
-    pub fn people(&self, filter: &Filter) -> Result<Vec<PersonFigures>, Error> {
-        let deals: Vec<&Replayed> = self.selected(filter).collect();
-        let role = filter.role.as_ref();
-        let mut people: BTreeSet<PersonId> = BTreeSet::new();
-        for deal in &deals {
-            people.extend(deal.people(role));
-        }
-        if let Some(p) = &filter.person {
-            people.retain(|q| q == p);
-        }
-        let mut out = Vec::new();
-        for person in people {
-            let theirs: Vec<&&Replayed> = deals
-                .iter()
-                .filter(|d| d.stints(role).any(|s| s.person == person))
-                .collect();
-            let roles: BTreeSet<Role> = theirs
-                .iter()
-                .flat_map(|d| d.stints(role))
-                .filter(|s| s.person == person)
-                .map(|s| s.role.clone())
-                .collect();
-            let won: Vec<&&&Replayed> = theirs.iter().filter(|d| d.is_won()).collect();
-            out.push(PersonFigures {
-                deals: count(theirs.len())?,
-                open: count(theirs.iter().filter(|d| d.ending().is_none()).count())?,
-                won: count(won.len())?,
-                not_won: count(
-                    theirs
-                        .iter()
-                        .filter(|d| d.ending().is_some() && !d.is_won())
-                        .count(),
-                )?,
-                won_value: totals(won.iter().filter_map(|d| d.contract_value()))?,
-                cash_collected: totals(theirs.iter().filter_map(|d| d.collected()))?,
-                roles: roles.into_iter().collect(),
-                person,
-            });
-        }
-        Ok(out)
-    }
-
-    /// Enablement figures of every person who held a stint on the selected deals (as for
-    /// [`Snapshot::people`]), with their won deals split at `split` by the date they were won.
-    ///
-    /// # Errors
-    /// [`Error::Overflow`] on absurd sums.
-    pub fn enablement(
-        &self,
-        filter: &Filter,
-        split: DateTime<Utc>,
-    ) -> Result<Vec<Enablement>, Error> {
-        let deals: Vec<&Replayed> = self.selected(filter).collect();
-        let role = filter.role.as_ref();
-        let mut first_joined: BTreeMap<PersonId, DateTime<Utc>> = BTreeMap::new();
-        for deal in &deals {
-            for stint in deal.stints(role) {
-                let slot = first_joined
-                    .entry(stint.person.clone())
-                    .or_insert(stint.joined);
-                if stint.joined < *slot {
-                    *slot = stint.joined;
+                    GateRecord::Withdrawn { meeting, .. } if meeting.gate == gate => {
+                        f.convened = f.convened.saturating_add(1);
+                        f.withdrawn = f.withdrawn.saturating_add(1);
+                    }
+                    _ => {}
                 }
             }
+            if deal.deal.meeting().is_some_and(|m| m.gate == gate) {
+                f.convened = f.convened.saturating_add(1);
+                f.open = f.open.saturating_add(1);
+            }
         }
-        if let Some(p) = &filter.person {
-            first_joined.retain(|q, _| q == p);
-        }
-        let mut out = Vec::new();
-        for (person, joined) in first_joined {
-            let mut won: Vec<&Replayed> = deals
-                .iter()
-                .copied()
-                .filter(|d| d.is_won() && d.stints(role).any(|s| s.person == person))
-                .collect();
-            won.sort_by_key(|d| d.cycle_end());
-            let first_win = won.first().map(|d| d.cycle_end());
-            out.push(Enablement {
-                first_joined: joined,
-                first_win,
-                time_to_first_win: first_win.map(|w| Elapsed::between(joined, w)),
-                before: cohort(won.iter().copied().filter(|d| d.cycle_end() < split))?,
-                after: cohort(won.iter().copied().filter(|d| d.cycle_end() >= split))?,
-                person,
-            });
-        }
-        Ok(out)
+        f.first_attempt_pass_rate = ratio(f.first_attempts_passed, f.first_attempts_decided);
+        f.decision_time = Durations::of(times)?;
+        out.push(f);
     }
+    Ok(out)
+}
+
+pub(crate) fn people(deals: &[&Replayed], filter: &Filter) -> Result<Vec<PersonFigures>, Error> {
+    let role = filter.role.as_ref();
+    let mut people: BTreeSet<PersonId> = BTreeSet::new();
+    for deal in deals {
+        people.extend(deal.people(role));
+    }
+    if let Some(p) = &filter.person {
+        people.retain(|q| q == p);
+    }
+    let mut out = Vec::new();
+    for person in people {
+        let theirs: Vec<&&Replayed> = deals
+            .iter()
+            .filter(|d| d.stints(role).any(|s| s.person == person))
+            .collect();
+        let roles: BTreeSet<Role> = theirs
+            .iter()
+            .flat_map(|d| d.stints(role))
+            .filter(|s| s.person == person)
+            .map(|s| s.role.clone())
+            .collect();
+        let won: Vec<&&&Replayed> = theirs.iter().filter(|d| d.is_won()).collect();
+        out.push(PersonFigures {
+            deals: count(theirs.len())?,
+            open: count(theirs.iter().filter(|d| d.ending().is_none()).count())?,
+            won: count(won.len())?,
+            not_won: count(
+                theirs
+                    .iter()
+                    .filter(|d| d.ending().is_some() && !d.is_won())
+                    .count(),
+            )?,
+            won_value: totals(won.iter().filter_map(|d| d.contract_value()))?,
+            cash_collected: totals(theirs.iter().filter_map(|d| d.collected()))?,
+            roles: roles.into_iter().collect(),
+            person,
+        });
+    }
+    Ok(out)
+}
+
+pub(crate) fn enablement(
+    deals: &[&Replayed],
+    filter: &Filter,
+    split: DateTime<Utc>,
+) -> Result<Vec<Enablement>, Error> {
+    let role = filter.role.as_ref();
+    let mut first_joined: BTreeMap<PersonId, DateTime<Utc>> = BTreeMap::new();
+    for deal in deals {
+        for stint in deal.stints(role) {
+            let slot = first_joined
+                .entry(stint.person.clone())
+                .or_insert(stint.joined);
+            if stint.joined < *slot {
+                *slot = stint.joined;
+            }
+        }
+    }
+    if let Some(p) = &filter.person {
+        first_joined.retain(|q, _| q == p);
+    }
+    let mut out = Vec::new();
+    for (person, joined) in first_joined {
+        let mut won: Vec<&Replayed> = deals
+            .iter()
+            .copied()
+            .filter(|d| d.is_won() && d.stints(role).any(|s| s.person == person))
+            .collect();
+        won.sort_by_key(|d| d.cycle_end());
+        let first_win = won.first().map(|d| d.cycle_end());
+        out.push(Enablement {
+            first_joined: joined,
+            first_win,
+            time_to_first_win: first_win.map(|w| Elapsed::between(joined, w)),
+            before: cohort(won.iter().copied().filter(|d| d.cycle_end() < split))?,
+            after: cohort(won.iter().copied().filter(|d| d.cycle_end() >= split))?,
+            person,
+        });
+    }
+    Ok(out)
 }

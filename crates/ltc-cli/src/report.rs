@@ -92,12 +92,12 @@ pub fn run(input: &str, json: bool) -> Result<String, Failure> {
         funnel: snapshot.funnel(filter).map_err(fail)?,
         gates: snapshot.gates(filter).map_err(fail)?,
         flagged: snapshot
-            .lights(process, settings, filter)
+            .lights(settings, filter)
             .map_err(fail)?
             .into_iter()
             .filter(|l| l.light > Light::Green)
             .collect(),
-        due: snapshot.due(process, settings, filter).map_err(fail)?,
+        due: snapshot.due(settings, filter).map_err(fail)?,
     };
     if json {
         let mut out = serde_json::to_string_pretty(&report)?;

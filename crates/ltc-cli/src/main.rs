@@ -6,9 +6,13 @@
 //! `ltc --help` lists the subcommands; `docs/cli.md` documents every document.
 #![forbid(unsafe_code)]
 
+use chrono::{DateTime, Utc};
 use clap::error::ErrorKind;
 use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
 use ltc_cli::commands::{self, Failure};
+use ltc_cli::stored;
+use ltc_store::Store;
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -27,8 +31,44 @@ use std::process::ExitCode;
     after_help = "Examples:\n  ltc split examples/data/split.json\n  ltc run examples/data/run.json\n  ltc report examples/data/deals.json\n  echo '{\"amount\": \"100.00\", \"weights\": [\"1\", \"2\"]}' | ltc allocate\n\nThe documents are described in docs/cli.md."
 )]
 struct Cli {
+    /// Where deals live: a SQLite file, or a PostgreSQL URL (`postgres://user@host/db`). Used
+    /// by exec, show, list, export, import, process and `payout --deal`.
+    #[arg(
+        long,
+        global = true,
+        env = "LTC_STORE",
+        default_value = "ltc.db",
+        value_name = "PATH_OR_URL"
+    )]
+    store: String,
     #[command(subcommand)]
     command: Sub,
+}
+
+/// The instant a subcommand reads the deals at.
+#[derive(Debug, Args)]
+struct Now {
+    /// The instant to read the deals at (RFC 3339, e.g. 2026-09-30T17:00:00Z); default now.
+    #[arg(long, value_name = "INSTANT")]
+    now: Option<DateTime<Utc>>,
+}
+
+impl Now {
+    fn get(&self) -> DateTime<Utc> {
+        self.now.unwrap_or_else(Utc::now)
+    }
+}
+
+#[derive(Debug, Subcommand)]
+enum ProcessSub {
+    /// Keep a process definition in the store under its name and version.
+    #[command(
+        after_help = "Example:\n  ltc process publish examples/data/standard-v2.json\n  prints `published standard@2` (or `unchanged standard@2` when it was)"
+    )]
+    Publish(Input),
+    /// The process versions the store keeps.
+    #[command(after_help = "Example:\n  ltc process list")]
+    List,
 }
 
 /// The document a subcommand reads.
@@ -50,8 +90,16 @@ enum Sub {
     #[command(after_help = "Example:\n  ltc split examples/data/split.json")]
     Split(Input),
     /// Pay an earned pool in tranches as cash arrives, with holdback and clawback.
-    #[command(after_help = "Example:\n  ltc payout examples/data/payout.json")]
-    Payout(Input),
+    #[command(
+        after_help = "Examples:\n  ltc payout examples/data/payout.json\n  ltc payout --deal D-1 terms.json      # a stored deal's team and cash, under these terms"
+    )]
+    Payout {
+        /// Pay a stored deal: FILE then holds its terms ({\"terms\": ..., \"end\": ...}).
+        #[arg(long, value_name = "DEAL")]
+        deal: Option<String>,
+        #[command(flatten)]
+        input: Input,
+    },
     /// Run timestamped commands against a deal under a process; prints the sealed events.
     #[command(after_help = "Example:\n  ltc run examples/data/run.json")]
     Run(Input),
@@ -94,6 +142,56 @@ enum Sub {
         #[command(flatten)]
         input: Input,
     },
+    /// Decide one command against a stored deal and append its events (the envelope on stdin).
+    #[command(
+        after_help = "Example:\n  echo '{\"actor\": \"ops\", \"at\": \"2026-03-02T09:00:00Z\", \"command\": {\"type\": \"capture_lead\", \"customer\": \"ACME\", \"source\": \"web\", \"estimate\": null}}' | ltc exec D-1\n\nThe envelope is exactly one of `run`'s `commands[]`; give `expected_version` to refuse a\ncommand decided on a deal that has moved on (`conflict`). A new deal starts with capture_lead."
+    )]
+    Exec {
+        /// The deal's id.
+        deal: String,
+        /// The process a new deal opens under: NAME@VERSION, or NAME for its highest
+        /// version in the store (default standard@1).
+        #[arg(long, value_name = "PROCESS")]
+        process: Option<String>,
+        #[command(flatten)]
+        input: Input,
+    },
+    /// One stored deal: stage, team, open gate and votes, contract, what is due.
+    #[command(
+        after_help = "Examples:\n  ltc show D-1\n  ltc show --json D-1     # the state, as `run` prints `final`"
+    )]
+    Show {
+        /// The deal's id.
+        deal: String,
+        /// The state as JSON.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        now: Now,
+    },
+    /// The stored deals with their stage and traffic light.
+    #[command(after_help = "Examples:\n  ltc list\n  ltc list --json --now 2026-09-30T17:00:00Z")]
+    List {
+        /// JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        now: Now,
+    },
+    /// A stored deal's log, as a JSON array of stored events.
+    #[command(after_help = "Example:\n  ltc export D-1 > d-1.json && ltc verify d-1.json")]
+    Export {
+        /// The deal's id.
+        deal: String,
+    },
+    /// Import deal logs into the store, every log checked before anything is written.
+    #[command(
+        after_help = "Examples:\n  ltc import d-1.json                    # one log, as `ltc export` prints it\n  ltc import examples/data/deals.json    # {\"deals\": [log, ...]}, as `ltc report` reads"
+    )]
+    Import(Input),
+    /// Publish or list process definitions in the store.
+    #[command(subcommand)]
+    Process(ProcessSub),
 }
 
 fn read_input(input: &Input) -> Result<String, Failure> {
@@ -116,16 +214,65 @@ fn read_input(input: &Input) -> Result<String, Failure> {
     Ok(text)
 }
 
-fn execute(command: &Sub) -> Result<String, Failure> {
-    match command {
+fn open(location: &str) -> Result<Store, Failure> {
+    Ok(Store::open(location)?)
+}
+
+/// A progress bar on stderr when it is a terminal; nothing when piped.
+fn progress(what: &'static str) -> impl FnMut(u64, u64) {
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{msg} {bar:40} {pos}/{len}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.set_message(what);
+    move |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+        if done == total {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+fn execute(cli: &Cli) -> Result<String, Failure> {
+    let store = cli.store.as_str();
+    match &cli.command {
         Sub::Allocate(input) => commands::allocate(&read_input(input)?),
         Sub::Split(input) => commands::split(&read_input(input)?),
-        Sub::Payout(input) => commands::payout(&read_input(input)?),
+        Sub::Payout { deal: None, input } => commands::payout(&read_input(input)?),
+        Sub::Payout {
+            deal: Some(deal),
+            input,
+        } => {
+            let terms = read_input(input)?;
+            stored::payout(&mut open(store)?, deal, &terms)
+        }
         Sub::Run(input) => commands::run(&read_input(input)?),
         Sub::Graph { mermaid, input } => commands::graph(&read_input(input)?, *mermaid),
         Sub::Report { json, input } => ltc_cli::report::run(&read_input(input)?, *json),
         Sub::Verify(input) => commands::verify(&read_input(input)?),
         Sub::Migrate { json, input, .. } => commands::migrate_preview(&read_input(input)?, *json),
+        Sub::Exec {
+            deal,
+            process,
+            input,
+        } => {
+            let envelope = read_input(input)?;
+            stored::exec(&mut open(store)?, deal, &envelope, process.as_deref())
+        }
+        Sub::Show { deal, json, now } => stored::show(&mut open(store)?, deal, now.get(), *json),
+        Sub::List { json, now } => stored::list(&mut open(store)?, now.get(), *json),
+        Sub::Export { deal } => stored::export(&mut open(store)?, deal),
+        Sub::Import(input) => {
+            let logs = read_input(input)?;
+            stored::import(&mut open(store)?, &logs, &mut progress("checking logs"))
+        }
+        Sub::Process(ProcessSub::Publish(input)) => {
+            let definition = read_input(input)?;
+            stored::publish(&mut open(store)?, &definition)
+        }
+        Sub::Process(ProcessSub::List) => stored::processes(&mut open(store)?),
     }
 }
 
@@ -180,7 +327,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match execute(&cli.command) {
+    match execute(&cli) {
         Ok(output) => {
             let mut stdout = std::io::stdout().lock();
             if stdout.write_all(output.as_bytes()).is_err() {

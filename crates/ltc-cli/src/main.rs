@@ -116,12 +116,16 @@ enum Sub {
     },
     /// Funnel, gate table, red and amber deals and what is due, over a set of deal logs.
     #[command(
-        after_help = "Examples:\n  ltc report examples/data/deals.json\n  ltc report --json examples/data/deals.json"
+        after_help = "Examples:\n  ltc report examples/data/deals.json\n  ltc report --json examples/data/deals.json\n  ltc report --html report.html examples/data/deals.json"
     )]
     Report {
         /// JSON instead of tables.
         #[arg(long)]
         json: bool,
+        /// Write the report as one self-contained HTML page with charts to FILE (`-`: stdout),
+        /// instead of tables.
+        #[arg(long, value_name = "FILE", conflicts_with = "json")]
+        html: Option<PathBuf>,
         #[command(flatten)]
         input: Input,
     },
@@ -250,7 +254,21 @@ fn execute(cli: &Cli) -> Result<String, Failure> {
         }
         Sub::Run(input) => commands::run(&read_input(input)?),
         Sub::Graph { mermaid, input } => commands::graph(&read_input(input)?, *mermaid),
-        Sub::Report { json, input } => ltc_cli::report::run(&read_input(input)?, *json),
+        Sub::Report {
+            html: Some(path),
+            input,
+            ..
+        } => {
+            let page = ltc_cli::report::html(&read_input(input)?)?;
+            if path.as_os_str() == "-" {
+                return Ok(page);
+            }
+            std::fs::write(path, page).map_err(|e| {
+                Failure::new("io", format!("cannot write `{}`: {e}", path.display()))
+            })?;
+            Ok(String::new())
+        }
+        Sub::Report { json, input, .. } => ltc_cli::report::run(&read_input(input)?, *json),
         Sub::Verify(input) => commands::verify(&read_input(input)?),
         Sub::Migrate { json, input, .. } => commands::migrate_preview(&read_input(input)?, *json),
         Sub::Exec {

@@ -10,8 +10,10 @@ use chrono::{DateTime, Utc};
 use clap::error::ErrorKind;
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
+use ltc_analytics::Filter;
 use ltc_cli::commands::{self, Failure};
 use ltc_cli::stored;
+use ltc_pipeline::{PersonId, Role};
 use ltc_store::Store;
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -126,6 +128,24 @@ enum Sub {
         /// instead of tables.
         #[arg(long, value_name = "FILE", conflicts_with = "json")]
         html: Option<PathBuf>,
+        /// Report over the deals in the store (--store) instead of a document's logs.
+        #[arg(long, conflicts_with = "file")]
+        stored: bool,
+        /// With --stored: the instant the report is for (RFC 3339); default now.
+        #[arg(long, value_name = "INSTANT", requires = "stored")]
+        now: Option<DateTime<Utc>>,
+        /// With --stored: only deals this person held a stint on.
+        #[arg(long, value_name = "PERSON", requires = "stored")]
+        person: Option<String>,
+        /// With --stored: only deals where this role was staffed (with --person, in this role).
+        #[arg(long, value_name = "ROLE", requires = "stored")]
+        role: Option<String>,
+        /// With --stored: only leads captured at or after this instant.
+        #[arg(long, value_name = "INSTANT", requires = "stored")]
+        from: Option<DateTime<Utc>>,
+        /// With --stored: only leads captured before this instant.
+        #[arg(long, value_name = "INSTANT", requires = "stored")]
+        until: Option<DateTime<Utc>>,
         #[command(flatten)]
         input: Input,
     },
@@ -239,6 +259,49 @@ fn progress(what: &'static str) -> impl FnMut(u64, u64) {
     }
 }
 
+/// What clap's `requires` cannot say of a flag that is always set (`--stored` defaults to false):
+/// the options of a stored report need `--stored`.
+fn check(cli: &Cli) -> Result<(), clap::Error> {
+    if let Sub::Report {
+        stored: false,
+        now,
+        person,
+        role,
+        from,
+        until,
+        ..
+    } = &cli.command
+    {
+        let given = [
+            ("--now", now.is_some()),
+            ("--person", person.is_some()),
+            ("--role", role.is_some()),
+            ("--from", from.is_some()),
+            ("--until", until.is_some()),
+        ];
+        if let Some((flag, _)) = given.iter().find(|(_, set)| *set) {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            let report = command.find_subcommand_mut("report").map(std::mem::take);
+            let mut report = report.unwrap_or(command).bin_name("ltc report");
+            return Err(report.error(
+                ErrorKind::MissingRequiredArgument,
+                format!("{flag} reads the store: give --stored, or put it in the document"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Writes a page to `path`, or returns it for stdout when `path` is `-`.
+fn write_page(path: &std::path::Path, page: String) -> Result<String, Failure> {
+    if path.as_os_str() == "-" {
+        return Ok(page);
+    }
+    std::fs::write(path, page)
+        .map_err(|e| Failure::new("io", format!("cannot write `{}`: {e}", path.display())))?;
+    Ok(String::new())
+}
+
 fn execute(cli: &Cli) -> Result<String, Failure> {
     let store = cli.store.as_str();
     match &cli.command {
@@ -255,19 +318,39 @@ fn execute(cli: &Cli) -> Result<String, Failure> {
         Sub::Run(input) => commands::run(&read_input(input)?),
         Sub::Graph { mermaid, input } => commands::graph(&read_input(input)?, *mermaid),
         Sub::Report {
+            json,
+            html,
+            stored: true,
+            now,
+            person,
+            role,
+            from,
+            until,
+            ..
+        } => {
+            let filter = Filter {
+                from: *from,
+                until: *until,
+                person: person.as_deref().map(PersonId::new),
+                role: role.as_deref().map(Role::new),
+            };
+            let now = now.unwrap_or_else(Utc::now);
+            let report = ltc_cli::report::stored(
+                &mut open(store)?,
+                now,
+                filter,
+                &mut progress("reading deals"),
+            )?;
+            match html {
+                Some(path) => write_page(path, ltc_analytics::html::render(&report)),
+                None => ltc_cli::report::format(&report, *json),
+            }
+        }
+        Sub::Report {
             html: Some(path),
             input,
             ..
-        } => {
-            let page = ltc_cli::report::html(&read_input(input)?)?;
-            if path.as_os_str() == "-" {
-                return Ok(page);
-            }
-            std::fs::write(path, page).map_err(|e| {
-                Failure::new("io", format!("cannot write `{}`: {e}", path.display()))
-            })?;
-            Ok(String::new())
-        }
+        } => write_page(path, ltc_cli::report::html(&read_input(input)?)?),
         Sub::Report { json, input, .. } => ltc_cli::report::run(&read_input(input)?, *json),
         Sub::Verify(input) => commands::verify(&read_input(input)?),
         Sub::Migrate { json, input, .. } => commands::migrate_preview(&read_input(input)?, *json),
@@ -345,6 +428,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Err(e) = check(&cli) {
+        eprintln!("error: usage: {}", usage_line(&e));
+        return ExitCode::from(2);
+    }
     match execute(&cli) {
         Ok(output) => {
             let mut stdout = std::io::stdout().lock();

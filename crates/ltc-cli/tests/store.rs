@@ -369,3 +369,45 @@ fn a_json_number_where_a_decimal_goes_says_to_write_it_as_a_string() {
     let message = world.refused(&["exec", "D-1"], &envelope.to_string(), "malformed_json");
     assert!(message.contains("as a string"), "{message}");
 }
+
+#[test]
+fn report_over_the_store_is_the_report_over_the_same_logs() {
+    let world = World::new();
+    world.ok(&["import"], &sample("deals.json"));
+    let document: Value = serde_json::from_str(&sample("deals.json")).unwrap();
+    let now = document["now"].as_str().unwrap();
+    let from_file: Value =
+        serde_json::from_str(&ltc_cli::report::run(&document.to_string(), true).unwrap()).unwrap();
+    let stored: Value =
+        serde_json::from_str(&world.ok(&["report", "--stored", "--json", "--now", now], ""))
+            .unwrap();
+    assert_eq!(stored, from_file);
+
+    // A filter by flags is the document's filter.
+    let mut filtered = document.clone();
+    filtered["filter"] = json!({"person": "ana", "role": "AR"});
+    let from_file: Value =
+        serde_json::from_str(&ltc_cli::report::run(&filtered.to_string(), true).unwrap()).unwrap();
+    let args = [
+        "report", "--stored", "--json", "--now", now, "--person", "ana", "--role", "AR",
+    ];
+    let stored: Value = serde_json::from_str(&world.ok(&args, "")).unwrap();
+    assert_eq!(stored, from_file);
+    assert_ne!(stored["funnel"], json!(null));
+
+    // The page, and the tables, are drawn from the same report.
+    let page = world.ok(&["report", "--stored", "--html", "-", "--now", now], "");
+    assert_eq!(page, ltc_cli::report::html(&document.to_string()).unwrap());
+    let tables = world.ok(&["report", "--stored", "--now", now], "");
+    assert_eq!(
+        tables,
+        ltc_cli::report::run(&document.to_string(), false).unwrap()
+    );
+
+    // The store's options need --stored; a document and --stored do not go together.
+    let run = world.ltc(&["report", "--now", now, "x.json"], "");
+    assert_eq!(run.status, 2);
+    assert!(run.stderr.contains("give --stored"), "{}", run.stderr);
+    let run = world.ltc(&["report", "--stored", "x.json"], "");
+    assert_eq!(run.status, 2);
+}

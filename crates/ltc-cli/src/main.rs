@@ -14,7 +14,6 @@ use ltc_analytics::Filter;
 use ltc_cli::commands::{self, Failure};
 use ltc_cli::stored;
 use ltc_pipeline::{PersonId, Role};
-use ltc_store::Store;
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -253,12 +252,6 @@ fn read_input(input: &Input) -> Result<String, Failure> {
     Ok(text)
 }
 
-/// Opens the store for a command that writes (`create`: a missing SQLite file is created) or
-/// only reads (a missing file is `no_store`, not an empty store made on the way).
-fn open(location: &str, create: bool) -> Result<Store, Failure> {
-    Ok(stored::open(location, create)?)
-}
-
 /// A progress bar on stderr when it is a terminal; nothing when piped.
 fn progress(what: &'static str) -> impl FnMut(u64, u64) {
     let bar = ProgressBar::new(0);
@@ -346,7 +339,7 @@ fn execute(cli: &Cli) -> Result<String, Failure> {
             input,
         } => {
             let terms = commands::parse(&read_input(input)?)?;
-            stored::payout(&mut open(store, false)?, deal, &terms)
+            stored::payout(&mut stored::open(store, false)?, deal, &terms)
         }
         Sub::Run(input) => commands::run(&read_input(input)?),
         Sub::Graph { mermaid, input } => commands::graph(&read_input(input)?, *mermaid),
@@ -369,7 +362,7 @@ fn execute(cli: &Cli) -> Result<String, Failure> {
             };
             let now = now.unwrap_or_else(Utc::now);
             let report = ltc_cli::report::stored(
-                &mut open(store, false)?,
+                &mut stored::open(store, false)?,
                 now,
                 filter,
                 &mut progress("reading deals"),
@@ -387,7 +380,7 @@ fn execute(cli: &Cli) -> Result<String, Failure> {
         Sub::Report { json, input, .. } => ltc_cli::report::run(&read_input(input)?, *json),
         Sub::Verify {
             stored: true, deal, ..
-        } => stored::verify(&mut open(store, false)?, deal.as_deref()),
+        } => stored::verify(&mut stored::open(store, false)?, deal.as_deref()),
         Sub::Verify { input, .. } => commands::verify(&read_input(input)?),
         Sub::Migrate { json, input, .. } => commands::migrate_preview(&read_input(input)?, *json),
         Sub::Exec {
@@ -396,26 +389,31 @@ fn execute(cli: &Cli) -> Result<String, Failure> {
             input,
         } => {
             let envelope = commands::parse(&read_input(input)?)?;
-            stored::exec(&mut open(store, true)?, deal, &envelope, process.as_deref())
+            stored::exec(
+                &mut stored::open(store, true)?,
+                deal,
+                &envelope,
+                process.as_deref(),
+            )
         }
         Sub::Show { deal, json, now } => {
-            stored::show(&mut open(store, false)?, deal, now.get(), *json)
+            stored::show(&mut stored::open(store, false)?, deal, now.get(), *json)
         }
-        Sub::List { json, now } => stored::list(&mut open(store, false)?, now.get(), *json),
-        Sub::Export { deal } => stored::export(&mut open(store, false)?, deal),
+        Sub::List { json, now } => stored::list(&mut stored::open(store, false)?, now.get(), *json),
+        Sub::Export { deal } => stored::export(&mut stored::open(store, false)?, deal),
         Sub::Import(input) => {
             let logs = stored::Logs::read(&read_input(input)?)?;
             stored::import(
-                &mut open(store, true)?,
+                &mut stored::open(store, true)?,
                 logs,
                 &mut progress("checking logs"),
             )
         }
         Sub::Process(ProcessSub::Publish(input)) => {
             let definition = commands::parse(&read_input(input)?)?;
-            stored::publish(&mut open(store, true)?, definition)
+            stored::publish(&mut stored::open(store, true)?, definition)
         }
-        Sub::Process(ProcessSub::List) => stored::processes(&mut open(store, false)?),
+        Sub::Process(ProcessSub::List) => stored::processes(&mut stored::open(store, false)?),
     }
 }
 

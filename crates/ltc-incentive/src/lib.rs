@@ -84,11 +84,14 @@ mod arith;
 mod bigint;
 #[cfg(feature = "pipeline")]
 mod bridge;
+mod credit;
 mod earn;
 mod error;
 pub mod exact;
 mod ledger;
+mod plan;
 mod split;
+mod statement;
 mod strict;
 
 #[cfg(feature = "proptest")]
@@ -103,3 +106,12 @@ pub use ledger::{
     tranches, Account, HoldbackAction, HoldbackMovement, Ledger, Tranche, TrancheLine,
 };
 pub use split::{split, Line, Member, Payout, Split, SplitRequest, VacantRoles, Window};
+
+pub use credit::{
+    Credit, CreditKind, Receipt, Reversal, SplitShare, SplitType, TeamSplit, WonDeal,
+};
+pub use plan::{Caps, CreditOn, Draw, DrawKind, Holdback, Method, Plan, PlanVersion, Tier};
+pub use statement::{
+    history, statement, Cause, Closed, DrawBalance, HoldbackBalance, ManualAdjustment, Period,
+    PeriodShown, Statement, StatementLine, StatementRequest, Statements, TierEarnings,
+};

@@ -520,7 +520,7 @@ impl WonDeal {
             .collect();
         let mut out = Vec::new();
         for source in self.sources_from(on, &receipts) {
-            let mut reversed = Decimal::ZERO;
+            let mut reversed = Decimal::new(0, scale);
             let mut ids = Vec::new();
             for (_, r) in reversals.iter().filter(|(_, r)| r.of == source.id) {
                 reversed = crate::arith::add(reversed, r.amount, "the reversals of a credit")?;

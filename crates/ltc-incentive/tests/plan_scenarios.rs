@@ -1,5 +1,10 @@
 //! Commission plans, scenario by scenario, pinned by figures computed by hand (in the comments).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use chrono::NaiveDate;
 use ltc_incentive::{
@@ -723,14 +728,11 @@ fn plans_are_read_strictly_and_refused_with_the_path() {
     assert!(err.contains("unknown field `rtae`"), "{err}");
     assert!(read("\"0.00000000000000000000000000001\"").is_err());
     // Validation names the field.
-    for (rate, code, path) in [(
-        "\"-0.01\"",
-        "negative_value",
-        "versions[0].rate_table[1].rate",
-    )] {
-        let err = read(rate).unwrap().validate().unwrap_err();
-        assert_eq!((err.code(), err.path()), (code, Some(path)));
-    }
+    let err = read("\"-0.01\"").unwrap().validate().unwrap_err();
+    assert_eq!(
+        (err.code(), err.path()),
+        ("negative_value", Some("versions[0].rate_table[1].rate"))
+    );
     let mut p = read("\"0.10\"").unwrap();
     p.versions[0].quota = dec!(0);
     assert_eq!(p.validate().unwrap_err().path(), Some("versions[0].quota"));

@@ -65,12 +65,12 @@
 //! - [`Meeting`], [`GateDecision`], [`GateRecord`]: the gate as a decision meeting and its audit
 //!   trail; [`Team`] and [`Stint`]: dated membership; [`Contract`]: invoices, cash, amendments.
 //! - [`Envelope`]: a command with its actor, time and expected version (optimistic concurrency).
-//! - [`analytics`]: days in stage, the funnel, gate figures, traffic lights, what is due, digests.
+//! - [`serde_strict`]: the strict reading every input type follows (objects only, no unknown
+//!   fields, exact decimals), for crates that build on this one.
 //! - `strategies` (feature `proptest`): strategies for property tests against the engine.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-pub mod analytics;
 mod command;
 mod contract;
 mod deal;
@@ -85,7 +85,7 @@ mod kinds;
 mod migration;
 mod money;
 mod process;
-mod serde_strict;
+pub mod serde_strict;
 #[cfg(feature = "proptest")]
 pub mod strategies;
 mod team;
@@ -106,7 +106,7 @@ pub use gate::{
 pub use ids::{ConditionId, DealId, InvoiceId, MilestoneId, PaymentId, PersonId, Role};
 pub use kinds::{EndKind, Fact, GateKind, Phase, StageKind};
 pub use migration::{preview, Preview, Verdict};
-pub use money::{Currency, Money};
+pub use money::{add as add_amounts, Currency, Money};
 pub use process::{
     Criterion, DecisionRule, Escalation, GatePolicy, Guard, LevelSeats, PanelSpec, Process,
     ProcessDefinition, ProcessRef, Processes, Scorecard,

@@ -22,9 +22,9 @@
 //! the filter selects the deals of the funnel and the gate table, the lights and the due list.
 //! Errors come back as a [`Failure`]: the library's error code, or `malformed_json`.
 
-use crate::cli::{Failure, ProcessInput};
+use crate::commands::{Failure, ProcessInput};
 use chrono::{DateTime, Utc};
-use ltc_pipeline::analytics::{
+use ltc_analytics::{
     DealLight, Due, Durations, Filter, Funnel, GateFigures, Light, Settings, Snapshot, Subject,
 };
 use ltc_pipeline::integrity;
@@ -49,7 +49,7 @@ struct Input {
     deals: Vec<Vec<StoredEvent>>,
 }
 
-crate::cli::objects_only!(Input);
+crate::commands::objects_only!(Input);
 
 /// The report, as `--json` prints it.
 #[derive(Debug, Serialize)]
@@ -69,11 +69,11 @@ struct Report {
 /// A [`Failure`] for input that does not parse (`malformed_json`), an unknown or invalid process,
 /// logs that do not replay, or bad settings (the library's error codes).
 pub fn run(input: &str, json: bool) -> Result<String, Failure> {
-    let input: Input = crate::cli::parse(input)?;
+    let input: Input = crate::commands::parse(input)?;
     let fail = Failure::from;
     let mut inputs = vec![input.process];
     inputs.extend(input.processes);
-    let processes = crate::cli::catalog(inputs)?;
+    let processes = crate::commands::catalog(inputs)?;
     let Some(process) = processes.first() else {
         return Err(Failure::new("unknown_process", "no process is given"));
     };
@@ -92,12 +92,12 @@ pub fn run(input: &str, json: bool) -> Result<String, Failure> {
         funnel: snapshot.funnel(filter).map_err(fail)?,
         gates: snapshot.gates(filter).map_err(fail)?,
         flagged: snapshot
-            .lights(process, settings, filter)
+            .lights(settings, filter)
             .map_err(fail)?
             .into_iter()
             .filter(|l| l.light > Light::Green)
             .collect(),
-        due: snapshot.due(process, settings, filter).map_err(fail)?,
+        due: snapshot.due(settings, filter).map_err(fail)?,
     };
     if json {
         let mut out = serde_json::to_string_pretty(&report)?;

@@ -24,7 +24,7 @@ use std::process::ExitCode;
     name = "ltc",
     version,
     subcommand_required = true,
-    after_help = "Examples:\n  ltc split examples/data/split.json\n  ltc run examples/data/run.json\n  ltc report examples/data/deals.json\n  echo '{\"amount\": \"100.00\", \"weights\": [\"1\", \"2\"]}' | ltc allocate\n\nThe documents are described in docs/cli.md."
+    after_help = "Examples:\n  ltc split examples/data/split.json\n  ltc statement examples/data/statement.json\n  ltc run examples/data/run.json\n  ltc report examples/data/deals.json\n  echo '{\"amount\": \"100.00\", \"weights\": [\"1\", \"2\"]}' | ltc allocate\n\nThe documents are described in docs/cli.md."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -52,6 +52,18 @@ enum Sub {
     /// Pay an earned pool in tranches as cash arrives, with holdback and clawback.
     #[command(after_help = "Example:\n  ltc payout examples/data/payout.json")]
     Payout(Input),
+    /// A person's commission statement for a period: credits, tiers, draws, holdback,
+    /// clawbacks, adjustments, the amount payable.
+    #[command(
+        after_help = "Examples:\n  ltc statement examples/data/statement.json\n  ltc statement --table examples/data/statement.json"
+    )]
+    Statement {
+        /// Plain-text tables instead of JSON.
+        #[arg(long)]
+        table: bool,
+        #[command(flatten)]
+        input: Input,
+    },
     /// Run timestamped commands against a deal under a process; prints the sealed events.
     #[command(after_help = "Example:\n  ltc run examples/data/run.json")]
     Run(Input),
@@ -121,6 +133,7 @@ fn execute(command: &Sub) -> Result<String, Failure> {
         Sub::Allocate(input) => commands::allocate(&read_input(input)?),
         Sub::Split(input) => commands::split(&read_input(input)?),
         Sub::Payout(input) => commands::payout(&read_input(input)?),
+        Sub::Statement { table, input } => commands::statement(&read_input(input)?, *table),
         Sub::Run(input) => commands::run(&read_input(input)?),
         Sub::Graph { mermaid, input } => commands::graph(&read_input(input)?, *mermaid),
         Sub::Report { json, input } => ltc_cli::report::run(&read_input(input)?, *json),

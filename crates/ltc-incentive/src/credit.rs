@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::plan::whole;
+use crate::plan::{tidy, whole};
 use crate::split::{split, Member, SplitRequest, VacantRoles, Window};
 use crate::{CreditOn, Error};
 
@@ -555,7 +555,10 @@ impl WonDeal {
                 .iter()
                 .filter(|s| person.is_none_or(|x| x == s.person))
             {
-                let amount = crate::arith::mul(net, s.share, "a share of a credit")?;
+                let amount = tidy(
+                    crate::arith::mul(net, s.share, "a share of a credit")?,
+                    scale,
+                );
                 let kind = match s.kind {
                     SplitType::Revenue => CreditKind::Revenue,
                     SplitType::Overlay => CreditKind::Overlay,

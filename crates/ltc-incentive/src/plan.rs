@@ -516,6 +516,21 @@ impl Bands {
     }
 }
 
+/// `value` written with no trailing zeros beyond `scale` decimals (and at least `scale`): the
+/// same number, so that exact products (`40000.00 x 0.75 = 30000.0000`) read as amounts
+/// (`30000.00`). Nothing is rounded: the digits that go are zeros.
+pub(crate) fn tidy(value: Decimal, scale: u32) -> Decimal {
+    let mut out = value.normalize();
+    if out.scale() < scale {
+        let before = out;
+        out.rescale(scale);
+        if out != before {
+            return value;
+        }
+    }
+    out
+}
+
 /// Checks an optional amount of money: `>= 0`, whole minor units.
 pub(crate) fn money(value: Option<Decimal>, what: &'static str, scale: u32) -> Result<(), Error> {
     let Some(value) = value else {

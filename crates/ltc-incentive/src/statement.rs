@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::credit::{unique, Credit, WonDeal};
 use crate::error::Esc;
-use crate::plan::{whole, Bands, DrawKind, Method, Plan, PlanVersion};
+use crate::plan::{tidy, whole, Bands, DrawKind, Method, Plan, PlanVersion};
 use crate::{CreditOn, Error};
 
 /// A statement period: `[start, end)`, and whether it is closed.
@@ -837,10 +837,11 @@ impl<'a> Book<'a> {
             credits.extend(all.into_iter().filter(|c| period.contains(c.date)));
         }
         credits.sort_by(|a, b| (a.date, &a.id, a.kind).cmp(&(b.date, &b.id, b.kind)));
-        let mut credit = Decimal::ZERO;
+        let mut credit = to_minor(Decimal::ZERO, scale)?;
         for c in &credits {
             credit = crate::arith::add(credit, c.amount, "a period's credit")?;
         }
+        let credit = tidy(credit, scale);
         let Some((vi, v)) = version else {
             return Ok(Commission {
                 version: None,
@@ -852,9 +853,9 @@ impl<'a> Book<'a> {
             });
         };
         let bands = v.bands()?;
-        let (lines, tiers) = earnings(v, &bands, &credits, credit)?;
+        let (lines, tiers) = earnings(v, &bands, &credits, credit, scale)?;
         let mut lines = lines;
-        limits(v, credit, &mut lines)?;
+        limits(v, credit, &mut lines, scale)?;
         let mut exact = Decimal::ZERO;
         for l in &lines {
             exact = add(exact, l.amount())?;
@@ -862,7 +863,7 @@ impl<'a> Book<'a> {
         let rounded = to_minor(exact, scale)?;
         if rounded != exact {
             lines.push(StatementLine::Rounding {
-                exact,
+                exact: tidy(exact, scale),
                 rounded,
                 amount: sub(rounded, exact)?,
             });
@@ -1097,7 +1098,7 @@ impl<'a> Book<'a> {
                 outstanding: zero,
             };
             if let Some(h) = version.and_then(|v| v.holdback) {
-                let exact = crate::arith::mul(commission, h.rate, "a holdback")?;
+                let exact = tidy(crate::arith::mul(commission, h.rate, "a holdback")?, scale);
                 let held = to_minor(exact, scale)?;
                 if !held.is_zero() {
                     lines.push(StatementLine::Holdback {
@@ -1210,6 +1211,7 @@ fn earnings(
     bands: &Bands,
     credits: &[Credit],
     total: Decimal,
+    scale: u32,
 ) -> Result<(Vec<StatementLine>, Vec<TierEarnings>), Error> {
     let mut tiers: Vec<TierEarnings> = v
         .rate_table
@@ -1242,10 +1244,19 @@ fn earnings(
             Method::Retroactive => Vec::new(),
         };
         for piece in pieces {
-            let amount = crate::arith::mul(piece.portion, piece.rate, "earnings")?;
+            let amount = tidy(
+                crate::arith::mul(piece.portion, piece.rate, "earnings")?,
+                scale,
+            );
             if let Some(t) = tiers.get_mut(piece.tier) {
-                t.credit = crate::arith::add(t.credit, piece.portion, "a tier's credit")?;
-                t.earned = crate::arith::add(t.earned, amount, "a tier's earnings")?;
+                t.credit = tidy(
+                    crate::arith::add(t.credit, piece.portion, "a tier's credit")?,
+                    scale,
+                );
+                t.earned = tidy(
+                    crate::arith::add(t.earned, amount, "a tier's earnings")?,
+                    scale,
+                );
             }
             lines.push(StatementLine::Earning {
                 credit: c.id.clone(),
@@ -1257,9 +1268,9 @@ fn earnings(
                     .get(piece.tier)
                     .map_or(Decimal::ZERO, |t| t.from),
                 band_to: bands.end(piece.tier),
-                credit_from: piece.from,
-                credit_to: piece.to,
-                portion: piece.portion,
+                credit_from: tidy(piece.from, scale),
+                credit_to: tidy(piece.to, scale),
+                portion: tidy(piece.portion, scale),
                 rate: piece.rate,
                 amount,
             });
@@ -1270,7 +1281,12 @@ fn earnings(
 }
 
 /// The floor, then the deal caps, then the period cap, as lines after the earnings.
-fn limits(v: &PlanVersion, credit: Decimal, lines: &mut Vec<StatementLine>) -> Result<(), Error> {
+fn limits(
+    v: &PlanVersion,
+    credit: Decimal,
+    lines: &mut Vec<StatementLine>,
+    scale: u32,
+) -> Result<(), Error> {
     let mut earned = Decimal::ZERO;
     for l in lines.iter() {
         earned = add(earned, l.amount())?;
@@ -1282,7 +1298,7 @@ fn limits(v: &PlanVersion, credit: Decimal, lines: &mut Vec<StatementLine>) -> R
                 lines.push(StatementLine::Floor {
                     attainment: credit.checked_div(v.quota).unwrap_or(Decimal::ZERO),
                     floor,
-                    amount: -earned,
+                    amount: tidy(-earned, scale),
                 });
             }
             return Ok(());
@@ -1327,11 +1343,11 @@ fn limits(v: &PlanVersion, credit: Decimal, lines: &mut Vec<StatementLine>) -> R
     if let Some(cap) = v.caps.deal {
         for (deal, so_far) in &per_deal {
             if *so_far > cap {
-                let amount = sub(cap, *so_far)?;
+                let amount = tidy(sub(cap, *so_far)?, scale);
                 capped = add(capped, amount)?;
                 lines.push(StatementLine::DealCap {
                     deal: deal.clone(),
-                    earned: *so_far,
+                    earned: tidy(*so_far, scale),
                     cap,
                     amount,
                 });
@@ -1339,12 +1355,12 @@ fn limits(v: &PlanVersion, credit: Decimal, lines: &mut Vec<StatementLine>) -> R
         }
     }
     if let (Some(cap), Some(reached_at)) = (v.caps.period, reached_at) {
-        let after_deals = add(earned, capped)?;
+        let after_deals = tidy(add(earned, capped)?, scale);
         lines.push(StatementLine::PeriodCap {
             reached_at,
             earned: after_deals,
             cap,
-            amount: sub(cap, after_deals)?,
+            amount: tidy(sub(cap, after_deals)?, scale),
         });
     }
     Ok(())

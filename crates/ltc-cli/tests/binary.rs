@@ -34,23 +34,26 @@ fn sample(name: &str) -> String {
     format!("{}/../../examples/data/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Every subcommand `ltc --help` lists.
+const SUBCOMMANDS: [&str; 9] = [
+    "allocate",
+    "split",
+    "payout",
+    "statement",
+    "run",
+    "graph",
+    "report",
+    "verify",
+    "migrate",
+];
+
 #[test]
 fn help_is_on_stdout_with_success() {
     for args in [&["--help"][..], &["-h"], &["help"]] {
         let out = ltc(args, "");
         assert_eq!(out.status.code(), Some(0), "{args:?}");
         let stdout = text(&out.stdout);
-        for sub in [
-            "allocate",
-            "split",
-            "payout",
-            "statement",
-            "run",
-            "graph",
-            "report",
-            "verify",
-            "migrate",
-        ] {
+        for sub in SUBCOMMANDS {
             assert!(stdout.contains(sub), "{args:?} does not list `{sub}`");
         }
         assert!(out.stderr.is_empty());
@@ -59,17 +62,7 @@ fn help_is_on_stdout_with_success() {
 
 #[test]
 fn every_subcommand_has_help_with_an_example() {
-    for sub in [
-        "allocate",
-        "split",
-        "payout",
-        "statement",
-        "run",
-        "graph",
-        "report",
-        "verify",
-        "migrate",
-    ] {
+    for sub in SUBCOMMANDS {
         let out = ltc(&[sub, "--help"], "");
         assert_eq!(out.status.code(), Some(0), "{sub}");
         let stdout = text(&out.stdout);

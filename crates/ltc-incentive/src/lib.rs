@@ -69,7 +69,14 @@
 //!   pool.
 //! - [`Ledger`], [`Tranche`], [`tranches`]: cumulative payouts, clawback,
 //!   holdback release and forfeiture.
-//! - [`Error`]: every refusal, with a stable [`Error::code`].
+//! - [`Plan`] of [`PlanVersion`]s (quota, [`Tier`]s applied by a [`Method`], floor, [`Caps`],
+//!   [`Draw`], guarantee, [`Holdback`]), [`WonDeal`]s crediting people by [`SplitShare`]s or a
+//!   [`TeamSplit`], at signature or as [`Receipt`]s arrive, undone by [`Reversal`]s:
+//!   [`statement`] of a [`StatementRequest`] gives each person's [`Statement`] for a
+//!   [`Period`], its [`StatementLine`]s summing to what is payable; closed periods never
+//!   change, later facts become dated adjustments ([`history`] gives every period).
+//! - [`Error`]: every refusal, with a stable [`Error::code`]; [`Error::At`] names where in a
+//!   document.
 //! - With the `pipeline` feature, [`from_deal`]: a pipeline deal's team history, contract value
 //!   and cash as a split request, pool rule and payments in one call.
 //! - With the `proptest` feature, `strategies` for property tests.

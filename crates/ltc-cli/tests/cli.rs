@@ -503,7 +503,7 @@ fn the_statement_sample_pays_what_its_lines_say() {
         [
             "earning",
             "draw",
-            "adjustment",
+            "clawback",
             "adjustment",
             "adjustment",
             "adjustment",
@@ -512,7 +512,8 @@ fn the_statement_sample_pays_what_its_lines_say() {
         ]
     );
     let clawback = &ana["lines"][2];
-    assert_eq!(clawback["cause"], "reversal");
+    assert_eq!(clawback["reversal"], "D-101/CN-1");
+    assert_eq!(clawback["of"], "D-101/R-1");
     assert_eq!(clawback["amount"], "-440.00");
     let total: rust_decimal::Decimal = ana["lines"]
         .as_array()

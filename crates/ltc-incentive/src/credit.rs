@@ -67,9 +67,10 @@ impl SplitShare {
 /// deal: each credit of the deal is split across the team like a pool, by role and by
 /// contribution, to the minor unit by the largest remainder rule.
 ///
-/// Serialized as a [`SplitRequest`] without `pool`, `scale` and `holdback`:
-/// `{"roles": {...}, "window": {...}, "prorate_by_time": true, "vacant_roles": "redistribute",
-/// "members": [...]}`.
+/// Serialized as a [`SplitRequest`] without `pool`, `scale`, `holdback` and `vacant_roles`:
+/// `{"roles": {...}, "window": {...}, "prorate_by_time": true, "members": [...]}`. The shares of
+/// roles with nobody in them are always redistributed, so that the team is credited exactly
+/// 100% of the deal, as revenue splits are.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(remote = "Self", deny_unknown_fields)]
 pub struct TeamSplit {
@@ -81,10 +82,6 @@ pub struct TeamSplit {
     /// Whether days on the team count (default `true`).
     #[serde(default = "yes")]
     pub prorate_by_time: bool,
-    /// What happens to roles with nobody to credit (default redistribute). With `retain`, the
-    /// share of a vacant role credits nobody.
-    #[serde(default)]
-    pub vacant_roles: VacantRoles,
     /// One entry per (person, role).
     pub members: Vec<Member>,
 }
@@ -102,7 +99,7 @@ impl TeamSplit {
             roles: self.roles.clone(),
             window: self.window,
             prorate_by_time: self.prorate_by_time,
-            vacant_roles: self.vacant_roles,
+            vacant_roles: VacantRoles::Redistribute,
             holdback: Decimal::ZERO,
             members: self.members.clone(),
         }

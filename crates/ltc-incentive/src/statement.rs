@@ -106,7 +106,7 @@ pub struct ManualAdjustment {
 ///
 /// Serialized as `{"plan": {...}, "periods": [...], "deals": [...], "adjustments": [...],
 /// "person": "ana", "period": "2026-03"}`; `adjustments` defaults to `[]`, `person` to `null`
-/// (a statement for everyone credited by a deal).
+/// (a statement for everyone credited by a deal or named by an adjustment).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(remote = "Self", deny_unknown_fields)]
 pub struct StatementRequest {
@@ -119,7 +119,7 @@ pub struct StatementRequest {
     /// Manual adjustments.
     #[serde(default)]
     pub adjustments: Vec<ManualAdjustment>,
-    /// Whose statement (none: everyone credited by a deal, sorted).
+    /// Whose statement (none: everyone credited by a deal or named by an adjustment, sorted).
     #[serde(default)]
     pub person: Option<String>,
     /// The id of the period.
@@ -167,7 +167,7 @@ pub struct TierEarnings {
 
 /// What caused an adjustment.
 ///
-/// Serialized as `"version"`, `"deal"`, `"receipt"`, `"reversal"` or `"manual"`.
+/// Serialized as `"version"`, `"deal"`, `"receipt"` or `"manual"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Cause {
@@ -177,8 +177,6 @@ pub enum Cause {
     Deal,
     /// A receipt recorded after the period closed.
     Receipt,
-    /// A refund or credit note recorded after the period closed (a clawback).
-    Reversal,
     /// A manual adjustment.
     Manual,
 }
@@ -340,6 +338,29 @@ pub enum StatementLine {
         #[serde(with = "crate::exact")]
         amount: Decimal,
     },
+    /// A refund or credit note of a closed period's credit, recorded after it closed: exactly
+    /// what the reversed part earned there, at that period's rates.
+    Clawback {
+        /// The period of the credit reversed.
+        period: String,
+        /// The reversal: `deal/reversal`.
+        reversal: String,
+        /// The credit it reverses: `deal/signature` or `deal/receipt`.
+        of: String,
+        /// The day it was recorded.
+        recorded: NaiveDate,
+        /// Why.
+        reason: String,
+        /// The period's commission before it.
+        #[serde(with = "crate::exact")]
+        before: Decimal,
+        /// After it.
+        #[serde(with = "crate::exact")]
+        after: Decimal,
+        /// `after - before`.
+        #[serde(with = "crate::exact")]
+        amount: Decimal,
+    },
     /// Held back: `-round_half_even(commission x rate)`.
     Holdback {
         /// The holdback rate.
@@ -390,6 +411,7 @@ impl StatementLine {
             | StatementLine::Draw { amount, .. }
             | StatementLine::Recovery { amount, .. }
             | StatementLine::Adjustment { amount, .. }
+            | StatementLine::Clawback { amount, .. }
             | StatementLine::Holdback { amount, .. }
             | StatementLine::Release { amount, .. }
             | StatementLine::BroughtForward { amount, .. }
@@ -409,11 +431,8 @@ impl StatementLine {
             StatementLine::Guarantee { .. } => "guarantee",
             StatementLine::Draw { .. } => "draw",
             StatementLine::Recovery { .. } => "recovery",
-            StatementLine::Adjustment {
-                cause: Cause::Reversal,
-                ..
-            } => "clawback",
             StatementLine::Adjustment { .. } => "adjustment",
+            StatementLine::Clawback { .. } => "clawback",
             StatementLine::Holdback { .. } => "holdback",
             StatementLine::Release { .. } => "release",
             StatementLine::BroughtForward { .. } => "brought_forward",
@@ -496,6 +515,18 @@ impl StatementLine {
                 }
                 _ => format!("{period}: {fact} recorded {recorded} ({reason})"),
             },
+            StatementLine::Clawback {
+                period,
+                reversal,
+                of,
+                recorded,
+                reason,
+                before,
+                after,
+                ..
+            } => format!(
+                "{period}: {reversal} of {of} recorded {recorded} ({reason}): {before} -> {after}"
+            ),
             StatementLine::Holdback { rate, exact, .. } => {
                 format!("{rate} of the commission: {exact}")
             }
@@ -803,6 +834,9 @@ impl<'a> Book<'a> {
                 }
             }
         }
+        for a in &self.manual {
+            people.insert(a.person.clone());
+        }
         people.into_iter().collect()
     }
 
@@ -925,6 +959,11 @@ impl<'a> Book<'a> {
             return Ok(None);
         }
         let plan = self.plan();
+        let period_id = self
+            .request
+            .periods
+            .get(p)
+            .map_or(String::new(), |p| p.id.clone());
         let (cause, id, reason) = match fact {
             Fact::Version(i) => {
                 let v = plan.versions.get(i);
@@ -956,18 +995,22 @@ impl<'a> Book<'a> {
             Fact::Reversal(i, j) => {
                 let d = self.deals.get(i);
                 let r = d.and_then(|d| d.reversals.get(j));
-                let id = format!("{}/{}", d.map_or("", |d| &d.id), r.map_or("", |r| &r.id));
-                let reason = r.map_or(String::new(), |r| format!("{} of {}", r.reason, r.of));
-                (Cause::Reversal, id, reason)
+                let deal = d.map_or("", |d| &d.id);
+                return Ok(Some(StatementLine::Clawback {
+                    period: period_id,
+                    reversal: format!("{deal}/{}", r.map_or("", |r| &r.id)),
+                    of: format!("{deal}/{}", r.map_or("", |r| &r.of)),
+                    recorded,
+                    reason: r.map_or(String::new(), |r| r.reason.clone()),
+                    before,
+                    after,
+                    amount: sub(after, before)?,
+                }));
             }
             Fact::Manual(_) => return Ok(None),
         };
         Ok(Some(StatementLine::Adjustment {
-            period: self
-                .request
-                .periods
-                .get(p)
-                .map_or(String::new(), |p| p.id.clone()),
+            period: period_id,
             cause,
             fact: id,
             recorded,

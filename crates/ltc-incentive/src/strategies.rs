@@ -389,7 +389,6 @@ pub fn won_deal(id: String, on: CreditOn) -> impl Strategy<Value = WonDeal> {
                             .collect(),
                         window: window(),
                         prorate_by_time: true,
-                        vacant_roles: VacantRoles::Redistribute,
                         members: vec![
                             Member::new("ana", "AR", Decimal::ONE),
                             Member::new("bo", "SR", Decimal::ONE),

@@ -457,23 +457,22 @@ fn a_refund_after_a_payout_is_clawed_back_exactly_once() {
         .collect();
     assert_eq!(clawbacks.len(), 1);
     match clawbacks[0] {
-        StatementLine::Adjustment {
+        StatementLine::Clawback {
             period,
-            cause,
-            fact,
+            reversal,
+            of,
+            recorded,
             before,
             after,
             amount,
             ..
         } => {
             assert_eq!(
-                (period.as_str(), *cause, fact.as_str()),
-                ("2026-01", Cause::Reversal, "D-1/CN-1")
+                (period.as_str(), reversal.as_str(), of.as_str()),
+                ("2026-01", "D-1/CN-1", "D-1/R-1")
             );
-            assert_eq!(
-                (*before, *after),
-                (Some(dec!(2000.00)), Some(dec!(1000.00)))
-            );
+            assert_eq!(*recorded, d(2, 20));
+            assert_eq!((*before, *after), (dec!(2000.00), dec!(1000.00)));
             assert_eq!(*amount, dec!(-1000.00));
         }
         other => panic!("{other:?}"),
@@ -803,7 +802,7 @@ fn the_table_shows_every_line_on_one_line() {
 
 #[test]
 fn the_team_split_is_one_crediting_method() {
-    use ltc_incentive::{Member, TeamSplit, VacantRoles, Window};
+    use ltc_incentive::{Member, TeamSplit, Window};
     // The iron triangle 40:30:30 over the first half of 2026; dan joined on April 1 (91 of
     // 181 days), so ana and dan share AR's 40% as 181:91.
     let team = TeamSplit {
@@ -813,7 +812,6 @@ fn the_team_split_is_one_crediting_method() {
             .collect(),
         window: Window::new(d(1, 1), d(7, 1)),
         prorate_by_time: true,
-        vacant_roles: VacantRoles::Redistribute,
         members: vec![
             Member::new("ana", "AR", dec!(1)),
             Member::new("dan", "AR", dec!(1)).joined(d(4, 1)),

@@ -946,18 +946,44 @@ impl<'a> Book<'a> {
     }
 
     /// The adjustment line `fact` (the `k`-th known) makes to closed period `p`, if any.
-    fn adjustment(&self, person: &str, p: usize, k: usize) -> Result<Option<StatementLine>, Error> {
+    ///
+    /// `before` is period `p`'s commission from the first `k` facts, if already known (the
+    /// commission after the last fact that changed it: facts that do not touch `p` leave it
+    /// as it is); the commission after the fact is returned beside the line.
+    fn adjustment(
+        &self,
+        person: &str,
+        p: usize,
+        k: usize,
+        before: Option<Decimal>,
+    ) -> Result<(Option<StatementLine>, Option<Decimal>), Error> {
         let Some(&(recorded, fact)) = self.facts.get(k) else {
-            return Ok(None);
+            return Ok((None, before));
         };
         if !self.touches(fact, p) {
-            return Ok(None);
+            return Ok((None, before));
         }
-        let before = self.commission(person, p, k)?.amount;
+        let before = match before {
+            Some(b) => b,
+            None => self.commission(person, p, k)?.amount,
+        };
         let after = self.commission(person, p, k + 1)?.amount;
         if before == after {
-            return Ok(None);
+            return Ok((None, Some(after)));
         }
+        Ok((self.line(p, recorded, fact, before, after)?, Some(after)))
+    }
+
+    /// The line that `fact`, recorded on `recorded`, makes to closed period `p`, whose
+    /// commission it takes from `before` to `after`.
+    fn line(
+        &self,
+        p: usize,
+        recorded: NaiveDate,
+        fact: Fact,
+        before: Decimal,
+        after: Decimal,
+    ) -> Result<Option<StatementLine>, Error> {
         let plan = self.plan();
         let period_id = self
             .request
@@ -1099,8 +1125,11 @@ impl<'a> Book<'a> {
             // periods, and the manual adjustments booked here.
             let mut adjustments = zero;
             for p in 0..i {
+                let mut known = None;
                 for k in prev..n {
-                    if let Some(line) = self.adjustment(person, p, k)? {
+                    let (line, after) = self.adjustment(person, p, k, known)?;
+                    known = after;
+                    if let Some(line) = line {
                         adjustments = add(adjustments, line.amount())?;
                         lines.push(line);
                     }

@@ -132,6 +132,41 @@ proptest! {
         }
     }
 
+    /// Every correction is counted once: over all statements, the adjustments and clawbacks for
+    /// a closed period add up to what it would have earned knowing every fact, minus what it
+    /// earned at its close.
+    #[test]
+    fn corrections_are_counted_exactly_once(request in strategies::statement_request()) {
+        let mut request = request;
+        request.period = "2026-06".to_owned();
+        let booked = all(&request);
+        let mut open = request.clone();
+        for p in &mut open.periods {
+            p.closed = None;
+        }
+        let knowing_all = all(&open);
+        for (i, p) in request.periods.iter().enumerate() {
+            if p.closed.is_none() {
+                continue;
+            }
+            let corrections: Decimal = booked
+                .iter()
+                .flat_map(|s| s.lines.iter())
+                .filter_map(|l| match l {
+                    StatementLine::Adjustment { period, cause, amount, .. }
+                        if *period == p.id && *cause != ltc_incentive::Cause::Manual => Some(*amount),
+                    StatementLine::Clawback { period, amount, .. } if *period == p.id => Some(*amount),
+                    _ => None,
+                })
+                .sum();
+            prop_assert_eq!(
+                booked[i].commission + corrections,
+                knowing_all[i].commission,
+                "period {}", p.id
+            );
+        }
+    }
+
     /// Revenue splits (shares or the team) credit exactly 100% of every credit of the deal,
     /// net of its reversals.
     #[test]

@@ -844,3 +844,36 @@ fn the_team_split_is_one_crediting_method() {
     let err = both.validate(CreditOn::Signature, 2).unwrap_err();
     assert_eq!((err.code(), err.path()), ("inconsistent", Some("team")));
 }
+
+#[test]
+fn cash_credits_are_dated_by_the_payment_and_partial_payments_credit_their_part() {
+    // Signed on January 5 for 40,000; paid 15,000 on February 10 and 25,000 on March 3. On the
+    // cash basis January credits nothing, February 15,000, March 25,000 (the invoice or the
+    // signature never dates a cash credit).
+    let mut p = plan(vec![version(Method::Marginal, &[(dec!(0), dec!(0.10))])]);
+    p.credit_on = CreditOn::Cash;
+    let receipt = |id: &str, date, amount| Receipt {
+        id: id.into(),
+        date,
+        amount,
+        recorded: None,
+    };
+    let deal = WonDeal::new("D-1", dec!(40000.00), d(1, 5))
+        .split(SplitShare::revenue("ana", dec!(1)))
+        .receipt(receipt("R-1", d(2, 10), dec!(15000.00)))
+        .receipt(receipt("R-2", d(3, 3), dec!(25000.00)));
+    let r = request(p, months(3), vec![deal], "2026-03");
+    let credits: Vec<(Decimal, Decimal)> = history(&r, "ana")
+        .unwrap()
+        .iter()
+        .map(|s| (s.credit, s.commission))
+        .collect();
+    assert_eq!(
+        credits,
+        [
+            (dec!(0.00), dec!(0.00)),
+            (dec!(15000.00), dec!(1500.00)),
+            (dec!(25000.00), dec!(2500.00)),
+        ]
+    );
+}

@@ -45,17 +45,22 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-// Modules in dependency order: each uses only those above it.
+// The modules are layered, each using only those before it (no import circle): elapsed,
+// happening, levels; replay; deal, filter; figures, service; stages, digest; snapshot; report;
+// html. `tests/modules.rs` checks it.
 mod deal;
 mod digest;
 mod elapsed;
 mod figures;
 mod filter;
 mod happening;
+pub mod html;
 mod levels;
 mod replay;
+mod report;
 mod service;
 mod snapshot;
+mod stages;
 
 pub use deal::{deal_figures, DealFigures, EndFigure, StageTime, StageVisit};
 pub use digest::Digest;
@@ -67,7 +72,9 @@ pub use figures::{
 pub use filter::Filter;
 pub use happening::{Happening, What};
 pub use levels::ServiceLevels;
+pub use report::Report;
 pub use service::{
     deal_due, deal_light, DealLight, Due, DueKind, Light, Reading, Settings, Subject,
 };
 pub use snapshot::Snapshot;
+pub use stages::{StageDays, StagePoint};

@@ -172,6 +172,10 @@ pub struct DealLight {
     pub customer: String,
     /// The stage at `now`.
     pub stage: StageKind,
+    /// When the lead was captured.
+    pub opened_at: DateTime<Utc>,
+    /// The deal's age: from the lead's capture to `now`.
+    pub age: Elapsed,
     /// The worst of the readings.
     pub light: Light,
     /// The stage reading, then the open gate's reading if a gate is convened.
@@ -309,6 +313,8 @@ impl Replayed {
             deal: self.id().clone(),
             customer: self.deal.customer().to_owned(),
             stage,
+            opened_at: self.opened_at(),
+            age: Elapsed::between(self.opened_at(), self.now),
             light: readings
                 .iter()
                 .map(|r| r.light)

@@ -6,6 +6,7 @@ use crate::figures::{self, Enablement, Funnel, GateFigures, PersonFigures};
 use crate::filter::Filter;
 use crate::replay::{replay, LevelsCache, Replayed};
 use crate::service::{self, DealLight, Due, Settings};
+use crate::stages::{self, StageDays};
 use chrono::{DateTime, NaiveDate, Utc};
 use ltc_pipeline::{Error, Event, PersonId, Processes};
 use std::collections::BTreeSet;
@@ -127,6 +128,20 @@ impl Snapshot {
         split: DateTime<Utc>,
     ) -> Result<Vec<Enablement>, Error> {
         figures::enablement(&self.selected(filter).collect::<Vec<_>>(), filter, split)
+    }
+
+    /// Days in stage as a distribution: one row per non-end stage, in backbone order, with one
+    /// point per selected deal that visited it (every visit summed, the current one up to `now`),
+    /// each against the stage's service level in the version the deal runs under.
+    ///
+    /// # Errors
+    /// [`Error::InvalidAmberShare`] for bad settings; [`Error::Overflow`] on absurd durations.
+    pub fn stage_days(
+        &self,
+        settings: &Settings,
+        filter: &Filter,
+    ) -> Result<Vec<StageDays>, Error> {
+        stages::stage_days(&self.selected(filter).collect::<Vec<_>>(), settings)
     }
 
     /// The lights of the selected open deals, worst first, then by deal, each against the service

@@ -126,7 +126,11 @@ impl StoreError {
                 Some(detail) => format!("{} ({})", db.message(), detail),
                 None => db.message().to_owned(),
             },
-            None => error.to_string(),
+            // The client's summary ("error connecting to server"), then what caused it.
+            None => match std::error::Error::source(error) {
+                Some(cause) => format!("{error}: {cause}"),
+                None => error.to_string(),
+            },
         };
         StoreError::Backend {
             backend: "postgres",

@@ -58,6 +58,8 @@ mod backend;
 mod error;
 mod postgres;
 mod sqlite;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use error::StoreError;
 

@@ -200,7 +200,7 @@ proptest! {
     fn a_team_can_always_be_formed_after_capture(team in strategies::team()) {
         let process = Process::standard();
         let mut deal = Deal::new(DealId::new("D-1"));
-        let at = chrono::DateTime::<chrono::Utc>::MIN_UTC;
+        let at = chrono::DateTime::<chrono::Utc>::from_timestamp(1_767_225_600, 0).unwrap(); // 2026-01-01
         deal.execute(&process, &ltc_pipeline::Command::CaptureLead {
             customer: "c".into(), source: "s".into(), estimate: None,
         }, &"ops".into(), at).unwrap();

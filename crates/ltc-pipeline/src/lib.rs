@@ -69,6 +69,7 @@
 //! - `strategies` (feature `proptest`): strategies for property tests against the engine.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod analytics;
 mod command;
@@ -86,7 +87,9 @@ mod migration;
 mod money;
 mod process;
 mod serde_strict;
+mod session;
 #[cfg(feature = "proptest")]
+#[cfg_attr(docsrs, doc(cfg(feature = "proptest")))]
 pub mod strategies;
 mod team;
 
@@ -111,7 +114,15 @@ pub use process::{
     Criterion, DecisionRule, Escalation, GatePolicy, Guard, LevelSeats, PanelSpec, Process,
     ProcessDefinition, ProcessRef, Processes, Scorecard,
 };
+pub use session::GateSession;
 pub use team::{Stint, Team};
+
+// What a host needs to build commands and read events, at the versions this crate is built with:
+// no need to depend on `chrono` and `rust_decimal` directly, nor to match their versions.
+pub use chrono;
+pub use chrono::{DateTime, Duration, TimeZone, Utc};
+pub use rust_decimal;
+pub use rust_decimal::Decimal;
 
 /// The README's embedding example runs as a doc test, so the front page stays true.
 #[cfg(doctest)]

@@ -83,7 +83,7 @@ pub struct Tranche {
     /// The day of the tranche.
     pub date: NaiveDate,
     /// The currency code of every amount, when known: a deal's tranches
-    /// ([`DealPayout::tranches`](crate::DealPayout::tranches), feature
+    /// (`DealPayout::tranches`, feature
     /// `pipeline`) carry the contract's; those of a ledger carry the ledger's
     /// ([`Ledger::in_currency`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -1241,3 +1241,23 @@ fn a_forged_state_with_absurd_amounts_does_not_panic() {
     let refused = decide(&forged, &w.process, &invoice("I3", 1), &"ana".into(), w.now);
     assert!(refused.is_err());
 }
+
+#[test]
+fn without_a_change_decision_no_amendment_is_proposed() {
+    // A proposal only a change decision could take in or drop would block the closure forever.
+    let mut definition = ProcessDefinition::standard();
+    definition
+        .gates
+        .retain(|p| p.gate != GateKind::ChangeDecision);
+    let mut w = World::with(Process::new(definition).unwrap());
+    w.signed(100_000);
+    let propose = Command::propose_amendment(Money::eur(120_000), "more licences");
+    let err = w.then_error("ana", propose, "gate_not_configured");
+    assert_eq!(
+        err,
+        Error::GateNotConfigured {
+            gate: GateKind::ChangeDecision
+        }
+    );
+    w.replays();
+}

@@ -10,7 +10,7 @@ mod common;
 
 use common::sample;
 use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 struct Run {
     status: i32,
@@ -27,25 +27,48 @@ fn ltc_in(dir: &Path, env_store: Option<&str>, args: &[&str], stdin: &str) -> Ru
     }
 }
 
-/// A folder with a store in it, and `ltc --store FILE ...` there.
+/// A folder to run in, and `ltc --store LOCATION ...` there: a SQLite file in the folder, or a
+/// fresh database on a real PostgreSQL server.
 struct World {
     dir: tempfile::TempDir,
+    location: String,
 }
 
 impl World {
     fn new() -> Self {
-        Self {
-            dir: tempfile::tempdir().unwrap(),
+        let dir = tempfile::tempdir().unwrap();
+        let location = dir.path().join("deals.db").to_str().unwrap().to_owned();
+        Self { dir, location }
+    }
+
+    /// A world whose store is a PostgreSQL database (`ltc_store::testing`: the server of
+    /// `LTC_TEST_POSTGRES_URL`, or a throw-away cluster). `None`, said loudly, when no server
+    /// can be had outside CI; under CI (`CI` set) that fails the test.
+    fn postgres() -> Option<Self> {
+        match ltc_store::testing::TestServer::shared() {
+            Ok(server) => Some(Self {
+                dir: tempfile::tempdir().unwrap(),
+                location: server.fresh_database().unwrap(),
+            }),
+            Err(reason) if std::env::var_os("CI").is_some() => {
+                panic!("CI is set and the PostgreSQL tests cannot run: {reason}")
+            }
+            Err(reason) => {
+                eprintln!("SKIPPED: the `ltc` tests over PostgreSQL, no server: {reason}");
+                None
+            }
         }
     }
 
-    fn store(&self) -> PathBuf {
-        self.dir.path().join("deals.db")
+    /// The SQLite world, and the PostgreSQL one when a server can be had.
+    fn both() -> Vec<Self> {
+        std::iter::once(Self::new())
+            .chain(Self::postgres())
+            .collect()
     }
 
     fn ltc(&self, args: &[&str], stdin: &str) -> Run {
-        let store = self.store();
-        let mut all = vec!["--store", store.to_str().unwrap()];
+        let mut all = vec!["--store", self.location.as_str()];
         all.extend_from_slice(args);
         ltc_in(self.dir.path(), None, &all, stdin)
     }
@@ -78,7 +101,12 @@ fn run_sample() -> Value {
 
 #[test]
 fn exec_command_by_command_gives_what_run_gives_at_once() {
-    let world = World::new();
+    for world in World::both() {
+        exec_command_by_command_gives_what_run_gives_at_once_in(&world);
+    }
+}
+
+fn exec_command_by_command_gives_what_run_gives_at_once_in(world: &World) {
     let input: Value = serde_json::from_str(&sample("run.json")).unwrap();
     let deal = input["deal"].as_str().unwrap();
     let expected = run_sample();
@@ -148,7 +176,12 @@ fn grade(expected_version: u64) -> String {
 
 #[test]
 fn a_command_decided_on_an_old_version_loses_with_conflict_and_writes_nothing() {
-    let world = World::new();
+    for world in World::both() {
+        a_command_decided_on_an_old_version_loses_with_conflict_and_writes_nothing_in(&world);
+    }
+}
+
+fn a_command_decided_on_an_old_version_loses_with_conflict_and_writes_nothing_in(world: &World) {
     world.ok(&["exec", "D-1"], &capture("2026-03-02T09:00:00Z", Some(0)));
     world.ok(&["exec", "D-1"], &grade(1));
     // A second writer still sees version 1.
@@ -372,7 +405,12 @@ fn a_json_number_where_a_decimal_goes_says_to_write_it_as_a_string() {
 
 #[test]
 fn report_over_the_store_is_the_report_over_the_same_logs() {
-    let world = World::new();
+    for world in World::both() {
+        report_over_the_store_is_the_report_over_the_same_logs_in(&world);
+    }
+}
+
+fn report_over_the_store_is_the_report_over_the_same_logs_in(world: &World) {
     world.ok(&["import"], &sample("deals.json"));
     let document: Value = serde_json::from_str(&sample("deals.json")).unwrap();
     let now = document["now"].as_str().unwrap();

@@ -1,6 +1,5 @@
-//! Shared code of the example binaries: the `ltc` subcommands as testable functions.
+//! The examples of the `ltc` workspace: `quickstart` (one deal from lead to cash and the team's
+//! payout) and `gen_deals` (the seeded generator of `examples/data/deals.json`). The `ltc`
+//! command is the `ltc-cli` crate.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
-
-pub mod cli;
-pub mod report;

@@ -3,8 +3,8 @@
 #![allow(clippy::expect_used)] // Fixtures are built before timing starts; a broken fixture should stop the run.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use ltc_analytics::{Filter, Settings, Snapshot};
 use ltc_benches::{fixtures, naive};
-use ltc_pipeline::analytics::{Filter, Settings, Snapshot};
 use ltc_pipeline::Process;
 use std::hint::black_box;
 use std::time::Duration;
@@ -36,7 +36,7 @@ fn analytics(c: &mut Criterion) {
     group.bench_function(BenchmarkId::new("due_from_logs", DEALS), |b| {
         b.iter(|| {
             Snapshot::new(black_box(&logs), &process, now)
-                .and_then(|s| s.due(&process, &settings, &all))
+                .and_then(|s| s.due(&settings, &all))
                 .expect("valid")
         });
     });
@@ -47,11 +47,7 @@ fn analytics(c: &mut Criterion) {
         b.iter(|| black_box(&snapshot).funnel(&all).expect("valid"));
     });
     group.bench_function(BenchmarkId::new("due", DEALS), |b| {
-        b.iter(|| {
-            black_box(&snapshot)
-                .due(&process, &settings, &all)
-                .expect("valid")
-        });
+        b.iter(|| black_box(&snapshot).due(&settings, &all).expect("valid"));
     });
     group.finish();
 }

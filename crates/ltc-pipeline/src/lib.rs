@@ -74,14 +74,14 @@
 //!   `Result`.
 //! - Re-exported, so that a host need not depend on them at matching versions: [`Decimal`],
 //!   [`DateTime`], [`Utc`], [`TimeZone`], [`Duration`], and the `chrono` and `rust_decimal` crates.
-//! - [`analytics`]: days in stage, the funnel, gate figures, traffic lights, what is due, digests.
+//! - [`serde_strict`]: the strict reading every input type follows (objects only, no unknown
+//!   fields, exact decimals), for crates that build on this one.
 //! - `strategies` (feature `proptest`): strategies for property tests against the engine, for
 //!   the standard process or one's own.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-pub mod analytics;
 mod command;
 mod contract;
 mod deal;
@@ -96,7 +96,7 @@ mod kinds;
 mod migration;
 mod money;
 mod process;
-mod serde_strict;
+pub mod serde_strict;
 mod session;
 #[cfg(feature = "proptest")]
 #[cfg_attr(docsrs, doc(cfg(feature = "proptest")))]
@@ -119,7 +119,7 @@ pub use gate::{
 pub use ids::{ConditionId, DealId, InvoiceId, MilestoneId, PaymentId, PersonId, Role};
 pub use kinds::{EndKind, Fact, GateKind, Phase, StageKind};
 pub use migration::{preview, Preview, Verdict};
-pub use money::{Currency, Money};
+pub use money::{add as add_amounts, Currency, Money};
 pub use process::{
     Criterion, DecisionRule, Escalation, GatePolicy, Guard, LevelSeats, PanelSpec, Process,
     ProcessDefinition, ProcessRef, Processes, Scorecard,

@@ -294,8 +294,20 @@ pub(crate) fn exact_add(a: Decimal, b: Decimal) -> Option<Decimal> {
     }
 }
 
-/// Adds two amounts exactly, or says why it cannot.
-pub(crate) fn add(a: Decimal, b: Decimal) -> Result<Decimal, Error> {
+/// Adds two amounts exactly, or says why it cannot: where `Decimal` would round the sum to fit,
+/// this refuses it. Exported as [`add_amounts`](crate::add_amounts).
+///
+/// # Errors
+/// [`Error::Inexact`] when the exact sum has more digits than a `Decimal` holds.
+///
+/// ```
+/// use ltc_pipeline::add_amounts;
+/// use rust_decimal::Decimal;
+/// assert_eq!(add_amounts(Decimal::new(1050, 2), Decimal::new(25, 1))?, Decimal::new(1300, 2));
+/// assert_eq!(add_amounts(Decimal::MAX, Decimal::ONE).unwrap_err().code(), "inexact");
+/// # Ok::<(), ltc_pipeline::Error>(())
+/// ```
+pub fn add(a: Decimal, b: Decimal) -> Result<Decimal, Error> {
     exact_add(a, b).ok_or(Error::Inexact {
         left: a,
         op: '+',

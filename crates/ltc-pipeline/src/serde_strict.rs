@@ -3,11 +3,30 @@
 //!
 //! Each type that is read from outside derives its serde impls with
 //! `#[serde(remote = "Self", deny_unknown_fields)]`, which turns them into inherent functions,
-//! and [`objects_only!`] implements the traits on top: deserializing asks for a map, so an array
-//! never reaches the derived visitor.
+//! and [`objects_only!`](crate::objects_only) implements the traits on top: deserializing asks
+//! for a map, so an array never reaches the derived visitor. Crates built on this one (the
+//! analytics) read their own input types the same way, with the same exact [`decimal`]s.
 
 /// Implements `Serialize` and `Deserialize` for a type whose derives use `remote = "Self"`,
-/// reading it from a map (a JSON object) only.
+/// reading it from a map (a JSON object) only. The calling crate depends on `serde`.
+///
+/// ```
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Debug, Serialize, Deserialize)]
+/// #[serde(remote = "Self", deny_unknown_fields)]
+/// struct Window {
+///     days: u32,
+/// }
+/// ltc_pipeline::objects_only!(Window);
+///
+/// let w: Window = serde_json::from_str(r#"{"days": 7}"#)?;
+/// assert_eq!(w.days, 7);
+/// assert!(serde_json::from_str::<Window>("[7]").is_err()); // positional: refused
+/// assert!(serde_json::from_str::<Window>(r#"{"days": 7, "x": 1}"#).is_err()); // unknown field
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[macro_export]
 macro_rules! objects_only {
     // A type with derived indexes (running totals, lookups) that are not written: they are
     // rebuilt by `$rebuild` once the stored fields are read.
@@ -57,7 +76,8 @@ macro_rules! objects_only {
         }
     )+};
 }
-pub(crate) use objects_only;
+#[doc(inline)]
+pub use crate::objects_only;
 
 /// Reads a map whose keys are each given once: a key given twice is refused, naming it, where
 /// serde would keep the last value silently.
@@ -101,13 +121,24 @@ where
 
 /// Decimals as strings (`"1250.00"`), read exactly: a value with more significant digits than a
 /// `Decimal` holds, or out of its range, is refused with the value named, never rounded.
-pub(crate) mod decimal {
+///
+/// For `#[serde(with = "ltc_pipeline::serde_strict::decimal")]` on a `Decimal` field, and
+/// `...::decimal::option` on an `Option<Decimal>`.
+///
+/// ```
+/// use ltc_pipeline::serde_strict::decimal;
+/// assert_eq!(decimal::parse("1.25e3").map(|d| d.to_string()).as_deref(), Ok("1250"));
+/// assert!(decimal::parse("0.00000000000000000000000000001").is_err()); // would round
+/// ```
+pub mod decimal {
     use rust_decimal::Decimal;
-    use serde::{de, Deserialize, Deserializer, Serializer};
-    use std::borrow::Cow;
+    use serde::{de, Deserializer, Serializer};
 
     /// Parses `text` exactly: plain (`"1250.00"`) or scientific (`"1.25e3"`) notation.
-    pub(crate) fn parse(text: &str) -> Result<Decimal, String> {
+    ///
+    /// # Errors
+    /// A one-line message naming `text` when no `Decimal` holds it exactly.
+    pub fn parse(text: &str) -> Result<Decimal, String> {
         exact(text).map_err(|why| {
             format!(
                 "`{}` is not an exact decimal: {why}",
@@ -164,27 +195,49 @@ pub(crate) mod decimal {
             .map_err(|_| "it is out of a decimal's range".to_owned())
     }
 
-    pub(crate) fn serialize<S: Serializer>(
-        value: &Decimal,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
+    /// Writes the decimal as a string.
+    ///
+    /// # Errors
+    /// The serializer's.
+    pub fn serialize<S: Serializer>(value: &Decimal, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(value)
     }
 
-    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Decimal, D::Error> {
-        let text = Cow::<str>::deserialize(deserializer)?;
-        parse(&text).map_err(de::Error::custom)
+    /// Reads a decimal from a string only: a JSON number is refused with a message that says to
+    /// write it as a string (a number would have passed through a float in most writers).
+    struct DecimalText;
+
+    impl<'de> de::Visitor<'de> for DecimalText {
+        type Value = Decimal;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a decimal number as a string, such as \"1250.00\"")
+        }
+
+        fn visit_str<E: de::Error>(self, text: &str) -> Result<Decimal, E> {
+            parse(text).map_err(E::custom)
+        }
+    }
+
+    /// Reads a decimal from a string, exactly.
+    ///
+    /// # Errors
+    /// Anything but a string (a JSON number is told to be written as a string), or a string
+    /// [`parse`] refuses.
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Decimal, D::Error> {
+        deserializer.deserialize_str(DecimalText)
     }
 
     /// The same for an optional decimal (`null` or absent is `None`).
-    pub(crate) mod option {
+    pub mod option {
         use rust_decimal::Decimal;
-        use serde::{de, Deserialize, Deserializer, Serializer};
-        use std::borrow::Cow;
+        use serde::{de, Deserializer, Serializer};
 
-        pub(crate) fn serialize<S: Serializer>(
+        /// Writes the decimal as a string, or `null`.
+        ///
+        /// # Errors
+        /// The serializer's.
+        pub fn serialize<S: Serializer>(
             value: &Option<Decimal>,
             serializer: S,
         ) -> Result<S::Ok, S::Error> {
@@ -194,12 +247,37 @@ pub(crate) mod decimal {
             }
         }
 
-        pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        /// `null` (or absent) or a decimal string.
+        struct OptionalDecimal;
+
+        impl<'de> de::Visitor<'de> for OptionalDecimal {
+            type Value = Option<Decimal>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("null or a decimal number as a string, such as \"1250.00\"")
+            }
+
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+
+            fn visit_some<D: Deserializer<'de>>(self, inner: D) -> Result<Self::Value, D::Error> {
+                super::deserialize(inner).map(Some)
+            }
+        }
+
+        /// Reads `null` (or an absent field) as `None`, else a decimal from a string, exactly.
+        ///
+        /// # Errors
+        /// Anything but `null` or a string, or a string [`parse`](super::parse) refuses.
+        pub fn deserialize<'de, D: Deserializer<'de>>(
             deserializer: D,
         ) -> Result<Option<Decimal>, D::Error> {
-            Option::<Cow<str>>::deserialize(deserializer)?
-                .map(|text| super::parse(&text).map_err(de::Error::custom))
-                .transpose()
+            deserializer.deserialize_option(OptionalDecimal)
         }
     }
 }
@@ -243,6 +321,29 @@ mod tests {
         assert!(exact("0.1e-9223372036854775807").is_err());
         assert!(exact("1e9223372036854775807").is_err());
         assert_eq!(exact("0e-9223372036854775808").as_deref(), Ok("0"));
+    }
+
+    #[test]
+    fn a_json_number_where_a_decimal_goes_says_to_write_it_as_a_string() {
+        let says_string = |json: &str| {
+            let err = serde_json::from_str::<Command>(json)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("expected a decimal number as a string, such as \"1250.00\""),
+                "{err}"
+            );
+        };
+        says_string(
+            r#"{"type":"capture_lead","customer":"A","source":"web","estimate":{"amount":100,"currency":"EUR"}}"#,
+        );
+        says_string(
+            r#"{"type":"capture_lead","customer":"A","source":"web","estimate":{"amount":99.5,"currency":"EUR"}}"#,
+        );
+        says_string(r#"{"type":"add_member","person":"ana","role":"AR","involvement":1}"#);
+        // `null` still means no estimate where one is optional.
+        let lead = r#"{"type":"capture_lead","customer":"A","source":"web","estimate":null}"#;
+        assert!(serde_json::from_str::<Command>(lead).is_ok());
     }
 
     #[test]

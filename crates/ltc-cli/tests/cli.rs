@@ -6,7 +6,7 @@
     clippy::indexing_slicing
 )]
 
-use ltc_examples::cli::{self, Failure};
+use ltc_cli::commands::{self as cli, Failure};
 use ltc_pipeline::integrity::{self, Digest};
 use ltc_pipeline::StoredEvent;
 
@@ -17,7 +17,7 @@ fn run(subcommand: &str, input: &str) -> Result<String, Failure> {
         "payout" => cli::payout(input),
         "run" => cli::run(input),
         "graph" => cli::graph(input, false),
-        "report" => ltc_examples::report::run(input, true),
+        "report" => ltc_cli::report::run(input, true),
         "verify" => cli::verify(input),
         "migrate" => cli::migrate_preview(input, true),
         other => panic!("docs/cli.md names an unknown subcommand `{other}`"),
@@ -49,7 +49,7 @@ fn blocks(page: &str) -> Vec<(String, String, String)> {
 
 #[test]
 fn every_json_block_of_the_cli_page_matches_the_binary() {
-    let page = include_str!("../../docs/cli.md");
+    let page = include_str!("../../../docs/cli.md");
     let blocks = blocks(page);
     assert!(blocks.len() >= 8, "found only {} blocks", blocks.len());
     let mut last: Option<(String, String)> = None;
@@ -86,7 +86,10 @@ fn every_sample_input_is_accepted() {
         ("graph", "graph"),
         ("report", "deals"),
     ] {
-        let path = format!("{}/data/{file}.json", env!("CARGO_MANIFEST_DIR"));
+        let path = format!(
+            "{}/../../examples/data/{file}.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
         let input = std::fs::read_to_string(&path).unwrap();
         run(subcommand, &input).unwrap_or_else(|e| panic!("{path}: {e}"));
     }
@@ -94,7 +97,7 @@ fn every_sample_input_is_accepted() {
 
 #[test]
 fn the_run_sample_shows_refusals_without_stopping() {
-    let input = include_str!("../data/run.json");
+    let input = include_str!("../../../examples/data/run.json");
     let output: serde_json::Value = serde_json::from_str(&cli::run(input).unwrap()).unwrap();
     let codes: Vec<&str> = output["results"]
         .as_array()
@@ -140,7 +143,7 @@ fn bad_input_is_a_typed_failure() {
     let err = cli::split(r#"{"pool": "-1", "roles": {}, "window": {"start": "2026-01-01", "end": "2026-02-01"}, "members": []}"#).unwrap_err();
     assert_eq!(err.code, "negative_pool");
     let err = cli::payout(
-        &include_str!("../data/payout.json")
+        &include_str!("../../../examples/data/payout.json")
             .replace(r#""action": "release""#, r#""action": "forfeit""#),
     )
     .unwrap_err();
@@ -149,8 +152,10 @@ fn bad_input_is_a_typed_failure() {
 
 #[test]
 fn payout_totals_add_up_to_the_final_pool() {
-    let output: serde_json::Value =
-        serde_json::from_str(&cli::payout(include_str!("../data/payout.json")).unwrap()).unwrap();
+    let output: serde_json::Value = serde_json::from_str(
+        &cli::payout(include_str!("../../../examples/data/payout.json")).unwrap(),
+    )
+    .unwrap();
     let decimal = |v: &serde_json::Value| {
         v.as_str()
             .unwrap()
@@ -242,8 +247,11 @@ fn every_error_is_one_line() {
 
 #[test]
 fn report_refuses_a_forged_log_naming_the_deal_and_the_event() {
-    let sample =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/data/deals.json")).unwrap();
+    let sample = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/data/deals.json"
+    ))
+    .unwrap();
     let mut input: serde_json::Value = serde_json::from_str(&sample).unwrap();
     // Turn the first recorded rejection or rework into an approval.
     let deals = input["deals"].as_array_mut().unwrap();
@@ -266,7 +274,7 @@ fn report_refuses_a_forged_log_naming_the_deal_and_the_event() {
         })
         .expect("the sample set has a gate that was not passed");
     // The edit breaks the log's hash chain at that event,
-    let err = ltc_examples::report::run(&input.to_string(), false).unwrap_err();
+    let err = ltc_cli::report::run(&input.to_string(), false).unwrap_err();
     assert_eq!(err.code, "tampered");
     assert!(
         err.message.starts_with(&format!(
@@ -280,7 +288,7 @@ fn report_refuses_a_forged_log_naming_the_deal_and_the_event() {
         let resealed = integrity::seal(Digest::GENESIS, stored.into_iter().map(|e| e.event));
         *log = serde_json::to_value(resealed).unwrap();
     }
-    let err = ltc_examples::report::run(&input.to_string(), false).unwrap_err();
+    let err = ltc_cli::report::run(&input.to_string(), false).unwrap_err();
     assert_eq!(err.code, "invalid_event");
     assert!(
         err.message.starts_with(&format!(
@@ -293,7 +301,8 @@ fn report_refuses_a_forged_log_naming_the_deal_and_the_event() {
 /// The stored log of the run sample: its events, taken in order.
 fn run_sample_log() -> Vec<serde_json::Value> {
     let output: serde_json::Value =
-        serde_json::from_str(&cli::run(include_str!("../data/run.json")).unwrap()).unwrap();
+        serde_json::from_str(&cli::run(include_str!("../../../examples/data/run.json")).unwrap())
+            .unwrap();
     output["results"]
         .as_array()
         .unwrap()
@@ -359,9 +368,9 @@ fn verify_names_the_first_event_edited_dropped_inserted_or_moved() {
 #[test]
 fn the_migration_preview_runs_over_the_sample_deal_set() {
     let deals: serde_json::Value =
-        serde_json::from_str(include_str!("../data/deals.json")).unwrap();
+        serde_json::from_str(include_str!("../../../examples/data/deals.json")).unwrap();
     let candidate: serde_json::Value =
-        serde_json::from_str(include_str!("../data/standard-v2.json")).unwrap();
+        serde_json::from_str(include_str!("../../../examples/data/standard-v2.json")).unwrap();
     let input = serde_json::json!({"to": candidate, "deals": deals["deals"]}).to_string();
     let rows: Vec<serde_json::Value> =
         serde_json::from_str(&cli::migrate_preview(&input, true).unwrap()).unwrap();
@@ -412,8 +421,11 @@ fn documents_are_objects_not_positional_arrays() {
         );
     }
     // Deep inside a valid document: the holdback movement.
-    let sample =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/data/payout.json")).unwrap();
+    let sample = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/data/payout.json"
+    ))
+    .unwrap();
     let positional = sample.replace(
         r#"{"date": "2026-12-31", "action": "release"}"#,
         r#"["2026-12-31", null, "release"]"#,

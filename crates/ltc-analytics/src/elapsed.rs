@@ -1,69 +1,12 @@
-//! Pipeline analytics and service levels: what managers and sellers look at.
-//!
-//! Pure functions over stored event logs and a `now` passed in by the caller. Nothing here reads a
-//! clock or does I/O: the same logs and the same `now` always give the same figures.
-//!
-//! Every figure is **as of `now`**: a log is replayed up to its first event dated after `now`, so a
-//! host can ask what the pipeline looked like on any past day. Durations are exact to the second
-//! ([`Elapsed::seconds`]) and shown in days rounded to two places ([`Elapsed::days`]); ratios and
-//! money are exact [`Decimal`]s, rounded only where a division needs it (see `docs/analytics.md`).
-//!
-//! - One deal: [`deal_figures`] (days in each stage, cycle length, age in stage), [`deal_light`]
-//!   (green, amber or red against the service levels) and [`deal_due`] (what is due).
-//! - A set of deals: [`Snapshot`] replays them once, then gives the [`Funnel`], the
-//!   [`GateFigures`], [`PersonFigures`], the lights, what is [`Due`], a person's daily
-//!   [`Digest`] and the [`Enablement`] figures, each over the deals a [`Filter`] selects.
-//!
-//! # Example
-//!
-//! ```
-//! use chrono::{Duration, TimeZone, Utc};
-//! use ltc_pipeline::analytics::{self, Filter, Light, Settings, Snapshot};
-//! use ltc_pipeline::{Command, Deal, DealId, Process, StageKind};
-//!
-//! let process = Process::standard();
-//! let mut deal = Deal::new(DealId::new("D-1"));
-//! let start = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
-//! let capture = Command::CaptureLead { customer: "ACME".into(), source: "web".into(), estimate: None };
-//! let log = deal.execute(&process, &capture, &"ops".into(), start)?;
-//!
-//! // Six days later the lead is still ungraded: amber (past 80% of the 7-day service level).
-//! let now = start + Duration::days(6);
-//! let figures = analytics::deal_figures(&log, &process, now)?;
-//! assert_eq!(figures.stage, StageKind::Captured);
-//! assert_eq!(figures.cycle.days.to_string(), "6.00");
-//! let light = analytics::deal_light(&log, &process, now, &Settings::default())?;
-//! assert_eq!(light.map(|l| l.light), Some(Light::Amber));
-//!
-//! let logs = vec![log];
-//! let snapshot = Snapshot::new(&logs, &process, now)?;
-//! let funnel = snapshot.funnel(&Filter::default())?;
-//! assert_eq!(funnel.deals, 1);
-//! # Ok::<(), ltc_pipeline::Error>(())
-//! ```
+//! Lengths of time, exact in seconds and read in days; ratios and counts.
 
-mod digest;
-mod figures;
-mod service;
-mod snapshot;
-
-pub use digest::{Digest, Happening, What};
-pub use figures::{
-    Cohort, Enablement, Funnel, FunnelRow, GateFigures, OutcomeCounts, PersonFigures, SizeFigures,
-    Total, FUNNEL_STAGES,
-};
-pub use service::{
-    deal_due, deal_light, DealLight, Due, DueKind, Light, Reading, Settings, Subject,
-};
-pub use snapshot::{deal_figures, DealFigures, EndFigure, Filter, Snapshot, StageTime, StageVisit};
-
-use crate::serde_strict::objects_only;
-use crate::Error;
 use chrono::{DateTime, Utc};
+use ltc_pipeline::objects_only;
+use ltc_pipeline::Error;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 
-const SECONDS_PER_DAY: i64 = 86_400;
+pub(crate) const SECONDS_PER_DAY: i64 = 86_400;
 
 /// A length of time: exact in seconds, and in days rounded to two places for reading.
 ///
@@ -71,7 +14,7 @@ const SECONDS_PER_DAY: i64 = 86_400;
 /// comparisons are made on `seconds`, so figures add up exactly.
 ///
 /// ```
-/// use ltc_pipeline::analytics::Elapsed;
+/// use ltc_analytics::Elapsed;
 /// let e = Elapsed::from_seconds(3 * 86_400 + 43_200);
 /// assert_eq!(e.days.to_string(), "3.50");
 /// assert_eq!(e.whole_days(), 3);
@@ -82,7 +25,7 @@ pub struct Elapsed {
     /// Exact length in seconds.
     pub seconds: i64,
     /// Length in days, rounded half away from zero to two decimal places (always shown with two).
-    #[serde(with = "crate::serde_strict::decimal")]
+    #[serde(with = "ltc_pipeline::serde_strict::decimal")]
     pub days: Decimal,
 }
 
@@ -103,7 +46,7 @@ impl Elapsed {
     ///
     /// ```
     /// use chrono::{Duration, TimeZone, Utc};
-    /// use ltc_pipeline::analytics::Elapsed;
+    /// use ltc_analytics::Elapsed;
     /// let a = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
     /// assert_eq!(Elapsed::between(a, a + Duration::hours(36)).days.to_string(), "1.50");
     /// ```
@@ -143,7 +86,7 @@ impl Durations {
     /// [`Error::Overflow`] if there are more than `u32::MAX` of them.
     ///
     /// ```
-    /// use ltc_pipeline::analytics::Durations;
+    /// use ltc_analytics::Durations;
     /// let d = Durations::of(vec![10, 40, 20, 30])?.unwrap();
     /// assert_eq!((d.count, d.mean.seconds, d.median.seconds, d.max.seconds), (4, 25, 25, 40));
     /// # Ok::<(), ltc_pipeline::Error>(())
@@ -202,4 +145,9 @@ pub(crate) fn ratio(part: u32, whole: u32) -> Option<Decimal> {
 /// Counts as `u32`, reporting overflow instead of truncating.
 pub(crate) fn count(n: usize) -> Result<u32, Error> {
     u32::try_from(n).map_err(|_| Error::Overflow)
+}
+
+/// An exact sum, or [`Error::Overflow`].
+pub(crate) fn add(a: Decimal, b: Decimal) -> Result<Decimal, Error> {
+    a.checked_add(b).ok_or(Error::Overflow)
 }

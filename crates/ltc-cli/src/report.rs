@@ -1,5 +1,5 @@
 //! `ltc report`: the funnel, the gate table, the red and amber deals and what is due, from a set of
-//! deal event logs, as readable tables or as JSON.
+//! deal event logs, as readable tables, as JSON, or as a page with charts (`--html FILE`).
 //!
 //! The input is one JSON document:
 //!
@@ -22,15 +22,13 @@
 //! the filter selects the deals of the funnel and the gate table, the lights and the due list.
 //! Errors come back as a [`Failure`]: the library's error code, or `malformed_json`.
 
-use crate::cli::{Failure, ProcessInput};
+use crate::commands::{Failure, ProcessInput};
 use chrono::{DateTime, Utc};
-use ltc_pipeline::analytics::{
-    DealLight, Due, Durations, Filter, Funnel, GateFigures, Light, Settings, Snapshot, Subject,
-};
+use ltc_analytics::{Durations, Filter, Report, Settings, Snapshot, Subject};
 use ltc_pipeline::integrity;
 use ltc_pipeline::{Event, StoredEvent};
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use std::fmt::Write as _;
 
 /// The input document.
@@ -49,31 +47,21 @@ struct Input {
     deals: Vec<Vec<StoredEvent>>,
 }
 
-crate::cli::objects_only!(Input);
+crate::commands::objects_only!(Input);
 
-/// The report, as `--json` prints it.
-#[derive(Debug, Serialize)]
-struct Report {
-    now: DateTime<Utc>,
-    process: String,
-    funnel: Funnel,
-    gates: Vec<GateFigures>,
-    /// Red and amber open deals, worst first.
-    flagged: Vec<DealLight>,
-    due: Vec<Due>,
-}
-
-/// Runs the report on a JSON input document: tables for people, or JSON when `json` is true.
+/// The report of an input document: the library's [`Report`], over the logs it holds (each log's
+/// hash chain checked first), as of its `now`, with its settings and filter.
 ///
 /// # Errors
 /// A [`Failure`] for input that does not parse (`malformed_json`), an unknown or invalid process,
-/// logs that do not replay, or bad settings (the library's error codes).
-pub fn run(input: &str, json: bool) -> Result<String, Failure> {
-    let input: Input = crate::cli::parse(input)?;
+/// a log whose chain is broken (`tampered`) or that does not replay, or bad settings (the
+/// library's error codes).
+pub fn report(input: &str) -> Result<Report, Failure> {
+    let input: Input = crate::commands::parse(input)?;
     let fail = Failure::from;
     let mut inputs = vec![input.process];
     inputs.extend(input.processes);
-    let processes = crate::cli::catalog(inputs)?;
+    let processes = crate::commands::catalog(inputs)?;
     let Some(process) = processes.first() else {
         return Err(Failure::new("unknown_process", "no process is given"));
     };
@@ -84,28 +72,88 @@ pub fn run(input: &str, json: bool) -> Result<String, Failure> {
         logs.push(log.iter().map(|e| e.event.clone()).collect());
     }
     let snapshot = Snapshot::new(&logs, &processes, input.now).map_err(fail)?;
-    let filter = &input.filter;
-    let settings = &input.settings;
-    let report = Report {
-        now: input.now,
-        process: process.definition().name.clone(),
-        funnel: snapshot.funnel(filter).map_err(fail)?,
-        gates: snapshot.gates(filter).map_err(fail)?,
-        flagged: snapshot
-            .lights(process, settings, filter)
-            .map_err(fail)?
-            .into_iter()
-            .filter(|l| l.light > Light::Green)
-            .collect(),
-        due: snapshot.due(process, settings, filter).map_err(fail)?,
-    };
+    Report::new(
+        &snapshot,
+        process.definition().name.clone(),
+        &input.settings,
+        &input.filter,
+    )
+    .map_err(fail)
+}
+
+/// Runs the report on a JSON input document: tables for people, or JSON when `json` is true.
+///
+/// # Errors
+/// As [`report`].
+pub fn run(input: &str, json: bool) -> Result<String, Failure> {
+    format(&report(input)?, json)
+}
+
+/// A report for people (tables), or as JSON when `json` is true.
+///
+/// # Errors
+/// Only if the report cannot be written as JSON.
+pub fn format(report: &Report, json: bool) -> Result<String, Failure> {
     if json {
-        let mut out = serde_json::to_string_pretty(&report)?;
+        let mut out = serde_json::to_string_pretty(report)?;
         out.push('\n');
         Ok(out)
     } else {
-        Ok(render(&report))
+        Ok(render(report))
     }
+}
+
+/// The report over every deal a store holds, as of `now`, under the processes it keeps, with the
+/// default settings and `filter`. Each log's chain is checked (and the deal replayed) as it is
+/// read; `progress` is told how many deals have been read of how many.
+///
+/// ```
+/// # let dir = std::env::temp_dir().join(format!("ltc-cli-report-doc-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir).unwrap();
+/// let mut store = ltc_store::Store::open(dir.join("ltc.db").to_str().unwrap()).unwrap();
+/// let now = "2026-09-30T17:00:00Z".parse().unwrap();
+/// let empty = ltc_cli::report::stored(&mut store, now, Default::default(), &mut |_, _| ())?;
+/// assert_eq!(empty.funnel.deals, 0);
+/// # drop(store); std::fs::remove_dir_all(&dir).ok();
+/// # Ok::<(), ltc_cli::commands::Failure>(())
+/// ```
+///
+/// # Errors
+/// `tampered` or `invalid_event` for a stored log that does not verify or replay; a backend
+/// error.
+pub fn stored(
+    store: &mut ltc_store::Store,
+    now: DateTime<Utc>,
+    filter: Filter,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Report, Failure> {
+    let deals = store.deals()?;
+    let total = u64::try_from(deals.len()).unwrap_or(u64::MAX);
+    let mut logs: Vec<Vec<Event>> = Vec::with_capacity(deals.len());
+    for (done, summary) in deals.iter().enumerate() {
+        let log = store.log(&summary.deal)?;
+        integrity::verify(&log)?;
+        logs.push(log.into_iter().map(|e| e.event).collect());
+        progress(u64::try_from(done + 1).unwrap_or(u64::MAX), total);
+    }
+    let catalog = store.processes()?;
+    let mut names: Vec<&str> = catalog.keys().map(|r| r.name.as_str()).collect();
+    names.dedup();
+    let snapshot = Snapshot::new(&logs, catalog, now)?;
+    Ok(Report::new(
+        &snapshot,
+        names.join(", "),
+        &Settings::default(),
+        &filter,
+    )?)
+}
+
+/// The report as one self-contained HTML page ([`ltc_analytics::html::render`]).
+///
+/// # Errors
+/// As [`report`].
+pub fn html(input: &str) -> Result<String, Failure> {
+    Ok(ltc_analytics::html::render(&report(input)?))
 }
 
 /// A ratio as a percentage with two places, or `-`.

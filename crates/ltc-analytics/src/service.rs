@@ -1,21 +1,22 @@
 //! Service levels: the traffic light and what is due.
 
-use super::snapshot::{replay, Filter, Replayed, Snapshot};
-use super::Elapsed;
-use crate::serde_strict::objects_only;
-use crate::{
-    ConditionId, DealId, Error, Event, GateKind, InvoiceId, Money, PersonId, Process, Role,
+use crate::elapsed::{Elapsed, SECONDS_PER_DAY};
+use crate::replay::{replay, LevelsCache, Replayed};
+use chrono::{DateTime, Duration, Utc};
+use ltc_pipeline::objects_only;
+use ltc_pipeline::{
+    ConditionId, DealId, Error, Event, GateKind, InvoiceId, Money, PersonId, Processes, Role,
     StageKind,
 };
-use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
+use std::fmt;
 
 /// How service levels are read, beyond what the process definition says.
 ///
 /// ```
-/// use ltc_pipeline::analytics::Settings;
+/// use ltc_analytics::Settings;
 /// use rust_decimal::Decimal;
 /// let s = Settings::default();
 /// assert_eq!(s.amber_share, Decimal::new(8, 1));
@@ -25,7 +26,10 @@ use std::collections::BTreeSet;
 #[serde(remote = "Self", deny_unknown_fields)]
 pub struct Settings {
     /// The share of a service level after which a deal is amber, in (0, 1]; default 0.8.
-    #[serde(with = "crate::serde_strict::decimal", default = "default_share")]
+    #[serde(
+        with = "ltc_pipeline::serde_strict::decimal",
+        default = "default_share"
+    )]
     pub amber_share: Decimal,
     /// The roles that own a signed contract: they are told of overdue invoices, conditions and
     /// closures, and owe a closure recommendation when they leave it; default `["AR"]`.
@@ -85,7 +89,7 @@ impl Light {
     /// Red when `elapsed > days`, amber when `elapsed > share x days`, both exact to the second.
     ///
     /// ```
-    /// use ltc_pipeline::analytics::{Elapsed, Light};
+    /// use ltc_analytics::{Elapsed, Light};
     /// use rust_decimal::Decimal;
     /// let share = Decimal::new(8, 1);
     /// let day = 86_400;
@@ -98,7 +102,7 @@ impl Light {
         let Some(days) = days else {
             return Light::Green;
         };
-        let limit = i64::from(days) * super::SECONDS_PER_DAY;
+        let limit = i64::from(days) * SECONDS_PER_DAY;
         let seconds = Decimal::from(elapsed.seconds);
         if elapsed.seconds > limit {
             Light::Red
@@ -168,6 +172,10 @@ pub struct DealLight {
     pub customer: String,
     /// The stage at `now`.
     pub stage: StageKind,
+    /// When the lead was captured.
+    pub opened_at: DateTime<Utc>,
+    /// The deal's age: from the lead's capture to `now`.
+    pub age: Elapsed,
     /// The worst of the readings.
     pub light: Light,
     /// The stage reading, then the open gate's reading if a gate is convened.
@@ -271,12 +279,12 @@ impl DueKind {
 /// `at` plus `n` days; `None` past the end of time (then it is never due).
 fn plus_days(at: DateTime<Utc>, n: u32) -> Option<DateTime<Utc>> {
     at.checked_add_signed(Duration::try_seconds(
-        i64::from(n).checked_mul(super::SECONDS_PER_DAY)?,
+        i64::from(n).checked_mul(SECONDS_PER_DAY)?,
     )?)
 }
 
 impl Replayed {
-    pub(crate) fn light(&self, process: &Process, settings: &Settings) -> Option<DealLight> {
+    pub(crate) fn light(&self, settings: &Settings) -> Option<DealLight> {
         if self.ending().is_some() {
             return None;
         }
@@ -295,16 +303,18 @@ impl Replayed {
         let mut readings = vec![reading(
             Subject::Stage(stage),
             since,
-            process.stage_service_level(stage),
+            self.levels.stage(stage),
         )];
         if let Some(m) = self.deal.meeting() {
-            let sl = process.policy(m.gate).and_then(|p| p.service_level_days);
+            let sl = self.levels.gate(m.gate);
             readings.push(reading(Subject::Gate(m.gate), m.convened_at, sl));
         }
         Some(DealLight {
             deal: self.id().clone(),
             customer: self.deal.customer().to_owned(),
             stage,
+            opened_at: self.opened_at(),
+            age: Elapsed::between(self.opened_at(), self.now),
             light: readings
                 .iter()
                 .map(|r| r.light)
@@ -329,7 +339,7 @@ impl Replayed {
         all.into_iter().collect()
     }
 
-    pub(crate) fn due(&self, process: &Process, settings: &Settings) -> Vec<Due> {
+    pub(crate) fn due(&self, settings: &Settings) -> Vec<Due> {
         if self.ending().is_some() {
             return Vec::new();
         }
@@ -346,7 +356,7 @@ impl Replayed {
             })
         };
         if let Some(m) = deal.meeting() {
-            if let Some(sl) = process.policy(m.gate).and_then(|p| p.service_level_days) {
+            if let Some(sl) = self.levels.gate(m.gate) {
                 let since = plus_days(m.convened_at, sl);
                 if let Some(since) = since.filter(|s| now > *s) {
                     push(
@@ -397,8 +407,8 @@ impl Replayed {
                 }
             }
         }
-        let definition = process.definition();
-        let reminder = definition
+        let levels = &self.levels;
+        let reminder = levels
             .closure_reminder_days
             .iter()
             .copied()
@@ -416,7 +426,7 @@ impl Replayed {
             );
         }
         if let Some(last) = deal.last_event_at() {
-            let after = definition.forced_closure_after_days;
+            let after = levels.forced_closure_after_days;
             if let Some(since) = plus_days(last, after).filter(|s| *s <= now) {
                 push(
                     DueKind::ForcedClosure {
@@ -479,7 +489,7 @@ fn order(a: &Due, b: &Due) -> std::cmp::Ordering {
 /// # Examples
 /// ```
 /// use chrono::{Duration, TimeZone, Utc};
-/// use ltc_pipeline::analytics::{deal_light, Light, Settings};
+/// use ltc_analytics::{deal_light, Light, Settings};
 /// use ltc_pipeline::{Command, Deal, DealId, Process};
 /// let process = Process::standard(); // a captured lead may wait 7 days
 /// let mut deal = Deal::new(DealId::new("D-1"));
@@ -492,15 +502,16 @@ fn order(a: &Due, b: &Due) -> std::cmp::Ordering {
 /// assert_eq!(at(8)?.map(|l| l.light), Some(Light::Red));
 /// # Ok::<(), ltc_pipeline::Error>(())
 /// ```
-pub fn deal_light(
+pub fn deal_light<P: Processes + ?Sized>(
     events: &[Event],
-    process: &Process,
+    process: &P,
     now: DateTime<Utc>,
     settings: &Settings,
 ) -> Result<Option<DealLight>, Error> {
     settings.validate()?;
-    let deal = replay(events, process, now)?.ok_or(Error::NotOpened)?;
-    Ok(deal.light(process, settings))
+    let deal =
+        replay(events, process, now, &mut LevelsCache::default())?.ok_or(Error::NotOpened)?;
+    Ok(deal.light(settings))
 }
 
 /// What is due on one deal at `now`, oldest first; empty for a deal that has ended.
@@ -514,7 +525,7 @@ pub fn deal_light(
 /// # Examples
 /// ```
 /// use chrono::{Duration, TimeZone, Utc};
-/// use ltc_pipeline::analytics::{deal_due, Settings};
+/// use ltc_analytics::{deal_due, Settings};
 /// use ltc_pipeline::{Command, Deal, DealId, Process};
 /// let process = Process::standard();
 /// let mut deal = Deal::new(DealId::new("D-1"));
@@ -524,53 +535,97 @@ pub fn deal_light(
 /// assert!(deal_due(&log, &process, t0 + Duration::days(30), &Settings::default())?.is_empty());
 /// # Ok::<(), ltc_pipeline::Error>(())
 /// ```
-pub fn deal_due(
+pub fn deal_due<P: Processes + ?Sized>(
     events: &[Event],
-    process: &Process,
+    process: &P,
     now: DateTime<Utc>,
     settings: &Settings,
 ) -> Result<Vec<Due>, Error> {
     settings.validate()?;
-    let deal = replay(events, process, now)?.ok_or(Error::NotOpened)?;
-    Ok(deal.due(process, settings))
+    let deal =
+        replay(events, process, now, &mut LevelsCache::default())?.ok_or(Error::NotOpened)?;
+    Ok(deal.due(settings))
 }
 
-impl Snapshot {
-    /// The lights of the selected open deals, worst first, then by deal.
-    ///
-    /// # Errors
-    /// [`Error::InvalidAmberShare`] for bad settings.
-    pub fn lights(
-        &self,
-        process: &Process,
-        settings: &Settings,
-        filter: &Filter,
-    ) -> Result<Vec<DealLight>, Error> {
-        settings.validate()?;
-        let mut out: Vec<DealLight> = self
-            .selected(filter)
-            .filter_map(|d| d.light(process, settings))
-            .collect();
-        out.sort_by(|a, b| b.light.cmp(&a.light).then_with(|| a.deal.cmp(&b.deal)));
-        Ok(out)
-    }
+/// The lights of `deals` that are open, worst first, then by deal.
+pub(crate) fn lights<'a>(
+    deals: impl Iterator<Item = &'a Replayed>,
+    settings: &Settings,
+) -> Result<Vec<DealLight>, Error> {
+    settings.validate()?;
+    let mut out: Vec<DealLight> = deals.filter_map(|d| d.light(settings)).collect();
+    out.sort_by(|a, b| b.light.cmp(&a.light).then_with(|| a.deal.cmp(&b.deal)));
+    Ok(out)
+}
 
-    /// What is due on the selected deals, oldest first (then by deal and kind).
-    ///
-    /// # Errors
-    /// [`Error::InvalidAmberShare`] for bad settings.
-    pub fn due(
-        &self,
-        process: &Process,
-        settings: &Settings,
-        filter: &Filter,
-    ) -> Result<Vec<Due>, Error> {
-        settings.validate()?;
-        let mut out: Vec<Due> = self
-            .selected(filter)
-            .flat_map(|d| d.due(process, settings))
-            .collect();
-        out.sort_by(order);
-        Ok(out)
+/// What is due on `deals`, oldest first (then by deal and kind).
+pub(crate) fn due<'a>(
+    deals: impl Iterator<Item = &'a Replayed>,
+    settings: &Settings,
+) -> Result<Vec<Due>, Error> {
+    settings.validate()?;
+    let mut out: Vec<Due> = deals.flat_map(|d| d.due(settings)).collect();
+    out.sort_by(order);
+    Ok(out)
+}
+
+impl fmt::Display for DueKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DueKind::GateOverdue {
+                gate,
+                attempt,
+                service_level_days,
+                ..
+            } => write!(
+                f,
+                "{gate} (attempt {attempt}) undecided past {service_level_days} days: escalate"
+            ),
+            DueKind::ConditionOverdue { condition, gate } => {
+                write!(f, "condition {condition} of {gate} past its due date")
+            }
+            DueKind::InvoiceOverdue {
+                invoice,
+                outstanding,
+            } => write!(
+                f,
+                "invoice {invoice} unpaid past its due date: {outstanding} outstanding"
+            ),
+            DueKind::ClosureReminder { age_days, .. } => {
+                write!(f, "contract {age_days} days old: consider closing it")
+            }
+            DueKind::ForcedClosure { after_days, .. } => {
+                write!(
+                    f,
+                    "no activity for {after_days} days: may be closed by force"
+                )
+            }
+            DueKind::RecommendationOwed { person, role } => {
+                write!(f, "{person} left {role} without a closure recommendation")
+            }
+        }
+    }
+}
+
+impl fmt::Display for DealLight {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {} ({}):",
+            self.deal,
+            self.light.as_str(),
+            self.customer
+        )?;
+        for r in &self.readings {
+            let what = match r.subject {
+                Subject::Stage(s) => s.to_string(),
+                Subject::Gate(g) => g.to_string(),
+            };
+            match r.service_level_days {
+                Some(sl) => write!(f, " {what} {} of {sl} days", r.elapsed.days)?,
+                None => write!(f, " {what} {} days", r.elapsed.days)?,
+            }
+        }
+        Ok(())
     }
 }

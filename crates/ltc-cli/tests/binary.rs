@@ -1,0 +1,140 @@
+//! The `ltc` binary as a user meets it: help, version, usage errors, files and stdin.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use std::process::Output;
+
+fn ltc(args: &[&str], stdin: &str) -> Output {
+    common::ltc(None, None, args, stdin)
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+fn sample(name: &str) -> String {
+    common::sample_path(name)
+}
+
+#[test]
+fn help_is_on_stdout_with_success() {
+    for args in [&["--help"][..], &["-h"], &["help"]] {
+        let out = ltc(args, "");
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        let stdout = text(&out.stdout);
+        for sub in [
+            "allocate", "split", "payout", "run", "graph", "report", "verify", "migrate",
+        ] {
+            assert!(stdout.contains(sub), "{args:?} does not list `{sub}`");
+        }
+        assert!(out.stderr.is_empty());
+    }
+}
+
+#[test]
+fn every_subcommand_has_help_with_an_example() {
+    for sub in [
+        "allocate", "split", "payout", "run", "graph", "report", "verify", "migrate",
+    ] {
+        let out = ltc(&[sub, "--help"], "");
+        assert_eq!(out.status.code(), Some(0), "{sub}");
+        let stdout = text(&out.stdout);
+        assert!(stdout.contains(&format!("Usage: ltc {sub}")), "{stdout}");
+        assert!(
+            stdout.contains("Example"),
+            "`ltc {sub} --help` has no example"
+        );
+    }
+}
+
+#[test]
+fn version_is_the_package_version() {
+    let out = ltc(&["--version"], "");
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        text(&out.stdout).trim(),
+        format!("ltc {}", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn usage_errors_are_one_line_with_status_2() {
+    for (args, says) in [
+        (&["splt"][..], "a similar subcommand exists: 'split'"),
+        (&["graph", "--foo"], "unexpected argument '--foo'"),
+        (&[], "a subcommand is required"),
+        (&["migrate", "x.json"], "not provided: --preview"),
+        (
+            &["split", "a.json", "b.json"],
+            "unexpected argument 'b.json'",
+        ),
+    ] {
+        let out = ltc(args, "");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        let stderr = text(&out.stderr);
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.starts_with("error: usage: "), "{stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+        assert!(stderr.contains("--help`"), "{stderr}");
+    }
+}
+
+#[test]
+fn a_file_stdin_and_dash_give_the_same_document() {
+    let path = sample("allocate.json");
+    let input = std::fs::read_to_string(&path).unwrap();
+    let from_file = ltc(&["allocate", &path], "");
+    let from_stdin = ltc(&["allocate"], &input);
+    let from_dash = ltc(&["allocate", "-"], &input);
+    assert_eq!(from_file.status.code(), Some(0));
+    assert_eq!(from_file.stdout, from_stdin.stdout);
+    assert_eq!(from_file.stdout, from_dash.stdout);
+    let parsed: serde_json::Value = serde_json::from_slice(&from_file.stdout).unwrap();
+    assert!(parsed["parts"].is_array());
+}
+
+#[test]
+fn bad_input_is_one_line_with_status_1_and_nothing_on_stdout() {
+    let out = ltc(&["allocate"], "{\"amount\": \"1\"");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let stderr = text(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1);
+    assert!(stderr.starts_with("error: malformed_json: "), "{stderr}");
+
+    let out = ltc(&["split", "/nonexistent/split.json"], "");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.starts_with("error: io: cannot read `/nonexistent/split.json`: "),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1);
+}
+
+#[test]
+fn flags_change_the_output_as_documented() {
+    let graph = sample("graph.json");
+    let dot = text(&ltc(&["graph", &graph], "").stdout);
+    let mermaid = text(&ltc(&["graph", "--mermaid", &graph], "").stdout);
+    assert!(dot.starts_with("digraph"), "{dot}");
+    assert!(
+        mermaid.starts_with("stateDiagram") || mermaid.starts_with("flowchart"),
+        "{mermaid}"
+    );
+
+    let deals = sample("deals.json");
+    let json = ltc(&["report", "--json", &deals], "");
+    assert_eq!(json.status.code(), Some(0));
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert!(report["funnel"].is_object());
+    let table = text(&ltc(&["report", &deals], "").stdout);
+    assert!(serde_json::from_str::<serde_json::Value>(&table).is_err());
+}

@@ -341,7 +341,9 @@ pub struct DealPayoutInput {
     /// How the pool is earned and split.
     pub terms: DealTerms,
     /// The end of the window (exclusive): team time is counted from the lead's capture to it.
-    pub end: NaiveDate,
+    /// By default the day after the deal's last event.
+    #[serde(default)]
+    pub end: Option<NaiveDate>,
     /// Holdback releases and forfeitures, applied after the payments, in order.
     #[serde(default)]
     pub holdback: Vec<HoldbackInput>,
@@ -363,7 +365,10 @@ pub fn payout(store: &mut Store, deal: &str, input: &str) -> Result<String, Fail
         Some(reference) => store.process(reference)?,
         None => Process::standard(),
     };
-    let bridge = ltc_incentive::from_deal_until(&deal, &process, &input.terms, input.end)?;
+    let bridge = match input.end {
+        Some(end) => ltc_incentive::from_deal_until(&deal, &process, &input.terms, end)?,
+        None => ltc_incentive::from_deal(&deal, &process, &input.terms)?,
+    };
     let tranches = bridge.tranches()?;
     let full_pool = bridge.rule.full_pool(bridge.request.scale)?;
     pretty(&paid(full_pool, tranches, &input.holdback)?)

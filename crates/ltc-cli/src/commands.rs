@@ -95,8 +95,12 @@ macro_rules! objects_only {
 }
 pub(crate) use objects_only;
 
-/// Reads a JSON document, naming the path of a bad value (`commands[2].command.value.amount`).
-pub(crate) fn parse<T: for<'de> Deserialize<'de>>(input: &str) -> Result<T, Failure> {
+/// Reads a JSON document strictly, naming the path of a bad value
+/// (`commands[2].command.value.amount`).
+///
+/// # Errors
+/// `malformed_json`, with the path and what was wrong.
+pub fn parse<T: for<'de> Deserialize<'de>>(input: &str) -> Result<T, Failure> {
     let mut deserializer = serde_json::Deserializer::from_str(input);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
         let path = e.path().to_string();
@@ -162,6 +166,22 @@ pub fn allocate(input: &str) -> Result<String, Failure> {
 pub fn split(input: &str) -> Result<String, Failure> {
     let request: SplitRequest = parse(input)?;
     pretty(&ltc_incentive::split(&request)?)
+}
+
+/// `ltc statement`: a statement request in (a plan, its periods, the deals and their credits,
+/// manual adjustments, whose statement for which period), the statements out: JSON, or with
+/// `table` the plain-text tables.
+///
+/// # Errors
+/// `malformed_json`, or the incentive crate's error code (a refusal names the field path).
+pub fn statement(input: &str, table: bool) -> Result<String, Failure> {
+    let request: ltc_incentive::StatementRequest = parse(input)?;
+    let statements = ltc_incentive::statement(&request)?;
+    if table {
+        Ok(statements.table())
+    } else {
+        pretty(&statements)
+    }
 }
 
 /// A holdback release or forfeiture to apply after the payments.

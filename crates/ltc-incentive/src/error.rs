@@ -225,6 +225,43 @@ pub enum Error {
         /// Their outstanding holdback.
         outstanding: Decimal,
     },
+    /// A deal's payout asked under another process than the one the deal runs under.
+    #[error(
+        "deal {} runs under process {}, not {}",
+        esc(.deal),
+        esc(.runs_under),
+        esc(.given)
+    )]
+    ProcessMismatch {
+        /// The deal.
+        deal: String,
+        /// The process (`name@version`) it runs under.
+        runs_under: String,
+        /// The process given.
+        given: String,
+    },
+    /// A deal's terms weigh a role its process does not define (a misspelt `ar` for `AR`).
+    #[error("the terms weigh role {}, which process {} does not define", esc(.role), esc(.process))]
+    RoleNotInProcess {
+        /// The role named in the terms.
+        role: String,
+        /// The process (`name@version`).
+        process: String,
+    },
+    /// The minor units of a deal's currency are unknown to its process.
+    #[error("the minor units of currency {} are unknown", esc(.currency))]
+    UnknownCurrency {
+        /// The currency code.
+        currency: String,
+    },
+    /// A tranche in another currency than the ledger's.
+    #[error("a tranche in {} cannot be recorded in a ledger in {}", esc(.found), esc(.expected))]
+    CurrencyMismatch {
+        /// The ledger's currency.
+        expected: String,
+        /// The tranche's currency.
+        found: String,
+    },
     /// Another error, at a path inside the document that was read (`versions[1].rate_table[0].rate`):
     /// every refusal of a plan, a deal or a statement request names where it is.
     #[error("at `{path}`: {error}")]
@@ -408,6 +445,10 @@ impl Error {
             Error::NoResult { .. } => "no_result",
             Error::UnknownPerson { .. } => "unknown_person",
             Error::NothingToForfeit { .. } => "nothing_to_forfeit",
+            Error::ProcessMismatch { .. } => "process_mismatch",
+            Error::RoleNotInProcess { .. } => "role_not_in_process",
+            Error::UnknownCurrency { .. } => "unknown_currency",
+            Error::CurrencyMismatch { .. } => "currency_mismatch",
             Error::At { error, .. } => error.code(),
             Error::NotPositive { .. } => "not_positive",
             Error::NegativeValue { .. } => "negative_value",

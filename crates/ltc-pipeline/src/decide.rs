@@ -936,6 +936,13 @@ impl<'a> Decider<'a> {
             }
             CommandRef::ProposeAmendment { new_value, reason } => {
                 let execution = self.execution(command)?;
+                // Only a change decision takes an amendment in or drops it: without one, a
+                // proposal would wait forever and block the closure.
+                if self.process.policy(GateKind::ChangeDecision).is_none() {
+                    return Err(Error::GateNotConfigured {
+                        gate: GateKind::ChangeDecision,
+                    });
+                }
                 let contract = &execution.contract;
                 if contract.proposed_amendment.is_some() {
                     return Err(Error::AmendmentPending);

@@ -47,7 +47,7 @@ fn the_estimate_cannot_be_raised_under_an_open_bid_decision() {
     let err = w.then_error(
         "ana",
         Command::SetEstimate {
-            value: eur(2_000_000),
+            value: Money::eur(2_000_000),
         },
         "gate_locked",
     );
@@ -68,7 +68,7 @@ fn the_estimate_cannot_be_raised_under_an_open_bid_decision() {
     w.given(
         "ana",
         Command::SetEstimate {
-            value: eur(2_000_000),
+            value: Money::eur(2_000_000),
         },
     );
     w.then_error(
@@ -124,7 +124,7 @@ fn terms_are_locked_under_the_contract_decision() {
     w.given(
         "ana",
         Command::RequestContractDecision {
-            terms: eur(100_000),
+            terms: Money::eur(100_000),
         },
     );
     w.convene(
@@ -134,7 +134,7 @@ fn terms_are_locked_under_the_contract_decision() {
     w.then_error(
         "ana",
         Command::RequestContractDecision {
-            terms: eur(5_000_000),
+            terms: Money::eur(5_000_000),
         },
         "gate_locked",
     );
@@ -152,7 +152,7 @@ fn execution_is_locked_under_the_closure_decision() {
         Command::Refund {
             id: "R1".into(),
             invoice: "I1".into(),
-            amount: eur(1_000),
+            amount: Money::eur(1_000),
         },
         Command::ReverseCash { id: "P1".into() },
         Command::AddMilestone {
@@ -160,7 +160,7 @@ fn execution_is_locked_under_the_closure_decision() {
             title: "more".into(),
         },
         Command::ProposeAmendment {
-            new_value: eur(20_000),
+            new_value: Money::eur(20_000),
             reason: "more scope".into(),
         },
     ] {
@@ -177,7 +177,7 @@ fn the_change_decision_escalates_on_the_proposed_value() {
     w.given(
         "ana",
         Command::ProposeAmendment {
-            new_value: eur(5_000_000),
+            new_value: Money::eur(5_000_000),
             reason: "a second site".into(),
         },
     );
@@ -194,7 +194,7 @@ fn the_change_decision_escalates_on_the_proposed_value() {
     w.convene(GateKind::ChangeDecision, &[("eve", "executive")]);
     w.votes(&[("eve", Vote::Approve)]);
     w.decide(vec![]);
-    assert_eq!(w.deal.contract().unwrap().value, eur(5_000_000));
+    assert_eq!(w.deal.contract().unwrap().value, Money::eur(5_000_000));
 }
 
 // ----- votes stop when the rule has decided -----
@@ -663,17 +663,27 @@ fn a_skipped_review_does_not_survive_a_grown_estimate() {
     let mut w = World::new();
     w.opportunity(5_000_000);
     w.pass(GateKind::OpportunityApproval);
-    w.given("ana", Command::SetEstimate { value: eur(40_000) });
+    w.given(
+        "ana",
+        Command::SetEstimate {
+            value: Money::eur(40_000),
+        },
+    );
     w.given("ana", Command::SkipSolutionReview {});
     assert_eq!(w.stage(), StageKind::Bid);
     w.then_error(
         "ana",
         Command::SetEstimate {
-            value: eur(5_000_000),
+            value: Money::eur(5_000_000),
         },
         "skip_not_allowed",
     );
-    w.given("ana", Command::SetEstimate { value: eur(45_000) });
+    w.given(
+        "ana",
+        Command::SetEstimate {
+            value: Money::eur(45_000),
+        },
+    );
 }
 
 #[test]
@@ -683,7 +693,7 @@ fn the_closure_decision_takes_no_conditions_and_waits_for_a_pending_amendment() 
     w.given(
         "ana",
         Command::ProposeAmendment {
-            new_value: eur(20_000),
+            new_value: Money::eur(20_000),
             reason: "more".into(),
         },
     );

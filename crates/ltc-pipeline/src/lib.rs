@@ -93,7 +93,6 @@ mod gate;
 mod ids;
 pub mod integrity;
 mod kinds;
-mod migration;
 mod money;
 mod process;
 pub mod serde_strict;
@@ -109,6 +108,7 @@ pub use contract::{
 };
 pub use deal::{Deal, Ending, Execution, Grade, SolutionPassage, Stage, Temperature};
 pub use decide::decide;
+pub use decide::migration::{preview, Preview, Verdict};
 pub use error::Error;
 pub use event::{Change, Event};
 pub use format::{StoredEvent, FORMAT};
@@ -118,7 +118,6 @@ pub use gate::{
 };
 pub use ids::{ConditionId, DealId, InvoiceId, MilestoneId, PaymentId, PersonId, Role};
 pub use kinds::{EndKind, Fact, GateKind, Phase, StageKind};
-pub use migration::{preview, Preview, Verdict};
 pub use money::{add as add_amounts, Currency, Money};
 pub use process::{
     Criterion, DecisionRule, Escalation, GatePolicy, Guard, LevelSeats, PanelSpec, Process,

@@ -117,8 +117,3 @@ pub use team::{Stint, Team};
 #[cfg(doctest)]
 #[doc = include_str!("../../../README.md")]
 struct ReadmeDoctests;
-
-/// The getting-started guide's service example runs as a doc test, so the guide stays true.
-#[cfg(doctest)]
-#[doc = include_str!("../../../docs/getting-started.md")]
-struct GettingStartedDoctests;

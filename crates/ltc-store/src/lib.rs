@@ -73,6 +73,12 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
+/// The getting-started guide's service example (which uses this store) runs as a doc test, so
+/// the guide stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/getting-started.md")]
+struct GettingStartedDoctests;
+
 /// The version of the database schema this library creates and reads.
 pub const SCHEMA_VERSION: u32 = 1;
 

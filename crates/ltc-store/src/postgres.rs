@@ -95,35 +95,10 @@ fn to_rows(rows: Vec<postgres::Row>) -> Result<Vec<Row>, StoreError> {
 impl Postgres {
     pub(crate) fn open(url: &str, standard: &str) -> Result<Self, StoreError> {
         let mut client = Client::connect(url, NoTls).map_err(err)?;
-        let mut tx = client.transaction().map_err(err)?;
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])
-            .map_err(err)?;
-        tx.batch_execute(
-            "CREATE TABLE IF NOT EXISTS ltc_schema (
-                 version     bigint PRIMARY KEY,
-                 description text NOT NULL
-             )",
-        )
-        .map_err(err)?;
-        let found: Option<i64> = tx
-            .query_one("SELECT MAX(version) FROM ltc_schema", &[])
-            .and_then(|r| r.try_get(0))
-            .map_err(err)?;
-        if needs_schema(found)? {
-            tx.batch_execute(SCHEMA).map_err(err)?;
-            tx.execute(
-                "INSERT INTO ltc_schema (version, description) VALUES ($1, $2)",
-                &[&SCHEMA_VERSION, &"deals, events, stream, processes"],
-            )
-            .map_err(err)?;
-            tx.execute(
-                "INSERT INTO ltc_processes (name, version, definition) \
-                     VALUES ('standard', 1, $1) ON CONFLICT DO NOTHING",
-                &[&standard],
-            )
-            .map_err(err)?;
+        // A database with the schema is only read (so a store opens on a read-only replica).
+        if needs_schema(schema_version(&mut client)?)? {
+            create_schema(&mut client, standard)?;
         }
-        tx.commit().map_err(err)?;
         let st = Statements {
             lock: client
                 .prepare(&format!("{SUMMARY} WHERE deal = $1 FOR UPDATE"))
@@ -168,6 +143,52 @@ impl Postgres {
         };
         Ok(Self { client, st })
     }
+}
+
+/// The version `ltc_schema` records, if the table exists and holds one.
+fn schema_version(client: &mut impl postgres::GenericClient) -> Result<Option<i64>, StoreError> {
+    let exists: bool = client
+        .query_one("SELECT to_regclass('ltc_schema') IS NOT NULL", &[])
+        .and_then(|r| r.try_get(0))
+        .map_err(err)?;
+    if !exists {
+        return Ok(None);
+    }
+    client
+        .query_one("SELECT MAX(version) FROM ltc_schema", &[])
+        .and_then(|r| r.try_get(0))
+        .map_err(err)
+}
+
+/// Creates the schema, under a lock so that stores opened at once on an empty database do not
+/// both create it; tables that exist already (an events table created partitioned, say) are
+/// kept.
+fn create_schema(client: &mut Client, standard: &str) -> Result<(), StoreError> {
+    let mut tx = client.transaction().map_err(err)?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])
+        .map_err(err)?;
+    tx.batch_execute(
+        "CREATE TABLE IF NOT EXISTS ltc_schema (
+             version     bigint PRIMARY KEY,
+             description text NOT NULL
+         )",
+    )
+    .map_err(err)?;
+    if needs_schema(schema_version(&mut tx)?)? {
+        tx.batch_execute(SCHEMA).map_err(err)?;
+        tx.execute(
+            "INSERT INTO ltc_schema (version, description) VALUES ($1, $2)",
+            &[&SCHEMA_VERSION, &"deals, events, stream, processes"],
+        )
+        .map_err(err)?;
+        tx.execute(
+            "INSERT INTO ltc_processes (name, version, definition) \
+             VALUES ('standard', 1, $1) ON CONFLICT DO NOTHING",
+            &[&standard],
+        )
+        .map_err(err)?;
+    }
+    tx.commit().map_err(err)
 }
 
 impl Backend for Postgres {

@@ -110,35 +110,52 @@ impl Sqlite {
             .map_err(err)?;
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(err)?;
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(err)?;
-        tx.execute_batch(
-            "CREATE TABLE IF NOT EXISTS ltc_schema (
-                 version     INTEGER PRIMARY KEY,
-                 description TEXT NOT NULL
-             )",
-        )
-        .map_err(err)?;
-        let found: Option<i64> = tx
-            .query_row("SELECT MAX(version) FROM ltc_schema", [], |r| r.get(0))
-            .map_err(err)?;
-        if needs_schema(found)? {
-            tx.execute_batch(SCHEMA).map_err(err)?;
-            tx.execute(
-                "INSERT INTO ltc_schema (version, description) VALUES (?1, ?2)",
-                params![SCHEMA_VERSION, "deals, events, stream, processes"],
+        // A file with the schema is only read; an empty one gets it under the write lock.
+        if needs_schema(schema_version(&conn)?)? {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(err)?;
+            tx.execute_batch(
+                "CREATE TABLE IF NOT EXISTS ltc_schema (
+                     version     INTEGER PRIMARY KEY,
+                     description TEXT NOT NULL
+                 )",
             )
             .map_err(err)?;
-            tx.execute(
-                "INSERT INTO ltc_processes (name, version, definition) VALUES ('standard', 1, ?1)",
-                params![standard],
-            )
-            .map_err(err)?;
+            if needs_schema(schema_version(&tx)?)? {
+                tx.execute_batch(SCHEMA).map_err(err)?;
+                tx.execute(
+                    "INSERT INTO ltc_schema (version, description) VALUES (?1, ?2)",
+                    params![SCHEMA_VERSION, "deals, events, stream, processes"],
+                )
+                .map_err(err)?;
+                tx.execute(
+                    "INSERT INTO ltc_processes (name, version, definition) \
+                     VALUES ('standard', 1, ?1)",
+                    params![standard],
+                )
+                .map_err(err)?;
+            }
+            tx.commit().map_err(err)?;
         }
-        tx.commit().map_err(err)?;
         Ok(Self { conn })
     }
+}
+
+/// The version `ltc_schema` records, if the table exists and holds one.
+fn schema_version(conn: &Connection) -> Result<Option<i64>, StoreError> {
+    let exists: bool = conn
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ltc_schema')",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(err)?;
+    if !exists {
+        return Ok(None);
+    }
+    conn.query_row("SELECT MAX(version) FROM ltc_schema", [], |r| r.get(0))
+        .map_err(err)
 }
 
 impl Backend for Sqlite {

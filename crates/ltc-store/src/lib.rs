@@ -63,7 +63,7 @@ pub mod testing;
 
 pub use error::StoreError;
 
-use backend::{Backend, HeadRow, NewRow, Row};
+use backend::{Backend, NewRow, Put, Row};
 use chrono::{DateTime, Utc};
 use ltc_pipeline::integrity::{self, Digest};
 use ltc_pipeline::{
@@ -559,13 +559,17 @@ impl Store {
     /// the rows, reserve stream positions, insert the events, commit.
     fn write(&mut self, items: Vec<Pending>) -> Result<Vec<Appended>, StoreError> {
         let deals: BTreeSet<DealId> = items.iter().map(|i| i.deal.clone()).collect();
+        let deals: Vec<DealId> = deals.into_iter().collect();
         let mut tx = self.backend.begin()?;
-        let mut slots = BTreeMap::new();
-        for deal in deals {
-            let current = tx.lock(&deal)?;
-            let stored = current.as_ref().map(|s| s.version);
-            slots.insert(deal, Slot { stored, current });
-        }
+        let current = tx.lock(&deals)?;
+        let mut slots: BTreeMap<DealId, Slot> = deals
+            .into_iter()
+            .zip(current)
+            .map(|(deal, current)| {
+                let stored = current.as_ref().map(|s| s.version);
+                (deal, Slot { stored, current })
+            })
+            .collect();
         let mut sealed = Vec::with_capacity(items.len());
         for item in items {
             let Some(slot) = slots.get_mut(&item.deal) else {
@@ -603,22 +607,36 @@ impl Store {
                 .map_or((0, Digest::GENESIS), |s| (s.version, s.head));
             sealed.push((item.deal, events, version, head));
         }
-        for (deal, slot) in &slots {
-            let Some(summary) = &slot.current else {
-                continue;
-            };
-            if Some(summary.version) == slot.stored {
-                continue;
-            }
-            if !tx.put(slot.stored, HeadRow { deal, summary })? {
-                // Another append wrote the row since it was read (a new deal, created twice).
-                let actual = tx.lock(deal)?.map_or(0, |s| s.version);
-                return Err(StoreError::Conflict {
-                    deal: deal.clone(),
-                    expected: slot.stored.unwrap_or(0),
-                    actual,
-                });
-            }
+        let puts: Vec<Put<'_>> = slots
+            .values()
+            .filter_map(|slot| {
+                let summary = slot.current.as_ref()?;
+                (Some(summary.version) != slot.stored).then_some(Put {
+                    prev: slot.stored,
+                    summary,
+                })
+            })
+            .collect();
+        let written = tx.put(&puts)?;
+        if let Some(lost) = puts
+            .iter()
+            .zip(written)
+            .find_map(|(p, ok)| (!ok).then_some(p))
+        {
+            // Another append wrote the row since it was read (a new deal, created twice).
+            let deal = lost.summary.deal.clone();
+            let expected = lost.prev.unwrap_or(0);
+            let actual = tx
+                .lock(std::slice::from_ref(&deal))?
+                .into_iter()
+                .flatten()
+                .next()
+                .map_or(0, |s| s.version);
+            return Err(StoreError::Conflict {
+                deal,
+                expected,
+                actual,
+            });
         }
         let total: usize = sealed.iter().map(|(_, events, ..)| events.len()).sum();
         let first = if total > 0 {

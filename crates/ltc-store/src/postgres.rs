@@ -4,12 +4,13 @@
 //! every event a position in commit order.
 
 use crate::backend::{
-    count, digest, int, needs_schema, Backend, HeadRow, NewRow, Row, Tx, ORPHANS, SCHEMA_VERSION,
+    count, digest, int, needs_schema, Backend, NewRow, Put, Row, Tx, ORPHANS, SCHEMA_VERSION,
 };
 use crate::{DealSummary, StoreError};
 use chrono::{DateTime, Utc};
 use ltc_pipeline::DealId;
 use postgres::{Client, NoTls, Statement};
+use std::collections::{HashMap, HashSet};
 
 /// Taken while the schema is created, so that two stores opened at once on an empty database
 /// do not both create it.
@@ -101,21 +102,29 @@ impl Postgres {
         }
         let st = Statements {
             lock: client
-                .prepare(&format!("{SUMMARY} WHERE deal = $1 FOR UPDATE"))
+                .prepare(&format!(
+                    "{SUMMARY} WHERE deal = ANY($1::text[]) ORDER BY deal FOR UPDATE"
+                ))
                 .map_err(err)?,
             summary: client
                 .prepare(&format!("{SUMMARY} WHERE deal = $1"))
                 .map_err(err)?,
             update: client
                 .prepare(
-                    "UPDATE ltc_deals SET version = $2, head = $3, opened_at = $4, \
-                     last_event_at = $5 WHERE deal = $1 AND version = $6",
+                    "UPDATE ltc_deals AS d SET version = u.version, head = u.head, \
+                     opened_at = u.opened_at, last_event_at = u.last_event_at \
+                     FROM UNNEST($1::text[], $2::bigint[], $3::text[], $4::timestamptz[], \
+                                 $5::timestamptz[], $6::bigint[]) \
+                          AS u(deal, version, head, opened_at, last_event_at, prev) \
+                     WHERE d.deal = u.deal AND d.version = u.prev RETURNING d.deal",
                 )
                 .map_err(err)?,
             insert_deal: client
                 .prepare(
                     "INSERT INTO ltc_deals (deal, version, head, opened_at, last_event_at) \
-                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (deal) DO NOTHING",
+                     SELECT * FROM UNNEST($1::text[], $2::bigint[], $3::text[], \
+                                          $4::timestamptz[], $5::timestamptz[]) ORDER BY 1 \
+                     ON CONFLICT (deal) DO NOTHING RETURNING deal",
                 )
                 .map_err(err)?,
             reserve: client
@@ -307,36 +316,56 @@ struct PostgresTx<'c> {
 }
 
 impl Tx for PostgresTx<'_> {
-    fn lock(&mut self, deal: &DealId) -> Result<Option<DealSummary>, StoreError> {
-        let row = self
-            .tx
-            .query_opt(&self.st.lock, &[&deal.as_str()])
-            .map_err(err)?;
-        row.as_ref().map(to_summary).transpose()
+    fn lock(&mut self, deals: &[DealId]) -> Result<Vec<Option<DealSummary>>, StoreError> {
+        // One statement; rows locked in id order, as every append locks them.
+        let ids: Vec<&str> = deals.iter().map(DealId::as_str).collect();
+        let rows = self.tx.query(&self.st.lock, &[&ids]).map_err(err)?;
+        let mut found: HashMap<String, DealSummary> = rows
+            .iter()
+            .map(|r| to_summary(r).map(|s| (s.deal.as_str().to_owned(), s)))
+            .collect::<Result<_, _>>()?;
+        Ok(deals.iter().map(|d| found.remove(d.as_str())).collect())
     }
 
-    fn put(&mut self, prev: Option<u64>, head: HeadRow<'_>) -> Result<bool, StoreError> {
-        let s = head.summary;
-        let (deal, version, hash) = (head.deal.as_str(), int(s.version)?, s.head.to_string());
-        let changed = match prev {
-            Some(prev) => self.tx.execute(
-                &self.st.update,
-                &[
-                    &deal,
-                    &version,
-                    &hash,
-                    &s.opened_at,
-                    &s.last_event_at,
-                    &int(prev)?,
-                ],
-            ),
-            None => self.tx.execute(
-                &self.st.insert_deal,
-                &[&deal, &version, &hash, &s.opened_at, &s.last_event_at],
-            ),
+    fn put(&mut self, rows: &[Put<'_>]) -> Result<Vec<bool>, StoreError> {
+        let mut written = HashSet::new();
+        for (statement, updates) in [(&self.st.update, true), (&self.st.insert_deal, false)] {
+            let chosen: Vec<&Put<'_>> = rows
+                .iter()
+                .filter(|r| r.prev.is_some() == updates)
+                .collect();
+            if chosen.is_empty() {
+                continue;
+            }
+            let deals: Vec<&str> = chosen.iter().map(|r| r.summary.deal.as_str()).collect();
+            let versions = chosen
+                .iter()
+                .map(|r| int(r.summary.version))
+                .collect::<Result<Vec<i64>, _>>()?;
+            let heads: Vec<String> = chosen.iter().map(|r| r.summary.head.to_string()).collect();
+            let opened: Vec<DateTime<Utc>> = chosen.iter().map(|r| r.summary.opened_at).collect();
+            let last: Vec<DateTime<Utc>> = chosen.iter().map(|r| r.summary.last_event_at).collect();
+            let prev = chosen
+                .iter()
+                .map(|r| int(r.prev.unwrap_or(0)))
+                .collect::<Result<Vec<i64>, _>>()?;
+            let result = if updates {
+                self.tx.query(
+                    statement,
+                    &[&deals, &versions, &heads, &opened, &last, &prev],
+                )
+            } else {
+                self.tx
+                    .query(statement, &[&deals, &versions, &heads, &opened, &last])
+            };
+            for row in result.map_err(err)? {
+                written.insert(row.try_get::<_, String>(0).map_err(err)?);
+            }
         }
-        .map_err(err)?;
-        Ok(changed == 1)
+        Ok(rows
+            .iter()
+            .map(|r| written.contains(r.summary.deal.as_str()))
+            .collect())
     }
 
     fn reserve(&mut self, n: u64) -> Result<i64, StoreError> {

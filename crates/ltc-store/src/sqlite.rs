@@ -2,7 +2,7 @@
 //! it returns), appends serialized by SQLite's write lock (`BEGIN IMMEDIATE`).
 
 use crate::backend::{
-    count, digest, int, needs_schema, Backend, HeadRow, NewRow, Row, Tx, ORPHANS, SCHEMA_VERSION,
+    count, digest, int, needs_schema, Backend, NewRow, Put, Row, Tx, ORPHANS, SCHEMA_VERSION,
 };
 use crate::{DealSummary, StoreError};
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -296,37 +296,27 @@ struct SqliteTx<'c> {
     tx: rusqlite::Transaction<'c>,
 }
 
-impl Tx for SqliteTx<'_> {
-    fn lock(&mut self, deal: &DealId) -> Result<Option<DealSummary>, StoreError> {
-        // `BEGIN IMMEDIATE` took the database's write lock: nobody else appends until commit.
-        read_summary(&self.tx, deal)
-    }
-
-    fn put(&mut self, prev: Option<u64>, head: HeadRow<'_>) -> Result<bool, StoreError> {
-        let s = head.summary;
-        let (deal, version) = (head.deal.as_str(), int(s.version)?);
+impl SqliteTx<'_> {
+    fn put_one(&mut self, row: &Put<'_>) -> Result<bool, StoreError> {
+        let s = row.summary;
+        let (deal, version) = (s.deal.as_str(), int(s.version)?);
         let (hash, opened, last) = (
             s.head.to_string(),
             time(&s.opened_at),
             time(&s.last_event_at),
         );
-        let changed = match prev {
-            Some(prev) => self
-                .tx
-                .prepare_cached(
-                    "UPDATE ltc_deals SET version = ?2, head = ?3, opened_at = ?4, \
-                     last_event_at = ?5 WHERE deal = ?1 AND version = ?6",
-                )
-                .and_then(|mut stmt| {
-                    stmt.execute(params![
-                        deal,
-                        version,
-                        hash,
-                        opened,
-                        last,
-                        int(prev).unwrap_or(-1)
-                    ])
-                }),
+        let changed = match row.prev {
+            Some(prev) => {
+                let prev = int(prev)?;
+                self.tx
+                    .prepare_cached(
+                        "UPDATE ltc_deals SET version = ?2, head = ?3, opened_at = ?4, \
+                         last_event_at = ?5 WHERE deal = ?1 AND version = ?6",
+                    )
+                    .and_then(|mut stmt| {
+                        stmt.execute(params![deal, version, hash, opened, last, prev])
+                    })
+            }
             None => self
                 .tx
                 .prepare_cached(
@@ -337,6 +327,20 @@ impl Tx for SqliteTx<'_> {
         }
         .map_err(err)?;
         Ok(changed == 1)
+    }
+}
+
+impl Tx for SqliteTx<'_> {
+    fn lock(&mut self, deals: &[DealId]) -> Result<Vec<Option<DealSummary>>, StoreError> {
+        // `BEGIN IMMEDIATE` took the database's write lock: nobody else appends until commit.
+        deals
+            .iter()
+            .map(|deal| read_summary(&self.tx, deal))
+            .collect()
+    }
+
+    fn put(&mut self, rows: &[Put<'_>]) -> Result<Vec<bool>, StoreError> {
+        rows.iter().map(|row| self.put_one(row)).collect()
     }
 
     fn reserve(&mut self, n: u64) -> Result<i64, StoreError> {

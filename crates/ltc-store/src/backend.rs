@@ -22,7 +22,6 @@ pub(crate) struct Row {
 
 /// An event row to write.
 pub(crate) struct NewRow<'a> {
-    pub(crate) position: i64,
     pub(crate) stored: &'a StoredEvent,
     pub(crate) record: String,
 }
@@ -74,10 +73,9 @@ pub(crate) trait Tx {
     /// insert when `prev` is `None`. For each, false when the row is not there at `prev` (or is
     /// there when inserting).
     fn put(&mut self, rows: &[Put<'_>]) -> Result<Vec<bool>, StoreError>;
-    /// Reserves `n` positions on the global stream; returns the first.
-    fn reserve(&mut self, n: u64) -> Result<i64, StoreError>;
-    /// Inserts event rows.
-    fn insert(&mut self, rows: &[NewRow<'_>]) -> Result<(), StoreError>;
+    /// Inserts event rows at the next positions of the global stream, in order; returns the
+    /// first position.
+    fn insert(&mut self, rows: &[NewRow<'_>]) -> Result<i64, StoreError>;
     /// Makes the append durable and visible.
     fn commit(self: Box<Self>) -> Result<(), StoreError>;
 }

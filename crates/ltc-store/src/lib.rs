@@ -556,7 +556,7 @@ impl Store {
 
     /// The one transaction every write goes through: lock the deals' rows (in id order, so two
     /// batches never wait on each other in a circle), check each item's version, seal, write
-    /// the rows, reserve stream positions, insert the events, commit.
+    /// the rows, insert the events at the next stream positions, commit.
     fn write(&mut self, items: Vec<Pending>) -> Result<Vec<Appended>, StoreError> {
         let deals: BTreeSet<DealId> = items.iter().map(|i| i.deal.clone()).collect();
         let deals: Vec<DealId> = deals.into_iter().collect();
@@ -639,30 +639,23 @@ impl Store {
             });
         }
         let total: usize = sealed.iter().map(|(_, events, ..)| events.len()).sum();
-        let first = if total > 0 {
-            tx.reserve(total as u64)?
-        } else {
-            0
-        };
         let mut rows = Vec::with_capacity(total);
-        let mut position = first;
         for (_, events, ..) in &sealed {
             for stored in events {
                 let record = serde_json::to_string(stored).map_err(|e| StoreError::Backend {
                     backend: "store",
                     message: format!("an event could not be written as JSON: {e}"),
                 })?;
-                rows.push(NewRow {
-                    position,
-                    stored,
-                    record,
-                });
-                position += 1;
+                rows.push(NewRow { stored, record });
             }
         }
-        if !rows.is_empty() {
-            tx.insert(&rows)?;
-        }
+        // The stream positions are taken last, just before the commit: the counter is what every
+        // append waits on.
+        let first = if rows.is_empty() {
+            0
+        } else {
+            tx.insert(&rows)?
+        };
         tx.commit()?;
         drop(rows);
         let mut position = backend::count(first);

@@ -54,7 +54,6 @@ struct Statements {
     summary: Statement,
     update: Statement,
     insert_deal: Statement,
-    reserve: Statement,
     insert: Statement,
     rows: Statement,
     stream: Statement,
@@ -127,16 +126,19 @@ impl Postgres {
                      ON CONFLICT (deal) DO NOTHING RETURNING deal",
                 )
                 .map_err(err)?,
-            reserve: client
-                .prepare(
-                    "UPDATE ltc_stream SET position = position + $1 WHERE id = 1 \
-                     RETURNING position",
-                )
-                .map_err(err)?,
+            // The counter moved on and the events inserted in one statement: the counter's
+            // row stays locked until the commit, which puts positions in commit order.
             insert: client
                 .prepare(
-                    "INSERT INTO ltc_events (deal, version, position, record) \
-                     SELECT * FROM UNNEST($1::text[], $2::bigint[], $3::bigint[], $4::text[])",
+                    "WITH counter AS (UPDATE ltc_stream SET position = position + $1 \
+                                      WHERE id = 1 RETURNING position), \
+                          inserted AS (INSERT INTO ltc_events (deal, version, position, record) \
+                                       SELECT u.deal, u.version, c.position - $1 + u.n, u.record \
+                                       FROM counter c, \
+                                            UNNEST($2::text[], $3::bigint[], $4::text[]) \
+                                            WITH ORDINALITY AS u(deal, version, record, n) \
+                                       RETURNING 1) \
+                     SELECT c.position - $1 + 1 FROM counter c",
                 )
                 .map_err(err)?,
             rows: client
@@ -368,28 +370,18 @@ impl Tx for PostgresTx<'_> {
             .collect())
     }
 
-    fn reserve(&mut self, n: u64) -> Result<i64, StoreError> {
-        let n = int(n)?;
-        let last: i64 = self
-            .tx
-            .query_one(&self.st.reserve, &[&n])
-            .and_then(|r| r.try_get(0))
-            .map_err(err)?;
-        Ok(last - n + 1)
-    }
-
-    fn insert(&mut self, rows: &[NewRow<'_>]) -> Result<(), StoreError> {
+    fn insert(&mut self, rows: &[NewRow<'_>]) -> Result<i64, StoreError> {
+        let n = int(rows.len() as u64)?;
         let deals: Vec<&str> = rows.iter().map(|r| r.stored.event.deal.as_str()).collect();
         let versions = rows
             .iter()
             .map(|r| int(r.stored.event.version))
             .collect::<Result<Vec<i64>, _>>()?;
-        let positions: Vec<i64> = rows.iter().map(|r| r.position).collect();
         let records: Vec<&str> = rows.iter().map(|r| r.record.as_str()).collect();
         self.tx
-            .execute(&self.st.insert, &[&deals, &versions, &positions, &records])
-            .map_err(err)?;
-        Ok(())
+            .query_one(&self.st.insert, &[&n, &deals, &versions, &records])
+            .and_then(|r| r.try_get(0))
+            .map_err(err)
     }
 
     fn commit(self: Box<Self>) -> Result<(), StoreError> {

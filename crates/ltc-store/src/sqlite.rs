@@ -343,36 +343,33 @@ impl Tx for SqliteTx<'_> {
         rows.iter().map(|row| self.put_one(row)).collect()
     }
 
-    fn reserve(&mut self, n: u64) -> Result<i64, StoreError> {
-        let mut stmt = self
+    fn insert(&mut self, rows: &[NewRow<'_>]) -> Result<i64, StoreError> {
+        let n = int(rows.len() as u64)?;
+        let last: i64 = self
             .tx
             .prepare_cached(
                 "UPDATE ltc_stream SET position = position + ?1 WHERE id = 1 RETURNING position",
             )
+            .and_then(|mut stmt| stmt.query_row(params![n], |r| r.get(0)))
             .map_err(err)?;
-        let n = int(n)?;
-        let last: i64 = stmt.query_row(params![n], |r| r.get(0)).map_err(err)?;
-        Ok(last - n + 1)
-    }
-
-    fn insert(&mut self, rows: &[NewRow<'_>]) -> Result<(), StoreError> {
+        let first = last - n + 1;
         let mut stmt = self
             .tx
             .prepare_cached(
                 "INSERT INTO ltc_events (position, deal, version, record) VALUES (?1, ?2, ?3, ?4)",
             )
             .map_err(err)?;
-        for row in rows {
+        for (position, row) in (first..).zip(rows) {
             let event = &row.stored.event;
             stmt.execute(params![
-                row.position,
+                position,
                 event.deal.as_str(),
                 int(event.version)?,
                 row.record
             ])
             .map_err(err)?;
         }
-        Ok(())
+        Ok(first)
     }
 
     fn commit(self: Box<Self>) -> Result<(), StoreError> {

@@ -302,6 +302,20 @@ impl Store {
 
     /// Chooses the process version new deals are opened under. It must be published when a
     /// deal is opened (`unknown_process` otherwise).
+    ///
+    /// ```
+    /// use ltc_pipeline::{ProcessDefinition, ProcessRef};
+    /// use ltc_store::Store;
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// let mut store = Store::open_sqlite(dir.path().join("ltc.db"))?;
+    /// let mut v2 = ProcessDefinition::standard();
+    /// v2.version = 2;
+    /// store.publish(v2)?;
+    /// store.set_opening(ProcessRef::new("standard", 2));
+    /// let opening = store.opening().clone();
+    /// assert_eq!(store.process(&opening)?.reference().version, 2);
+    /// # Ok::<(), ltc_store::StoreError>(())
+    /// ```
     pub fn set_opening(&mut self, process: ProcessRef) {
         self.opening = process;
     }
@@ -415,6 +429,25 @@ impl Store {
     /// [`StoreError::Conflict`] when the envelope's `expected_version` is not the stored version,
     /// or another append won the race; [`StoreError::Engine`] when the rules refuse the command
     /// (nothing is written); as [`load`](Self::load) for a stored log that does not replay.
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use ltc_pipeline::{Command, DealId, Envelope};
+    /// use ltc_store::Store;
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// let mut store = Store::open_sqlite(dir.path().join("ltc.db"))?;
+    /// let qualify = Envelope {
+    ///     actor: "ana".into(),
+    ///     at: Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap(),
+    ///     expected_version: None,
+    ///     command: Command::QualifyLead {},
+    /// };
+    /// // A new deal starts with a capture: the rules refuse, nothing is written.
+    /// let refused = store.execute(&DealId::new("D-1"), &qualify).unwrap_err();
+    /// assert_eq!(refused.code(), "not_opened");
+    /// assert!(store.deals()?.is_empty());
+    /// # Ok::<(), ltc_store::StoreError>(())
+    /// ```
     pub fn execute(&mut self, deal: &DealId, envelope: &Envelope) -> Result<Executed, StoreError> {
         let mut state = self.load_or_new(deal)?;
         let expected = state.version();
@@ -432,6 +465,26 @@ impl Store {
     ///
     /// # Errors
     /// As [`execute`](Self::execute), for the first command that fails; nothing is written.
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use ltc_pipeline::{Command, DealId, Envelope};
+    /// use ltc_store::Store;
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// let mut store = Store::open_sqlite(dir.path().join("ltc.db"))?;
+    /// let at = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
+    /// let send = |actor: &str, command| Envelope { actor: actor.into(), at, expected_version: None, command };
+    /// let capture = Command::CaptureLead { customer: "ACME".into(), source: "web".into(), estimate: None };
+    /// let scores = [("budget", 4), ("decision_chain", 3), ("urgency", 5)]
+    ///     .into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+    /// let id = DealId::new("D-1");
+    /// let written = store.execute_batch(&[
+    ///     (id.clone(), send("ops", capture)),
+    ///     (id.clone(), send("ana", Command::GradeLead { scores })),
+    /// ])?;
+    /// assert_eq!(written.iter().map(|a| a.version).collect::<Vec<_>>(), [1, 2]);
+    /// # Ok::<(), ltc_store::StoreError>(())
+    /// ```
     pub fn execute_batch(
         &mut self,
         commands: &[(DealId, Envelope)],
@@ -689,6 +742,26 @@ impl Store {
     ///
     /// # Errors
     /// [`StoreError::Backend`].
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use ltc_pipeline::{Command, DealId, Envelope};
+    /// use ltc_store::Store;
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// let mut store = Store::open_sqlite(dir.path().join("ltc.db"))?;
+    /// let at = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
+    /// for id in ["D-2", "D-1"] {
+    ///     let capture = Command::CaptureLead { customer: id.into(), source: "web".into(), estimate: None };
+    ///     store.execute(&DealId::new(id), &Envelope { actor: "ops".into(), at, expected_version: Some(0), command: capture })?;
+    /// }
+    /// let listed = store.deals()?;
+    /// assert_eq!(listed.iter().map(|d| d.deal.as_str()).collect::<Vec<_>>(), ["D-1", "D-2"]);
+    /// assert_eq!((listed[0].version, listed[0].last_event_at), (1, at));
+    /// // The stage and the lights are the replayed deal's.
+    /// assert_eq!(store.load(&listed[0].deal)?.customer(), "D-1");
+    /// assert_eq!(store.log(&listed[0].deal)?[0].hash, listed[0].head);
+    /// # Ok::<(), ltc_store::StoreError>(())
+    /// ```
     pub fn deals(&mut self) -> Result<Vec<DealSummary>, StoreError> {
         self.backend.summaries()
     }
@@ -939,6 +1012,29 @@ impl Store {
     /// # Errors
     /// [`StoreError::Backend`] when the database fails; a deal that does not verify is a
     /// failure in the report, not an error.
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use ltc_pipeline::{Command, DealId, Envelope};
+    /// use ltc_store::Store;
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let path = dir.path().join("ltc.db");
+    /// let mut store = Store::open_sqlite(&path)?;
+    /// let at = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
+    /// for id in ["D-1", "D-2"] {
+    ///     let capture = Command::CaptureLead { customer: "ACME".into(), source: "web".into(), estimate: None };
+    ///     store.execute(&DealId::new(id), &Envelope { actor: "ops".into(), at, expected_version: Some(0), command: capture })?;
+    /// }
+    /// assert!(store.verify_all()?.is_ok());
+    /// // Someone edits an event in the database, beside the store.
+    /// rusqlite::Connection::open(&path).unwrap().execute_batch(
+    ///     "UPDATE ltc_events SET record = replace(record, 'ACME', 'Globex') WHERE deal = 'D-2'",
+    /// ).unwrap();
+    /// let report = store.verify_all()?;
+    /// assert_eq!((report.deals, report.events, report.failures.len()), (2, 1, 1));
+    /// assert_eq!(report.failures[0].1.code(), "tampered");
+    /// # Ok::<(), ltc_store::StoreError>(())
+    /// ```
     pub fn verify_all(&mut self) -> Result<VerifyReport, StoreError> {
         let mut report = VerifyReport::default();
         for summary in self.backend.summaries()? {

@@ -48,20 +48,48 @@ impl Measured {
     }
 }
 
-/// One writer's deals, lead to cash: `batch` commands per append.
-fn write(store: &mut Store, writer: usize, deals: usize, batch: usize) -> Vec<Duration> {
+/// How a writer appends.
+#[derive(Clone, Copy)]
+enum Shape {
+    /// `n` commands per append, across the writer's deals.
+    Batch(usize),
+    /// A deal's whole script in one append.
+    PerDeal,
+}
+
+/// One writer's deals, lead to cash.
+fn write(store: &mut Store, writer: usize, deals: usize, shape: Shape) -> Vec<Duration> {
     let process = Process::standard();
     let script = lead_to_cash();
     let mut own: Vec<Deal> = (0..deals)
         .map(|i| Deal::new(DealId::new(format!("W{writer}-{i}"))))
         .collect();
     let mut latencies = Vec::new();
+    let batch = match shape {
+        Shape::Batch(n) => n,
+        Shape::PerDeal => script.len(),
+    };
     let mut pending = Vec::with_capacity(batch);
     let mut flush = |store: &mut Store, pending: &mut Vec<Append>| {
         let began = Instant::now();
         store.append_batch(std::mem::take(pending)).unwrap();
         latencies.push(began.elapsed());
     };
+    if let Shape::PerDeal = shape {
+        for deal in own.iter_mut() {
+            let events = script
+                .iter()
+                .flat_map(|s| deal.execute(&process, &s.command, &s.actor, s.at).unwrap())
+                .collect();
+            let append = Append {
+                deal: deal.id().clone(),
+                expected: 0,
+                events,
+            };
+            flush(store, &mut vec![append]);
+        }
+        return latencies;
+    }
     for step in &script {
         for deal in own.iter_mut() {
             let expected = deal.version();
@@ -84,7 +112,7 @@ fn write(store: &mut Store, writer: usize, deals: usize, batch: usize) -> Vec<Du
     latencies
 }
 
-fn run(location: &str, writers: usize, deals: usize, batch: usize) -> Measured {
+fn run(location: &str, writers: usize, deals: usize, shape: Shape) -> Measured {
     let per_writer = deals / writers;
     let barrier = Arc::new(Barrier::new(writers + 1));
     let (elapsed, latencies) = std::thread::scope(|scope| {
@@ -94,7 +122,7 @@ fn run(location: &str, writers: usize, deals: usize, batch: usize) -> Measured {
                 scope.spawn(move || {
                     let mut store = Store::open(location).unwrap();
                     barrier.wait();
-                    write(&mut store, w, per_writer, batch)
+                    write(&mut store, w, per_writer, shape)
                 })
             })
             .collect();
@@ -118,7 +146,7 @@ fn run(location: &str, writers: usize, deals: usize, batch: usize) -> Measured {
 }
 
 /// The peer on the same server, in a database of its own.
-fn peer(server: &TestServer, writers: usize, deals: usize) -> Result<Measured, String> {
+fn peer(server: &TestServer, writers: usize, deals: usize, mode: &str) -> Result<Measured, String> {
     let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/peer/Cargo.toml");
     let url = server.fresh_database().map_err(|e| e.to_string())?;
     let per_writer = (deals / writers).to_string();
@@ -131,7 +159,7 @@ fn peer(server: &TestServer, writers: usize, deals: usize) -> Result<Measured, S
             manifest,
             "--",
         ])
-        .args([url.as_str(), &writers.to_string(), &per_writer])
+        .args([url.as_str(), &writers.to_string(), &per_writer, mode])
         .output()
         .map_err(|e| e.to_string())?;
     if !output.status.success() {
@@ -197,51 +225,58 @@ fn main() {
     println!("\nStore: batched appends ({BATCH} commands per transaction), {batched} deals\n");
     header();
     for writers in WRITERS {
-        row(
-            "ltc-store SQLite",
-            "batched",
-            writers,
-            &run(&sqlite(), writers, batched, BATCH),
-        );
+        let m = run(&sqlite(), writers, batched, Shape::Batch(BATCH));
+        row("ltc-store SQLite", "batched", writers, &m);
     }
     for writers in WRITERS {
         let url = server.fresh_database().unwrap();
-        row(
-            "ltc-store PostgreSQL",
-            "batched",
-            writers,
-            &run(&url, writers, batched, BATCH),
-        );
+        let m = run(&url, writers, batched, Shape::Batch(BATCH));
+        row("ltc-store PostgreSQL", "batched", writers, &m);
     }
 
-    println!("\nStore: one transaction per command ({single_sqlite} deals on SQLite, {single_postgres} on PostgreSQL)\n");
+    println!(
+        "\nStore: one transaction per command ({single_sqlite} deals on SQLite, \
+         {single_postgres} on PostgreSQL)\n"
+    );
     header();
     for writers in WRITERS {
-        let m = run(&sqlite(), writers, single_sqlite, 1);
+        let m = run(&sqlite(), writers, single_sqlite, Shape::Batch(1));
         row("ltc-store SQLite", "per command", writers, &m);
     }
     let mut ratios = Vec::new();
-    for writers in WRITERS {
-        let url = server.fresh_database().unwrap();
-        let ours = run(&url, writers, single_postgres, 1);
-        row("ltc-store PostgreSQL", "per command", writers, &ours);
-        if with_peer {
-            match peer(&server, writers, single_postgres) {
+    let compare = |mode: &str, shape: Shape, deals: usize, ratios: &mut Vec<_>| {
+        for writers in WRITERS {
+            let url = server.fresh_database().unwrap();
+            let ours = run(&url, writers, deals, shape);
+            row("ltc-store PostgreSQL", mode, writers, &ours);
+            if !with_peer {
+                continue;
+            }
+            let peer_mode = if mode == "per deal" {
+                "deal"
+            } else {
+                "command"
+            };
+            match peer(&server, writers, deals, peer_mode) {
                 Ok(theirs) => {
-                    row("postgres-es (peer)", "per command", writers, &theirs);
-                    ratios.push((
-                        writers,
-                        ours.per_second(ours.commands) / theirs.per_second(theirs.commands),
-                    ));
+                    row("postgres-es (peer)", mode, writers, &theirs);
+                    let ratio = ours.per_second(ours.commands) / theirs.per_second(theirs.commands);
+                    ratios.push((mode.to_owned(), writers, ratio));
                 }
                 Err(e) => println!("| postgres-es (peer) | not run: {} |", e.replace('\n', " ")),
             }
         }
-    }
+    };
+    compare("per command", Shape::Batch(1), single_postgres, &mut ratios);
+
+    println!("\nStore: one transaction per deal (41 commands), {batched} deals on PostgreSQL\n");
+    header();
+    compare("per deal", Shape::PerDeal, batched, &mut ratios);
+
     if !ratios.is_empty() {
-        println!("\nltc-store / postgres-es, commands per second, one transaction per command:\n");
-        for (writers, ratio) in ratios {
-            println!("- {writers} writers: {ratio:.2}x");
+        println!("\nltc-store / postgres-es, commands per second, same run, same server:\n");
+        for (mode, writers, ratio) in ratios {
+            println!("- {mode}, {writers} writers: {ratio:.2}x");
         }
     }
     drop(server);

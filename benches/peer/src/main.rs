@@ -1,9 +1,10 @@
 //! The peer of the store benchmark (`benches/benches/store.rs`): drives the same lead-to-cash
-//! script through `postgres-es`, cqrs-es's PostgreSQL event repository, one command (one
-//! `persist`, one transaction) at a time, with `WRITERS` concurrent writers, each driving
-//! `DEALS` deals, and prints what it measured on one line.
+//! script through `postgres-es`, cqrs-es's PostgreSQL event repository, with `WRITERS`
+//! concurrent writers, each driving `DEALS` deals, and prints what it measured on one line.
+//! `MODE` is `command` (one `persist`, one transaction, per command, as cqrs-es does) or `deal`
+//! (a deal's 41 events in one `persist`).
 //!
-//! `cargo run --release --manifest-path benches/peer/Cargo.toml -- URL WRITERS DEALS`
+//! `cargo run --release --manifest-path benches/peer/Cargo.toml -- URL WRITERS DEALS MODE`
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -73,8 +74,13 @@ const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS events (
 
 fn main() -> Result<(), String> {
     let args: Vec<String> = std::env::args().collect();
-    let [_, url, writers, deals] = args.as_slice() else {
-        return Err("usage: ltc-peer-postgres-es URL WRITERS DEALS".into());
+    let [_, url, writers, deals, mode] = args.as_slice() else {
+        return Err("usage: ltc-peer-postgres-es URL WRITERS DEALS command|deal".into());
+    };
+    let per_deal = match mode.as_str() {
+        "command" => false,
+        "deal" => true,
+        other => return Err(format!("MODE is command or deal, not {other}")),
     };
     let writers: usize = writers.parse().map_err(|e| format!("WRITERS: {e}"))?;
     let deals: usize = deals.parse().map_err(|e| format!("DEALS: {e}"))?;
@@ -90,7 +96,7 @@ fn main() -> Result<(), String> {
         let tasks: Vec<_> = (0..writers)
             .map(|w| {
                 let repo = Arc::clone(&repo);
-                tokio::spawn(async move { write(&repo, w, deals).await })
+                tokio::spawn(async move { write(&repo, w, deals, per_deal).await })
             })
             .collect();
         let mut latencies = Vec::new();
@@ -103,9 +109,10 @@ fn main() -> Result<(), String> {
             let i = ((latencies.len() as f64 * q) as usize).min(latencies.len().saturating_sub(1));
             latencies.get(i).copied().unwrap_or_default().as_micros()
         };
+        let commands = writers * deals * ltc_pipeline::strategies::lead_to_cash().len();
         println!(
             "commands={} deals={} seconds={:.6} p50_us={} p99_us={}",
-            latencies.len(),
+            commands,
             writers * deals,
             elapsed.as_secs_f64(),
             at(0.50),
@@ -123,17 +130,20 @@ async fn sqlx_execute(pool: &sqlx::Pool<sqlx::Postgres>, sql: &str) -> Result<()
         .map_err(|e| e.to_string())
 }
 
-/// One writer: its deals lead to cash, each command decided, then persisted on its own.
+/// One writer: its deals lead to cash, each command decided, then persisted on its own (or a
+/// deal's events together).
 async fn write(
     repo: &PostgresEventRepository,
     writer: usize,
     deals: usize,
+    per_deal: bool,
 ) -> Result<Vec<Duration>, String> {
     let process = Process::standard();
     let script = ltc_pipeline::strategies::lead_to_cash();
     let mut latencies = Vec::with_capacity(deals * script.len());
     for i in 0..deals {
         let mut deal = Deal::new(DealId::new(format!("P{writer}-{i}")));
+        let mut pending = Vec::new();
         for step in &script {
             let events = deal
                 .execute(&process, &step.command, &step.actor, step.at)
@@ -153,12 +163,25 @@ async fn write(
                     ))
                 })
                 .collect::<Result<Vec<_>, String>>()?;
-            let began = Instant::now();
-            repo.persist::<PeerDeal>(&serialized, None)
-                .await
-                .map_err(|e| e.to_string())?;
-            latencies.push(began.elapsed());
+            pending.extend(serialized);
+            if !per_deal {
+                latencies.push(persist(repo, std::mem::take(&mut pending)).await?);
+            }
+        }
+        if !pending.is_empty() {
+            latencies.push(persist(repo, pending).await?);
         }
     }
     Ok(latencies)
+}
+
+async fn persist(
+    repo: &PostgresEventRepository,
+    events: Vec<SerializedEvent>,
+) -> Result<Duration, String> {
+    let began = Instant::now();
+    repo.persist::<PeerDeal>(&events, None)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(began.elapsed())
 }

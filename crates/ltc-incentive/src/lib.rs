@@ -133,8 +133,5 @@ pub use chrono::NaiveDate;
 pub use rust_decimal;
 pub use rust_decimal::Decimal;
 
-/// The getting-started guide runs as doc tests here, where both crates are at hand: its host
-/// runs a deal under its own process and pays the team.
-#[cfg(all(doctest, feature = "pipeline"))]
-#[doc = include_str!("../../../docs/getting-started.md")]
-struct GettingStartedDoctests;
+// The getting-started guide runs as doc tests of `ltc-store`, where the store, the engine and
+// this crate are all at hand.

@@ -138,4 +138,4 @@ pub use rust_decimal::Decimal;
 #[doc = include_str!("../../../README.md")]
 struct ReadmeDoctests;
 
-// The getting-started guide runs as doc tests of `ltc-incentive`, where both crates are at hand.
+// The getting-started guide runs as doc tests of `ltc-store`, where every crate it uses is at hand.

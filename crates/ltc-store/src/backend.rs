@@ -22,14 +22,13 @@ pub(crate) struct Row {
 
 /// An event row to write.
 pub(crate) struct NewRow<'a> {
-    pub(crate) position: i64,
     pub(crate) stored: &'a StoredEvent,
     pub(crate) record: String,
 }
 
-/// A deal's row after an append: its version, head and times.
-pub(crate) struct HeadRow<'a> {
-    pub(crate) deal: &'a DealId,
+/// A deal's row to write after an append: over the row at version `prev`, or a new row.
+pub(crate) struct Put<'a> {
+    pub(crate) prev: Option<u64>,
     pub(crate) summary: &'a DealSummary,
 }
 
@@ -67,15 +66,16 @@ pub(crate) trait Backend: Send {
 
 /// An append in progress. Dropped without [`commit`](Tx::commit), it writes nothing.
 pub(crate) trait Tx {
-    /// The deal's row, locked against other appends until the transaction ends.
-    fn lock(&mut self, deal: &DealId) -> Result<Option<DealSummary>, StoreError>;
-    /// Writes the deal's row: an update of the row at version `prev`, or an insert when `prev`
-    /// is `None`. False when the row is not there at `prev` (or is there when inserting).
-    fn put(&mut self, prev: Option<u64>, head: HeadRow<'_>) -> Result<bool, StoreError>;
-    /// Reserves `n` positions on the global stream; returns the first.
-    fn reserve(&mut self, n: u64) -> Result<i64, StoreError>;
-    /// Inserts event rows.
-    fn insert(&mut self, rows: &[NewRow<'_>]) -> Result<(), StoreError>;
+    /// The deals' rows (`deals` in id order, the rows in the same order), locked against other
+    /// appends until the transaction ends.
+    fn lock(&mut self, deals: &[DealId]) -> Result<Vec<Option<DealSummary>>, StoreError>;
+    /// Writes the deals' rows (in id order): each an update of the row at version `prev`, or an
+    /// insert when `prev` is `None`. For each, false when the row is not there at `prev` (or is
+    /// there when inserting).
+    fn put(&mut self, rows: &[Put<'_>]) -> Result<Vec<bool>, StoreError>;
+    /// Inserts event rows at the next positions of the global stream, in order; returns the
+    /// first position.
+    fn insert(&mut self, rows: &[NewRow<'_>]) -> Result<i64, StoreError>;
     /// Makes the append durable and visible.
     fn commit(self: Box<Self>) -> Result<(), StoreError>;
 }

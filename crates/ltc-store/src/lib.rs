@@ -63,7 +63,7 @@ pub mod testing;
 
 pub use error::StoreError;
 
-use backend::{Backend, HeadRow, NewRow, Row};
+use backend::{Backend, NewRow, Put, Row};
 use chrono::{DateTime, Utc};
 use ltc_pipeline::integrity::{self, Digest};
 use ltc_pipeline::{
@@ -72,6 +72,13 @@ use ltc_pipeline::{
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
+
+/// The getting-started guide runs as doc tests here, where the store, the engine and the
+/// incentive crate are all at hand (its host runs a deal under its own process, keeps it in this
+/// store, and pays the team), so the guide stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/getting-started.md")]
+struct GettingStartedDoctests;
 
 /// The version of the database schema this library creates and reads.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -296,6 +303,20 @@ impl Store {
 
     /// Chooses the process version new deals are opened under. It must be published when a
     /// deal is opened (`unknown_process` otherwise).
+    ///
+    /// ```
+    /// use ltc_pipeline::{ProcessDefinition, ProcessRef};
+    /// use ltc_store::Store;
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// let mut store = Store::open_sqlite(dir.path().join("ltc.db"))?;
+    /// let mut v2 = ProcessDefinition::standard();
+    /// v2.version = 2;
+    /// store.publish(v2)?;
+    /// store.set_opening(ProcessRef::new("standard", 2));
+    /// let opening = store.opening().clone();
+    /// assert_eq!(store.process(&opening)?.reference().version, 2);
+    /// # Ok::<(), ltc_store::StoreError>(())
+    /// ```
     pub fn set_opening(&mut self, process: ProcessRef) {
         self.opening = process;
     }
@@ -409,6 +430,25 @@ impl Store {
     /// [`StoreError::Conflict`] when the envelope's `expected_version` is not the stored version,
     /// or another append won the race; [`StoreError::Engine`] when the rules refuse the command
     /// (nothing is written); as [`load`](Self::load) for a stored log that does not replay.
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use ltc_pipeline::{Command, DealId, Envelope};
+    /// use ltc_store::Store;
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// let mut store = Store::open_sqlite(dir.path().join("ltc.db"))?;
+    /// let qualify = Envelope {
+    ///     actor: "ana".into(),
+    ///     at: Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap(),
+    ///     expected_version: None,
+    ///     command: Command::QualifyLead {},
+    /// };
+    /// // A new deal starts with a capture: the rules refuse, nothing is written.
+    /// let refused = store.execute(&DealId::new("D-1"), &qualify).unwrap_err();
+    /// assert_eq!(refused.code(), "not_opened");
+    /// assert!(store.deals()?.is_empty());
+    /// # Ok::<(), ltc_store::StoreError>(())
+    /// ```
     pub fn execute(&mut self, deal: &DealId, envelope: &Envelope) -> Result<Executed, StoreError> {
         let mut state = self.load_or_new(deal)?;
         let expected = state.version();
@@ -426,6 +466,26 @@ impl Store {
     ///
     /// # Errors
     /// As [`execute`](Self::execute), for the first command that fails; nothing is written.
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use ltc_pipeline::{Command, DealId, Envelope};
+    /// use ltc_store::Store;
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// let mut store = Store::open_sqlite(dir.path().join("ltc.db"))?;
+    /// let at = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
+    /// let send = |actor: &str, command| Envelope { actor: actor.into(), at, expected_version: None, command };
+    /// let capture = Command::CaptureLead { customer: "ACME".into(), source: "web".into(), estimate: None };
+    /// let scores = [("budget", 4), ("decision_chain", 3), ("urgency", 5)]
+    ///     .into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+    /// let id = DealId::new("D-1");
+    /// let written = store.execute_batch(&[
+    ///     (id.clone(), send("ops", capture)),
+    ///     (id.clone(), send("ana", Command::GradeLead { scores })),
+    /// ])?;
+    /// assert_eq!(written.iter().map(|a| a.version).collect::<Vec<_>>(), [1, 2]);
+    /// # Ok::<(), ltc_store::StoreError>(())
+    /// ```
     pub fn execute_batch(
         &mut self,
         commands: &[(DealId, Envelope)],
@@ -550,16 +610,20 @@ impl Store {
 
     /// The one transaction every write goes through: lock the deals' rows (in id order, so two
     /// batches never wait on each other in a circle), check each item's version, seal, write
-    /// the rows, reserve stream positions, insert the events, commit.
+    /// the rows, insert the events at the next stream positions, commit.
     fn write(&mut self, items: Vec<Pending>) -> Result<Vec<Appended>, StoreError> {
         let deals: BTreeSet<DealId> = items.iter().map(|i| i.deal.clone()).collect();
+        let deals: Vec<DealId> = deals.into_iter().collect();
         let mut tx = self.backend.begin()?;
-        let mut slots = BTreeMap::new();
-        for deal in deals {
-            let current = tx.lock(&deal)?;
-            let stored = current.as_ref().map(|s| s.version);
-            slots.insert(deal, Slot { stored, current });
-        }
+        let current = tx.lock(&deals)?;
+        let mut slots: BTreeMap<DealId, Slot> = deals
+            .into_iter()
+            .zip(current)
+            .map(|(deal, current)| {
+                let stored = current.as_ref().map(|s| s.version);
+                (deal, Slot { stored, current })
+            })
+            .collect();
         let mut sealed = Vec::with_capacity(items.len());
         for item in items {
             let Some(slot) = slots.get_mut(&item.deal) else {
@@ -597,48 +661,55 @@ impl Store {
                 .map_or((0, Digest::GENESIS), |s| (s.version, s.head));
             sealed.push((item.deal, events, version, head));
         }
-        for (deal, slot) in &slots {
-            let Some(summary) = &slot.current else {
-                continue;
-            };
-            if Some(summary.version) == slot.stored {
-                continue;
-            }
-            if !tx.put(slot.stored, HeadRow { deal, summary })? {
-                // Another append wrote the row since it was read (a new deal, created twice).
-                let actual = tx.lock(deal)?.map_or(0, |s| s.version);
-                return Err(StoreError::Conflict {
-                    deal: deal.clone(),
-                    expected: slot.stored.unwrap_or(0),
-                    actual,
-                });
-            }
+        let puts: Vec<Put<'_>> = slots
+            .values()
+            .filter_map(|slot| {
+                let summary = slot.current.as_ref()?;
+                (Some(summary.version) != slot.stored).then_some(Put {
+                    prev: slot.stored,
+                    summary,
+                })
+            })
+            .collect();
+        let written = tx.put(&puts)?;
+        if let Some(lost) = puts
+            .iter()
+            .zip(written)
+            .find_map(|(p, ok)| (!ok).then_some(p))
+        {
+            // Another append wrote the row since it was read (a new deal, created twice).
+            let deal = lost.summary.deal.clone();
+            let expected = lost.prev.unwrap_or(0);
+            let actual = tx
+                .lock(std::slice::from_ref(&deal))?
+                .into_iter()
+                .flatten()
+                .next()
+                .map_or(0, |s| s.version);
+            return Err(StoreError::Conflict {
+                deal,
+                expected,
+                actual,
+            });
         }
         let total: usize = sealed.iter().map(|(_, events, ..)| events.len()).sum();
-        let first = if total > 0 {
-            tx.reserve(total as u64)?
-        } else {
-            0
-        };
         let mut rows = Vec::with_capacity(total);
-        let mut position = first;
         for (_, events, ..) in &sealed {
             for stored in events {
                 let record = serde_json::to_string(stored).map_err(|e| StoreError::Backend {
                     backend: "store",
                     message: format!("an event could not be written as JSON: {e}"),
                 })?;
-                rows.push(NewRow {
-                    position,
-                    stored,
-                    record,
-                });
-                position += 1;
+                rows.push(NewRow { stored, record });
             }
         }
-        if !rows.is_empty() {
-            tx.insert(&rows)?;
-        }
+        // The stream positions are taken last, just before the commit: the counter is what every
+        // append waits on.
+        let first = if rows.is_empty() {
+            0
+        } else {
+            tx.insert(&rows)?
+        };
         tx.commit()?;
         drop(rows);
         let mut position = backend::count(first);
@@ -672,6 +743,26 @@ impl Store {
     ///
     /// # Errors
     /// [`StoreError::Backend`].
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use ltc_pipeline::{Command, DealId, Envelope};
+    /// use ltc_store::Store;
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// let mut store = Store::open_sqlite(dir.path().join("ltc.db"))?;
+    /// let at = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
+    /// for id in ["D-2", "D-1"] {
+    ///     let capture = Command::CaptureLead { customer: id.into(), source: "web".into(), estimate: None };
+    ///     store.execute(&DealId::new(id), &Envelope { actor: "ops".into(), at, expected_version: Some(0), command: capture })?;
+    /// }
+    /// let listed = store.deals()?;
+    /// assert_eq!(listed.iter().map(|d| d.deal.as_str()).collect::<Vec<_>>(), ["D-1", "D-2"]);
+    /// assert_eq!((listed[0].version, listed[0].last_event_at), (1, at));
+    /// // The stage and the lights are the replayed deal's.
+    /// assert_eq!(store.load(&listed[0].deal)?.customer(), "D-1");
+    /// assert_eq!(store.log(&listed[0].deal)?[0].hash, listed[0].head);
+    /// # Ok::<(), ltc_store::StoreError>(())
+    /// ```
     pub fn deals(&mut self) -> Result<Vec<DealSummary>, StoreError> {
         self.backend.summaries()
     }
@@ -922,6 +1013,29 @@ impl Store {
     /// # Errors
     /// [`StoreError::Backend`] when the database fails; a deal that does not verify is a
     /// failure in the report, not an error.
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use ltc_pipeline::{Command, DealId, Envelope};
+    /// use ltc_store::Store;
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let path = dir.path().join("ltc.db");
+    /// let mut store = Store::open_sqlite(&path)?;
+    /// let at = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
+    /// for id in ["D-1", "D-2"] {
+    ///     let capture = Command::CaptureLead { customer: "ACME".into(), source: "web".into(), estimate: None };
+    ///     store.execute(&DealId::new(id), &Envelope { actor: "ops".into(), at, expected_version: Some(0), command: capture })?;
+    /// }
+    /// assert!(store.verify_all()?.is_ok());
+    /// // Someone edits an event in the database, beside the store.
+    /// rusqlite::Connection::open(&path).unwrap().execute_batch(
+    ///     "UPDATE ltc_events SET record = replace(record, 'ACME', 'Globex') WHERE deal = 'D-2'",
+    /// ).unwrap();
+    /// let report = store.verify_all()?;
+    /// assert_eq!((report.deals, report.events, report.failures.len()), (2, 1, 1));
+    /// assert_eq!(report.failures[0].1.code(), "tampered");
+    /// # Ok::<(), ltc_store::StoreError>(())
+    /// ```
     pub fn verify_all(&mut self) -> Result<VerifyReport, StoreError> {
         let mut report = VerifyReport::default();
         for summary in self.backend.summaries()? {

@@ -4,12 +4,13 @@
 //! every event a position in commit order.
 
 use crate::backend::{
-    count, digest, int, needs_schema, Backend, HeadRow, NewRow, Row, Tx, ORPHANS, SCHEMA_VERSION,
+    count, digest, int, needs_schema, Backend, NewRow, Put, Row, Tx, ORPHANS, SCHEMA_VERSION,
 };
 use crate::{DealSummary, StoreError};
 use chrono::{DateTime, Utc};
 use ltc_pipeline::DealId;
 use postgres::{Client, NoTls, Statement};
+use std::collections::{HashMap, HashSet};
 
 /// Taken while the schema is created, so that two stores opened at once on an empty database
 /// do not both create it.
@@ -53,7 +54,6 @@ struct Statements {
     summary: Statement,
     update: Statement,
     insert_deal: Statement,
-    reserve: Statement,
     insert: Statement,
     rows: Statement,
     stream: Statement,
@@ -95,64 +95,50 @@ fn to_rows(rows: Vec<postgres::Row>) -> Result<Vec<Row>, StoreError> {
 impl Postgres {
     pub(crate) fn open(url: &str, standard: &str) -> Result<Self, StoreError> {
         let mut client = Client::connect(url, NoTls).map_err(err)?;
-        let mut tx = client.transaction().map_err(err)?;
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])
-            .map_err(err)?;
-        tx.batch_execute(
-            "CREATE TABLE IF NOT EXISTS ltc_schema (
-                 version     bigint PRIMARY KEY,
-                 description text NOT NULL
-             )",
-        )
-        .map_err(err)?;
-        let found: Option<i64> = tx
-            .query_one("SELECT MAX(version) FROM ltc_schema", &[])
-            .and_then(|r| r.try_get(0))
-            .map_err(err)?;
-        if needs_schema(found)? {
-            tx.batch_execute(SCHEMA).map_err(err)?;
-            tx.execute(
-                "INSERT INTO ltc_schema (version, description) VALUES ($1, $2)",
-                &[&SCHEMA_VERSION, &"deals, events, stream, processes"],
-            )
-            .map_err(err)?;
-            tx.execute(
-                "INSERT INTO ltc_processes (name, version, definition) \
-                     VALUES ('standard', 1, $1) ON CONFLICT DO NOTHING",
-                &[&standard],
-            )
-            .map_err(err)?;
+        // A database with the schema is only read (so a store opens on a read-only replica).
+        if needs_schema(schema_version(&mut client)?)? {
+            create_schema(&mut client, standard)?;
         }
-        tx.commit().map_err(err)?;
         let st = Statements {
             lock: client
-                .prepare(&format!("{SUMMARY} WHERE deal = $1 FOR UPDATE"))
+                .prepare(&format!(
+                    "{SUMMARY} WHERE deal = ANY($1::text[]) ORDER BY deal FOR UPDATE"
+                ))
                 .map_err(err)?,
             summary: client
                 .prepare(&format!("{SUMMARY} WHERE deal = $1"))
                 .map_err(err)?,
             update: client
                 .prepare(
-                    "UPDATE ltc_deals SET version = $2, head = $3, opened_at = $4, \
-                     last_event_at = $5 WHERE deal = $1 AND version = $6",
+                    "UPDATE ltc_deals AS d SET version = u.version, head = u.head, \
+                     opened_at = u.opened_at, last_event_at = u.last_event_at \
+                     FROM UNNEST($1::text[], $2::bigint[], $3::text[], $4::timestamptz[], \
+                                 $5::timestamptz[], $6::bigint[]) \
+                          AS u(deal, version, head, opened_at, last_event_at, prev) \
+                     WHERE d.deal = u.deal AND d.version = u.prev RETURNING d.deal",
                 )
                 .map_err(err)?,
             insert_deal: client
                 .prepare(
                     "INSERT INTO ltc_deals (deal, version, head, opened_at, last_event_at) \
-                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (deal) DO NOTHING",
+                     SELECT * FROM UNNEST($1::text[], $2::bigint[], $3::text[], \
+                                          $4::timestamptz[], $5::timestamptz[]) ORDER BY 1 \
+                     ON CONFLICT (deal) DO NOTHING RETURNING deal",
                 )
                 .map_err(err)?,
-            reserve: client
-                .prepare(
-                    "UPDATE ltc_stream SET position = position + $1 WHERE id = 1 \
-                     RETURNING position",
-                )
-                .map_err(err)?,
+            // The counter moved on and the events inserted in one statement: the counter's
+            // row stays locked until the commit, which puts positions in commit order.
             insert: client
                 .prepare(
-                    "INSERT INTO ltc_events (deal, version, position, record) \
-                     SELECT * FROM UNNEST($1::text[], $2::bigint[], $3::bigint[], $4::text[])",
+                    "WITH counter AS (UPDATE ltc_stream SET position = position + $1 \
+                                      WHERE id = 1 RETURNING position), \
+                          inserted AS (INSERT INTO ltc_events (deal, version, position, record) \
+                                       SELECT u.deal, u.version, c.position - $1 + u.n, u.record \
+                                       FROM counter c, \
+                                            UNNEST($2::text[], $3::bigint[], $4::text[]) \
+                                            WITH ORDINALITY AS u(deal, version, record, n) \
+                                       RETURNING 1) \
+                     SELECT c.position - $1 + 1 FROM counter c",
                 )
                 .map_err(err)?,
             rows: client
@@ -168,6 +154,52 @@ impl Postgres {
         };
         Ok(Self { client, st })
     }
+}
+
+/// The version `ltc_schema` records, if the table exists and holds one.
+fn schema_version(client: &mut impl postgres::GenericClient) -> Result<Option<i64>, StoreError> {
+    let exists: bool = client
+        .query_one("SELECT to_regclass('ltc_schema') IS NOT NULL", &[])
+        .and_then(|r| r.try_get(0))
+        .map_err(err)?;
+    if !exists {
+        return Ok(None);
+    }
+    client
+        .query_one("SELECT MAX(version) FROM ltc_schema", &[])
+        .and_then(|r| r.try_get(0))
+        .map_err(err)
+}
+
+/// Creates the schema, under a lock so that stores opened at once on an empty database do not
+/// both create it; tables that exist already (an events table created partitioned, say) are
+/// kept.
+fn create_schema(client: &mut Client, standard: &str) -> Result<(), StoreError> {
+    let mut tx = client.transaction().map_err(err)?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])
+        .map_err(err)?;
+    tx.batch_execute(
+        "CREATE TABLE IF NOT EXISTS ltc_schema (
+             version     bigint PRIMARY KEY,
+             description text NOT NULL
+         )",
+    )
+    .map_err(err)?;
+    if needs_schema(schema_version(&mut tx)?)? {
+        tx.batch_execute(SCHEMA).map_err(err)?;
+        tx.execute(
+            "INSERT INTO ltc_schema (version, description) VALUES ($1, $2)",
+            &[&SCHEMA_VERSION, &"deals, events, stream, processes"],
+        )
+        .map_err(err)?;
+        tx.execute(
+            "INSERT INTO ltc_processes (name, version, definition) \
+             VALUES ('standard', 1, $1) ON CONFLICT DO NOTHING",
+            &[&standard],
+        )
+        .map_err(err)?;
+    }
+    tx.commit().map_err(err)
 }
 
 impl Backend for Postgres {
@@ -286,60 +318,70 @@ struct PostgresTx<'c> {
 }
 
 impl Tx for PostgresTx<'_> {
-    fn lock(&mut self, deal: &DealId) -> Result<Option<DealSummary>, StoreError> {
-        let row = self
-            .tx
-            .query_opt(&self.st.lock, &[&deal.as_str()])
-            .map_err(err)?;
-        row.as_ref().map(to_summary).transpose()
+    fn lock(&mut self, deals: &[DealId]) -> Result<Vec<Option<DealSummary>>, StoreError> {
+        // One statement; rows locked in id order, as every append locks them.
+        let ids: Vec<&str> = deals.iter().map(DealId::as_str).collect();
+        let rows = self.tx.query(&self.st.lock, &[&ids]).map_err(err)?;
+        let mut found: HashMap<String, DealSummary> = rows
+            .iter()
+            .map(|r| to_summary(r).map(|s| (s.deal.as_str().to_owned(), s)))
+            .collect::<Result<_, _>>()?;
+        Ok(deals.iter().map(|d| found.remove(d.as_str())).collect())
     }
 
-    fn put(&mut self, prev: Option<u64>, head: HeadRow<'_>) -> Result<bool, StoreError> {
-        let s = head.summary;
-        let (deal, version, hash) = (head.deal.as_str(), int(s.version)?, s.head.to_string());
-        let changed = match prev {
-            Some(prev) => self.tx.execute(
-                &self.st.update,
-                &[
-                    &deal,
-                    &version,
-                    &hash,
-                    &s.opened_at,
-                    &s.last_event_at,
-                    &int(prev)?,
-                ],
-            ),
-            None => self.tx.execute(
-                &self.st.insert_deal,
-                &[&deal, &version, &hash, &s.opened_at, &s.last_event_at],
-            ),
+    fn put(&mut self, rows: &[Put<'_>]) -> Result<Vec<bool>, StoreError> {
+        let mut written = HashSet::new();
+        for (statement, updates) in [(&self.st.update, true), (&self.st.insert_deal, false)] {
+            let chosen: Vec<&Put<'_>> = rows
+                .iter()
+                .filter(|r| r.prev.is_some() == updates)
+                .collect();
+            if chosen.is_empty() {
+                continue;
+            }
+            let deals: Vec<&str> = chosen.iter().map(|r| r.summary.deal.as_str()).collect();
+            let versions = chosen
+                .iter()
+                .map(|r| int(r.summary.version))
+                .collect::<Result<Vec<i64>, _>>()?;
+            let heads: Vec<String> = chosen.iter().map(|r| r.summary.head.to_string()).collect();
+            let opened: Vec<DateTime<Utc>> = chosen.iter().map(|r| r.summary.opened_at).collect();
+            let last: Vec<DateTime<Utc>> = chosen.iter().map(|r| r.summary.last_event_at).collect();
+            let prev = chosen
+                .iter()
+                .map(|r| int(r.prev.unwrap_or(0)))
+                .collect::<Result<Vec<i64>, _>>()?;
+            let result = if updates {
+                self.tx.query(
+                    statement,
+                    &[&deals, &versions, &heads, &opened, &last, &prev],
+                )
+            } else {
+                self.tx
+                    .query(statement, &[&deals, &versions, &heads, &opened, &last])
+            };
+            for row in result.map_err(err)? {
+                written.insert(row.try_get::<_, String>(0).map_err(err)?);
+            }
         }
-        .map_err(err)?;
-        Ok(changed == 1)
+        Ok(rows
+            .iter()
+            .map(|r| written.contains(r.summary.deal.as_str()))
+            .collect())
     }
 
-    fn reserve(&mut self, n: u64) -> Result<i64, StoreError> {
-        let n = int(n)?;
-        let last: i64 = self
-            .tx
-            .query_one(&self.st.reserve, &[&n])
-            .and_then(|r| r.try_get(0))
-            .map_err(err)?;
-        Ok(last - n + 1)
-    }
-
-    fn insert(&mut self, rows: &[NewRow<'_>]) -> Result<(), StoreError> {
+    fn insert(&mut self, rows: &[NewRow<'_>]) -> Result<i64, StoreError> {
+        let n = int(rows.len() as u64)?;
         let deals: Vec<&str> = rows.iter().map(|r| r.stored.event.deal.as_str()).collect();
         let versions = rows
             .iter()
             .map(|r| int(r.stored.event.version))
             .collect::<Result<Vec<i64>, _>>()?;
-        let positions: Vec<i64> = rows.iter().map(|r| r.position).collect();
         let records: Vec<&str> = rows.iter().map(|r| r.record.as_str()).collect();
         self.tx
-            .execute(&self.st.insert, &[&deals, &versions, &positions, &records])
-            .map_err(err)?;
-        Ok(())
+            .query_one(&self.st.insert, &[&n, &deals, &versions, &records])
+            .and_then(|r| r.try_get(0))
+            .map_err(err)
     }
 
     fn commit(self: Box<Self>) -> Result<(), StoreError> {

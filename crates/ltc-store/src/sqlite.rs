@@ -2,7 +2,7 @@
 //! it returns), appends serialized by SQLite's write lock (`BEGIN IMMEDIATE`).
 
 use crate::backend::{
-    count, digest, int, needs_schema, Backend, HeadRow, NewRow, Row, Tx, ORPHANS, SCHEMA_VERSION,
+    count, digest, int, needs_schema, Backend, NewRow, Put, Row, Tx, ORPHANS, SCHEMA_VERSION,
 };
 use crate::{DealSummary, StoreError};
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -110,35 +110,52 @@ impl Sqlite {
             .map_err(err)?;
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(err)?;
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(err)?;
-        tx.execute_batch(
-            "CREATE TABLE IF NOT EXISTS ltc_schema (
-                 version     INTEGER PRIMARY KEY,
-                 description TEXT NOT NULL
-             )",
-        )
-        .map_err(err)?;
-        let found: Option<i64> = tx
-            .query_row("SELECT MAX(version) FROM ltc_schema", [], |r| r.get(0))
-            .map_err(err)?;
-        if needs_schema(found)? {
-            tx.execute_batch(SCHEMA).map_err(err)?;
-            tx.execute(
-                "INSERT INTO ltc_schema (version, description) VALUES (?1, ?2)",
-                params![SCHEMA_VERSION, "deals, events, stream, processes"],
+        // A file with the schema is only read; an empty one gets it under the write lock.
+        if needs_schema(schema_version(&conn)?)? {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(err)?;
+            tx.execute_batch(
+                "CREATE TABLE IF NOT EXISTS ltc_schema (
+                     version     INTEGER PRIMARY KEY,
+                     description TEXT NOT NULL
+                 )",
             )
             .map_err(err)?;
-            tx.execute(
-                "INSERT INTO ltc_processes (name, version, definition) VALUES ('standard', 1, ?1)",
-                params![standard],
-            )
-            .map_err(err)?;
+            if needs_schema(schema_version(&tx)?)? {
+                tx.execute_batch(SCHEMA).map_err(err)?;
+                tx.execute(
+                    "INSERT INTO ltc_schema (version, description) VALUES (?1, ?2)",
+                    params![SCHEMA_VERSION, "deals, events, stream, processes"],
+                )
+                .map_err(err)?;
+                tx.execute(
+                    "INSERT INTO ltc_processes (name, version, definition) \
+                     VALUES ('standard', 1, ?1)",
+                    params![standard],
+                )
+                .map_err(err)?;
+            }
+            tx.commit().map_err(err)?;
         }
-        tx.commit().map_err(err)?;
         Ok(Self { conn })
     }
+}
+
+/// The version `ltc_schema` records, if the table exists and holds one.
+fn schema_version(conn: &Connection) -> Result<Option<i64>, StoreError> {
+    let exists: bool = conn
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ltc_schema')",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(err)?;
+    if !exists {
+        return Ok(None);
+    }
+    conn.query_row("SELECT MAX(version) FROM ltc_schema", [], |r| r.get(0))
+        .map_err(err)
 }
 
 impl Backend for Sqlite {
@@ -279,37 +296,27 @@ struct SqliteTx<'c> {
     tx: rusqlite::Transaction<'c>,
 }
 
-impl Tx for SqliteTx<'_> {
-    fn lock(&mut self, deal: &DealId) -> Result<Option<DealSummary>, StoreError> {
-        // `BEGIN IMMEDIATE` took the database's write lock: nobody else appends until commit.
-        read_summary(&self.tx, deal)
-    }
-
-    fn put(&mut self, prev: Option<u64>, head: HeadRow<'_>) -> Result<bool, StoreError> {
-        let s = head.summary;
-        let (deal, version) = (head.deal.as_str(), int(s.version)?);
+impl SqliteTx<'_> {
+    fn put_one(&mut self, row: &Put<'_>) -> Result<bool, StoreError> {
+        let s = row.summary;
+        let (deal, version) = (s.deal.as_str(), int(s.version)?);
         let (hash, opened, last) = (
             s.head.to_string(),
             time(&s.opened_at),
             time(&s.last_event_at),
         );
-        let changed = match prev {
-            Some(prev) => self
-                .tx
-                .prepare_cached(
-                    "UPDATE ltc_deals SET version = ?2, head = ?3, opened_at = ?4, \
-                     last_event_at = ?5 WHERE deal = ?1 AND version = ?6",
-                )
-                .and_then(|mut stmt| {
-                    stmt.execute(params![
-                        deal,
-                        version,
-                        hash,
-                        opened,
-                        last,
-                        int(prev).unwrap_or(-1)
-                    ])
-                }),
+        let changed = match row.prev {
+            Some(prev) => {
+                let prev = int(prev)?;
+                self.tx
+                    .prepare_cached(
+                        "UPDATE ltc_deals SET version = ?2, head = ?3, opened_at = ?4, \
+                         last_event_at = ?5 WHERE deal = ?1 AND version = ?6",
+                    )
+                    .and_then(|mut stmt| {
+                        stmt.execute(params![deal, version, hash, opened, last, prev])
+                    })
+            }
             None => self
                 .tx
                 .prepare_cached(
@@ -321,37 +328,48 @@ impl Tx for SqliteTx<'_> {
         .map_err(err)?;
         Ok(changed == 1)
     }
+}
 
-    fn reserve(&mut self, n: u64) -> Result<i64, StoreError> {
-        let mut stmt = self
+impl Tx for SqliteTx<'_> {
+    fn lock(&mut self, deals: &[DealId]) -> Result<Vec<Option<DealSummary>>, StoreError> {
+        // `BEGIN IMMEDIATE` took the database's write lock: nobody else appends until commit.
+        deals
+            .iter()
+            .map(|deal| read_summary(&self.tx, deal))
+            .collect()
+    }
+
+    fn put(&mut self, rows: &[Put<'_>]) -> Result<Vec<bool>, StoreError> {
+        rows.iter().map(|row| self.put_one(row)).collect()
+    }
+
+    fn insert(&mut self, rows: &[NewRow<'_>]) -> Result<i64, StoreError> {
+        let n = int(rows.len() as u64)?;
+        let last: i64 = self
             .tx
             .prepare_cached(
                 "UPDATE ltc_stream SET position = position + ?1 WHERE id = 1 RETURNING position",
             )
+            .and_then(|mut stmt| stmt.query_row(params![n], |r| r.get(0)))
             .map_err(err)?;
-        let n = int(n)?;
-        let last: i64 = stmt.query_row(params![n], |r| r.get(0)).map_err(err)?;
-        Ok(last - n + 1)
-    }
-
-    fn insert(&mut self, rows: &[NewRow<'_>]) -> Result<(), StoreError> {
+        let first = last - n + 1;
         let mut stmt = self
             .tx
             .prepare_cached(
                 "INSERT INTO ltc_events (position, deal, version, record) VALUES (?1, ?2, ?3, ?4)",
             )
             .map_err(err)?;
-        for row in rows {
+        for (position, row) in (first..).zip(rows) {
             let event = &row.stored.event;
             stmt.execute(params![
-                row.position,
+                position,
                 event.deal.as_str(),
                 int(event.version)?,
                 row.record
             ])
             .map_err(err)?;
         }
-        Ok(())
+        Ok(first)
     }
 
     fn commit(self: Box<Self>) -> Result<(), StoreError> {

@@ -21,6 +21,7 @@ use ltc_store::{Append, Store, StoreError};
 use std::collections::BTreeMap;
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Barrier};
 use support::{envelope, id, script, Db};
 
@@ -299,16 +300,44 @@ fn read_report(child: std::process::Child) -> Report {
     report
 }
 
-/// Writers in processes of their own.
+/// Reads the stream as a projection does while the writers run: from the last position it saw,
+/// page after page, until `done` and nothing more to read.
+fn tail(db: &Db, done: &AtomicBool) -> Vec<ltc_store::Record> {
+    let mut store = db.open();
+    let mut seen = Vec::new();
+    let mut after = 0;
+    loop {
+        let finished = done.load(Ordering::SeqCst);
+        let page = store.read_stream(after, 200).unwrap();
+        match page.last() {
+            Some(last) => after = last.position,
+            None if finished => return seen,
+            None => std::thread::sleep(std::time::Duration::from_millis(1)),
+        }
+        seen.extend(page);
+    }
+}
+
+/// Writers in processes of their own, and a reader tailing the stream while they write: it
+/// misses nothing (every event committed after it moved past a position has a larger one).
 fn processes(db: &Db, writers: usize, own: usize, shared: usize) {
     drop(db.open()); // the schema, before the writers race to create it
     let plans = plans(writers, own, shared, 50);
-    let children: Vec<_> = plans
-        .iter()
-        .map(|&plan| spawn_writer(db, "write", plan))
-        .collect();
-    let reports: Vec<Report> = children.into_iter().map(read_report).collect();
+    let done = AtomicBool::new(false);
+    let (reports, tailed) = std::thread::scope(|scope| {
+        let reader = scope.spawn(|| tail(db, &done));
+        let children: Vec<_> = plans
+            .iter()
+            .map(|&plan| spawn_writer(db, "write", plan))
+            .collect();
+        let reports: Vec<Report> = children.into_iter().map(read_report).collect();
+        done.store(true, Ordering::SeqCst);
+        (reports, reader.join().unwrap())
+    });
     check(db, &plans, &reports, 0);
+    let all = db.open().read_stream(0, usize::MAX >> 1).unwrap();
+    assert_eq!(tailed.len(), all.len(), "the tailing reader missed events");
+    assert!(tailed == all);
 }
 
 /// A writer process killed with SIGKILL just after it began a batch, three times over: the

@@ -125,12 +125,12 @@ svg .bar.won { fill: var(--won); }
 svg .track { fill: var(--band); }
 svg .axis { stroke: var(--line); }
 svg .sl { stroke: var(--ink); stroke-dasharray: 4 3; stroke-width: 1.5; }
-svg .median { stroke: var(--bar); stroke-width: 3.5; }
+svg .median { stroke: var(--bar); stroke-width: 3.5; stroke-linecap: round; }
 svg .pt { stroke: #fff; stroke-width: .8; }
 .pt.green, .mark.green { fill: var(--green); }
 .pt.amber, .mark.amber { fill: var(--amber); }
 .pt.red, .mark.red { fill: var(--red); }
-.scroll { overflow-x: auto; }
+.scroll, .chart { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; font-size: .92rem; }
 th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { font-weight: 600; color: var(--muted); }
@@ -153,6 +153,7 @@ footer { color: var(--muted); font-size: .85rem; padding-bottom: 24px; }
   section { padding: 12px; border-radius: 6px; }
   .digests { grid-template-columns: 1fr; }
   th, td { padding: 4px 5px; }
+  .chart svg { min-width: 640px; }
 }
 @media print {
   body { background: #fff; font-size: 10.5pt; }
@@ -162,7 +163,7 @@ footer { color: var(--muted); font-size: .85rem; padding-bottom: 24px; }
     break-inside: auto; }
   figure, tr, article.digest, .tile { break-inside: avoid; }
   h2, h3 { break-after: avoid; }
-  .scroll { overflow: visible; }
+  .scroll, .chart { overflow: visible; }
   .tile, article.digest { background: #fff; }
   a { color: inherit; text-decoration: none; }
 }
@@ -420,7 +421,7 @@ impl Page {
             self.out,
             r#"<section aria-labelledby="funnel-h"><h2 id="funnel-h">Funnel</h2>
 <figure id="funnel" data-deals="{}" data-won="{}" data-ended="{}" data-win-rate="{}">
-<svg viewBox="0 0 {WIDTH} {height:.0}" role="img" aria-labelledby="funnel-title funnel-desc">
+<div class="chart"><svg viewBox="0 0 {WIDTH} {height:.0}" role="img" aria-labelledby="funnel-title funnel-desc">
 <title id="funnel-title">Funnel: deals reaching each stage</title>
 <desc id="funnel-desc">{first} deals captured, {won_row} won; win rate {} ({} won of {} ended). The table below gives every stage.</desc>
 "#,
@@ -465,7 +466,7 @@ impl Page {
         }
         let _ = write!(
             self.out,
-            r#"</svg>
+            r#"</svg></div>
 <figcaption>Each bar is the number of deals that reached the stage (a deal that went further counts in every stage before); beside it, the share that went on to the next stage. <strong id="win-rate">Win rate {}</strong>: {} won of {} ended.</figcaption>
 </figure>
 <div class="scroll"><table id="funnel-table"><caption class="muted">Funnel as a table</caption>
@@ -541,7 +542,7 @@ impl Page {
     fn stages(&mut self, stages: &[StageDays]) {
         const ROW: f64 = 34.0;
         const LEFT: f64 = 200.0;
-        const PLOT: f64 = 430.0;
+        const PLOT: f64 = 400.0;
         const TOP: f64 = 26.0;
         // A logarithmic scale (of 1 + days), so that a few long stays do not squash the rest.
         let longest = stages
@@ -565,7 +566,7 @@ impl Page {
             r#"<section aria-labelledby="stages-h"><h2 id="stages-h">Days in stage</h2>
 {}
 <figure id="stages">
-<svg viewBox="0 0 {WIDTH} {height:.0}" role="img" aria-labelledby="stages-title stages-desc">
+<div class="chart"><svg viewBox="0 0 {WIDTH} {height:.0}" role="img" aria-labelledby="stages-title stages-desc">
 <title id="stages-title">Days in stage per deal, against each stage's service level</title>
 <desc id="stages-desc">One mark per deal and stage ({total} in all, {over} past their service level), on a logarithmic scale of days; a dashed line marks each stage's service level and a bar its median. The table below gives every stage.</desc>
 "#,
@@ -627,16 +628,6 @@ impl Page {
                     y + ROW - 3.0
                 );
             }
-            if let Some(d) = &row.days {
-                let mx = x(d.median.seconds as f64 / 86_400.0);
-                let _ = write!(
-                    self.out,
-                    r#"<line class="median" x1="{mx:.1}" x2="{mx:.1}" y1="{:.1}" y2="{:.1}"><title>median: {} days</title></line>"#,
-                    mid - 10.0,
-                    mid + 10.0,
-                    d.median.days
-                );
-            }
             for (k, p) in row.points.iter().enumerate() {
                 let px = x(p.elapsed.seconds as f64 / 86_400.0);
                 // A fixed vertical spread, so that equal values stay visible.
@@ -657,6 +648,16 @@ impl Page {
                     }
                 );
             }
+            if let Some(d) = &row.days {
+                let mx = x(d.median.seconds as f64 / 86_400.0);
+                let _ = write!(
+                    self.out,
+                    r#"<line class="median" x1="{mx:.1}" x2="{mx:.1}" y1="{:.1}" y2="{:.1}"><title>median: {} days</title></line>"#,
+                    mid - 10.0,
+                    mid + 10.0,
+                    d.median.days
+                );
+            }
             let sl_text = if sl.is_empty() {
                 "no SL".to_owned()
             } else {
@@ -673,7 +674,7 @@ impl Page {
             );
         }
         self.out.push_str(
-            r#"</svg>
+            r#"</svg></div>
 <figcaption>Each mark is one deal's time in a stage (all its visits; a deal still in the stage counts up to the report's instant). Its shape and colour say how it reads against the stage's service level in the process version the deal runs under.</figcaption>
 </figure>
 <div class="scroll"><table id="stages-table"><caption class="muted">Days in stage as a table</caption>
@@ -713,7 +714,7 @@ impl Page {
             self.out,
             r#"<section aria-labelledby="gates-h"><h2 id="gates-h">Gates</h2>
 <figure id="gates">
-<svg viewBox="0 0 {WIDTH} {height:.0}" role="img" aria-labelledby="gates-title gates-desc">
+<div class="chart"><svg viewBox="0 0 {WIDTH} {height:.0}" role="img" aria-labelledby="gates-title gates-desc">
 <title id="gates-title">First-attempt pass rate of each gate</title>
 <desc id="gates-desc">{}. The table below gives every figure.</desc>
 "#,
@@ -758,7 +759,7 @@ impl Page {
             );
         }
         self.out.push_str(
-            r#"</svg>
+            r#"</svg></div>
 <figcaption>The share of deals whose first meeting of the gate was decided as a pass (approved, with or without conditions), of those whose first meeting was decided.</figcaption>
 </figure>
 <div class="scroll"><table id="gates-table"><caption class="muted">Gate table</caption>

@@ -41,7 +41,7 @@ use std::fmt::Write as _;
 /// assert!(page.contains("Smith &amp; &lt;Sons&gt;"));
 /// assert!(!page.contains("<Sons>"));
 /// assert!(!page.contains("http://") && !page.contains("https://") && !page.contains("<script"));
-/// # Ok::<(), ltc_pipeline::Error>(())
+/// # Ok::<(), ltc_analytics::Error>(())
 /// ```
 pub fn render(report: &Report) -> String {
     let mut page = Page::default();

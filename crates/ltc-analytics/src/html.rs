@@ -164,6 +164,9 @@ footer { color: var(--muted); font-size: .85rem; padding-bottom: 24px; }
   figure, tr, article.digest, .tile { break-inside: avoid; }
   h2, h3 { break-after: avoid; }
   .scroll, .chart { overflow: visible; }
+  table { font-size: 8.5pt; }
+  th, td { padding: 3px 4px; }
+  td.n { white-space: normal; }
   .tile, article.digest { background: #fff; }
   a { color: inherit; text-decoration: none; }
 }

@@ -88,6 +88,10 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// Above this many deals in a stage, days in stage is drawn as a box plot rather than one mark
+/// per deal.
+const STRIP_MAX: usize = 400;
+
 /// The width of every chart's coordinate system; the charts scale to the page.
 const WIDTH: f64 = 860.0;
 
@@ -127,6 +131,8 @@ svg .axis { stroke: var(--line); }
 svg .sl { stroke: var(--ink); stroke-dasharray: 4 3; stroke-width: 1.5; }
 svg .median { stroke: var(--bar); stroke-width: 3.5; stroke-linecap: round; }
 svg .pt { stroke: #fff; stroke-width: .8; }
+svg .iqr { fill: var(--bar); fill-opacity: .35; stroke: var(--bar); }
+svg .whisker { stroke: var(--bar); stroke-width: 1.5; }
 .pt.green, .mark.green { fill: var(--green); }
 .pt.amber, .mark.amber { fill: var(--amber); }
 .pt.red, .mark.red { fill: var(--red); }
@@ -571,7 +577,7 @@ impl Page {
 <figure id="stages">
 <div class="chart"><svg viewBox="0 0 {WIDTH} {height:.0}" role="img" aria-labelledby="stages-title stages-desc">
 <title id="stages-title">Days in stage per deal, against each stage's service level</title>
-<desc id="stages-desc">One mark per deal and stage ({total} in all, {over} past their service level), on a logarithmic scale of days; a dashed line marks each stage's service level and a bar its median. The table below gives every stage.</desc>
+<desc id="stages-desc">One mark per deal and stage ({total} in all, {over} past their service level), on a logarithmic scale of days; a dashed line marks each stage's service level and a bar its median; above {STRIP_MAX} deals in a stage, a box spans its quartiles. The table below gives every stage.</desc>
 "#,
             legend()
         );
@@ -631,7 +637,41 @@ impl Page {
                     y + ROW - 3.0
                 );
             }
-            for (k, p) in row.points.iter().enumerate() {
+            if row.points.len() > STRIP_MAX {
+                // Too many deals for one mark each: a box from the first to the third quartile,
+                // whiskers to the shortest and the longest.
+                let mut seconds: Vec<i64> = row.points.iter().map(|p| p.elapsed.seconds).collect();
+                seconds.sort_unstable();
+                let rank = |q: usize| {
+                    let n = seconds.len();
+                    let k = (q * n).div_ceil(4).clamp(1, n);
+                    seconds.get(k - 1).copied().unwrap_or(0)
+                };
+                let at = |s: i64| x(s as f64 / 86_400.0);
+                let (lo, q1, q3, hi) = (
+                    at(seconds.first().copied().unwrap_or(0)),
+                    at(rank(1)),
+                    at(rank(3)),
+                    at(seconds.last().copied().unwrap_or(0)),
+                );
+                let _ = write!(
+                    self.out,
+                    r#"<g class="box" data-q1="{}" data-q3="{}"><title>{} deals: quartiles {} and {} days</title><line class="whisker" x1="{lo:.1}" x2="{hi:.1}" y1="{mid:.1}" y2="{mid:.1}"/><rect class="iqr" x="{q1:.1}" y="{:.1}" width="{:.1}" height="14"/></g>"#,
+                    Elapsed::from_seconds(rank(1)).days,
+                    Elapsed::from_seconds(rank(3)).days,
+                    row.points.len(),
+                    Elapsed::from_seconds(rank(1)).days,
+                    Elapsed::from_seconds(rank(3)).days,
+                    mid - 7.0,
+                    (q3 - q1).max(1.0),
+                );
+            }
+            for (k, p) in row
+                .points
+                .iter()
+                .enumerate()
+                .filter(|_| row.points.len() <= STRIP_MAX)
+            {
                 let px = x(p.elapsed.seconds as f64 / 86_400.0);
                 // A fixed vertical spread, so that equal values stay visible.
                 let py = mid + ((k % 5) as f64 - 2.0) * 3.0;
@@ -678,7 +718,7 @@ impl Page {
         }
         self.out.push_str(
             r#"</svg></div>
-<figcaption>Each mark is one deal's time in a stage (all its visits; a deal still in the stage counts up to the report's instant). Its shape and colour say how it reads against the stage's service level in the process version the deal runs under.</figcaption>
+<figcaption>Each mark is one deal's time in a stage (all its visits; a deal still in the stage counts up to the report's instant); a stage with more than {STRIP_MAX} deals shows a box from the first to the third quartile (nearest rank) with whiskers to the shortest and the longest instead. Its shape and colour say how it reads against the stage's service level in the process version the deal runs under.</figcaption>
 </figure>
 <div class="scroll"><table id="stages-table"><caption class="muted">Days in stage as a table</caption>
 <thead><tr><th>Stage</th><th class="n">Deals</th><th class="n">Median</th><th class="n">Mean</th><th class="n">Max</th><th class="n">Service level (days)</th><th class="n">Amber</th><th class="n">Red: past it</th></tr></thead><tbody>

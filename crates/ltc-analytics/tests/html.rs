@@ -96,6 +96,47 @@ fn an_empty_set_still_renders() {
     assert!(html.contains("<span data-deals=\"0\">0 deals</span>"));
 }
 
+#[test]
+fn a_crowded_stage_is_drawn_as_a_box() {
+    let process = Process::standard();
+    let logs: Vec<Vec<Event>> = (0..401)
+        .map(|i| {
+            let mut deal = Deal::new(DealId::new(format!("D-{i}")));
+            let capture = Command::CaptureLead {
+                customer: "ACME".into(),
+                source: "web".into(),
+                estimate: None,
+            };
+            let at = start() + Duration::hours(i);
+            deal.execute(&process, &capture, &"ops".into(), at).unwrap()
+        })
+        .collect();
+    let now = start() + Duration::days(30);
+    let html = page(&logs, now, "standard");
+    // No mark per deal: a box over the quartiles (nearest rank: the 101st and the 301st).
+    assert!(!html.contains("data-days="));
+    let q = |hours: i64| {
+        ltc_analytics::Elapsed::from_seconds(
+            (Duration::days(30) - Duration::hours(hours)).num_seconds(),
+        )
+        .days
+    };
+    assert!(
+        html.contains(&format!(
+            r#"<g class="box" data-q1="{}" data-q3="{}">"#,
+            q(300),
+            q(100)
+        )),
+        "{}",
+        &html[html.find("class=\"box\"").unwrap_or(0)..][..200]
+    );
+    assert!(html.contains(r#"data-stage="captured" data-count="401""#));
+    // One fewer and every deal has its mark again.
+    let html = page(&logs[..400], now, "standard");
+    assert_eq!(html.matches("data-days=").count(), 400);
+    assert!(!html.contains(r#"<g class="box""#));
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 

@@ -55,7 +55,7 @@ pub fn render(report: &Report) -> String {
     page.gates(&report.gates);
     page.flagged(&report.flagged, &report.due);
     page.due(&report.due);
-    page.digests(&report.digests);
+    page.digests(&report.digests, report.now);
     page.out.push_str("</main>\n");
     let _ = writeln!(
         page.out,
@@ -929,11 +929,8 @@ impl Page {
         self.out.push_str("</tbody></table></div></section>\n");
     }
 
-    fn digests(&mut self, digests: &[Digest]) {
-        let day = digests
-            .first()
-            .map(|d| d.day.to_string())
-            .unwrap_or_default();
+    fn digests(&mut self, digests: &[Digest], now: DateTime<Utc>) {
+        let day = now.date_naive();
         let _ = write!(
             self.out,
             r#"<section aria-labelledby="digests-h"><h2 id="digests-h">Daily digests</h2>
@@ -941,6 +938,10 @@ impl Page {
 <div class="digests">
 "#
         );
+        if digests.is_empty() {
+            self.out
+                .push_str("<p id=\"no-digests\">Nobody is on the team of a selected deal.</p>");
+        }
         for d in digests {
             let person = escape(d.person.as_str());
             let _ = write!(

@@ -7,7 +7,7 @@
 //! Every figure is **as of `now`**: a log is replayed up to its first event dated after `now`, so a
 //! host can ask what the pipeline looked like on any past day. Durations are exact to the second
 //! ([`Elapsed::seconds`]) and shown in days rounded to two places ([`Elapsed::days`]); ratios and
-//! money are exact [`Decimal`]s, rounded only where a division needs it (see `docs/analytics.md`).
+//! money are exact [`Decimal`](rust_decimal::Decimal)s, rounded only where a division needs it (see `docs/analytics.md`).
 //!
 //! - One deal: [`deal_figures`] (days in each stage, cycle length, age in stage), [`deal_light`]
 //!   (green, amber or red against the service levels) and [`deal_due`] (what is due).

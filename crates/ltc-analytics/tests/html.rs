@@ -94,6 +94,8 @@ fn an_empty_set_still_renders() {
     assert!(html.contains("No deal won yet."));
     assert!(html.contains("Every open deal is green."));
     assert!(html.contains("<span data-deals=\"0\">0 deals</span>"));
+    assert!(html.contains("Nobody is on the team of a selected deal."));
+    assert!(html.contains("the day 2026-01-05 (UTC)"));
 }
 
 #[test]

@@ -117,7 +117,7 @@ pub(crate) fn parse<T: for<'de> Deserialize<'de>>(input: &str) -> Result<T, Fail
     Ok(value)
 }
 
-fn pretty<T: Serialize>(value: &T) -> Result<String, Failure> {
+pub(crate) fn pretty<T: Serialize>(value: &T) -> Result<String, Failure> {
     let mut out = serde_json::to_string_pretty(value)?;
     out.push('\n');
     Ok(out)
@@ -237,12 +237,21 @@ pub fn payout(input: &str) -> Result<String, Failure> {
     let input: PayoutInput = parse(input)?;
     let full_pool = input.rule.full_pool(input.split.scale)?;
     let tranches = ltc_incentive::tranches(&input.split, &input.rule, &input.payments)?;
+    pretty(&paid(full_pool, tranches, &input.holdback)?)
+}
+
+/// The output of a payout: the tranches recorded in a ledger, then the holdback movements.
+pub(crate) fn paid(
+    full_pool: Decimal,
+    tranches: Vec<Tranche>,
+    actions: &[HoldbackInput],
+) -> Result<PayoutOutput, Failure> {
     let mut ledger = Ledger::new();
     for tranche in &tranches {
         ledger.record(tranche)?;
     }
     let mut holdback = Vec::new();
-    for action in &input.holdback {
+    for action in actions {
         match (action.action, &action.id) {
             (HoldbackAction::Release, Some(id)) => holdback.push(ledger.release(id, action.date)?),
             (HoldbackAction::Release, None) => holdback.extend(ledger.release_all(action.date)?),
@@ -263,7 +272,7 @@ pub fn payout(input: &str) -> Result<String, Failure> {
             account: account.clone(),
         })
         .collect();
-    pretty(&PayoutOutput {
+    Ok(PayoutOutput {
         full_pool,
         pool: ledger.pool(),
         retained: ledger.retained(),

@@ -14,3 +14,4 @@
 pub mod commands;
 pub mod report;
 pub mod show;
+pub mod stored;

@@ -6,9 +6,15 @@
 //! `ltc --help` lists the subcommands; `docs/cli.md` documents every document.
 #![forbid(unsafe_code)]
 
+use chrono::{DateTime, Utc};
 use clap::error::ErrorKind;
 use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use ltc_analytics::Filter;
 use ltc_cli::commands::{self, Failure};
+use ltc_cli::stored;
+use ltc_pipeline::{PersonId, Role};
+use ltc_store::Store;
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -27,8 +33,44 @@ use std::process::ExitCode;
     after_help = "Examples:\n  ltc split examples/data/split.json\n  ltc run examples/data/run.json\n  ltc report examples/data/deals.json\n  echo '{\"amount\": \"100.00\", \"weights\": [\"1\", \"2\"]}' | ltc allocate\n\nThe documents are described in docs/cli.md."
 )]
 struct Cli {
+    /// Where deals live: a SQLite file, or a PostgreSQL URL (`postgres://user@host/db`). Used
+    /// by exec, show, list, export, import, process and `payout --deal`.
+    #[arg(
+        long,
+        global = true,
+        env = "LTC_STORE",
+        default_value = "ltc.db",
+        value_name = "PATH_OR_URL"
+    )]
+    store: String,
     #[command(subcommand)]
     command: Sub,
+}
+
+/// The instant a subcommand reads the deals at.
+#[derive(Debug, Args)]
+struct Now {
+    /// The instant to read the deals at (RFC 3339, e.g. 2026-09-30T17:00:00Z); default now.
+    #[arg(long, value_name = "INSTANT")]
+    now: Option<DateTime<Utc>>,
+}
+
+impl Now {
+    fn get(&self) -> DateTime<Utc> {
+        self.now.unwrap_or_else(Utc::now)
+    }
+}
+
+#[derive(Debug, Subcommand)]
+enum ProcessSub {
+    /// Keep a process definition in the store under its name and version.
+    #[command(
+        after_help = "Example:\n  ltc process publish examples/data/standard-v2.json\n  prints `published standard@2` (or `unchanged standard@2` when it was)"
+    )]
+    Publish(Input),
+    /// The process versions the store keeps.
+    #[command(after_help = "Example:\n  ltc process list")]
+    List,
 }
 
 /// The document a subcommand reads.
@@ -50,8 +92,16 @@ enum Sub {
     #[command(after_help = "Example:\n  ltc split examples/data/split.json")]
     Split(Input),
     /// Pay an earned pool in tranches as cash arrives, with holdback and clawback.
-    #[command(after_help = "Example:\n  ltc payout examples/data/payout.json")]
-    Payout(Input),
+    #[command(
+        after_help = "Examples:\n  ltc payout examples/data/payout.json\n  ltc payout --deal D-1 terms.json      # a stored deal's team and cash, under these terms"
+    )]
+    Payout {
+        /// Pay a stored deal: FILE then holds its terms ({\"terms\": ..., \"end\": ...}).
+        #[arg(long, value_name = "DEAL")]
+        deal: Option<String>,
+        #[command(flatten)]
+        input: Input,
+    },
     /// Run timestamped commands against a deal under a process; prints the sealed events.
     #[command(after_help = "Example:\n  ltc run examples/data/run.json")]
     Run(Input),
@@ -78,6 +128,24 @@ enum Sub {
         /// instead of tables.
         #[arg(long, value_name = "FILE", conflicts_with = "json")]
         html: Option<PathBuf>,
+        /// Report over the deals in the store (--store) instead of a document's logs.
+        #[arg(long, conflicts_with = "file")]
+        stored: bool,
+        /// With --stored: the instant the report is for (RFC 3339); default now.
+        #[arg(long, value_name = "INSTANT", requires = "stored")]
+        now: Option<DateTime<Utc>>,
+        /// With --stored: only deals this person held a stint on.
+        #[arg(long, value_name = "PERSON", requires = "stored")]
+        person: Option<String>,
+        /// With --stored: only deals where this role was staffed (with --person, in this role).
+        #[arg(long, value_name = "ROLE", requires = "stored")]
+        role: Option<String>,
+        /// With --stored: only leads captured at or after this instant.
+        #[arg(long, value_name = "INSTANT", requires = "stored")]
+        from: Option<DateTime<Utc>>,
+        /// With --stored: only leads captured before this instant.
+        #[arg(long, value_name = "INSTANT", requires = "stored")]
+        until: Option<DateTime<Utc>>,
         #[command(flatten)]
         input: Input,
     },
@@ -98,6 +166,56 @@ enum Sub {
         #[command(flatten)]
         input: Input,
     },
+    /// Decide one command against a stored deal and append its events (the envelope on stdin).
+    #[command(
+        after_help = "Example:\n  echo '{\"actor\": \"ops\", \"at\": \"2026-03-02T09:00:00Z\", \"command\": {\"type\": \"capture_lead\", \"customer\": \"ACME\", \"source\": \"web\", \"estimate\": null}}' | ltc exec D-1\n\nThe envelope is exactly one of `run`'s `commands[]`; give `expected_version` to refuse a\ncommand decided on a deal that has moved on (`conflict`). A new deal starts with capture_lead."
+    )]
+    Exec {
+        /// The deal's id.
+        deal: String,
+        /// The process a new deal opens under: NAME@VERSION, or NAME for its highest
+        /// version in the store (default standard@1).
+        #[arg(long, value_name = "PROCESS")]
+        process: Option<String>,
+        #[command(flatten)]
+        input: Input,
+    },
+    /// One stored deal: stage, team, open gate and votes, contract, what is due.
+    #[command(
+        after_help = "Examples:\n  ltc show D-1\n  ltc show --json D-1     # the state, as `run` prints `final`"
+    )]
+    Show {
+        /// The deal's id.
+        deal: String,
+        /// The state as JSON.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        now: Now,
+    },
+    /// The stored deals with their stage and traffic light.
+    #[command(after_help = "Examples:\n  ltc list\n  ltc list --json --now 2026-09-30T17:00:00Z")]
+    List {
+        /// JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        now: Now,
+    },
+    /// A stored deal's log, as a JSON array of stored events.
+    #[command(after_help = "Example:\n  ltc export D-1 > d-1.json && ltc verify d-1.json")]
+    Export {
+        /// The deal's id.
+        deal: String,
+    },
+    /// Import deal logs into the store, every log checked before anything is written.
+    #[command(
+        after_help = "Examples:\n  ltc import d-1.json                    # one log, as `ltc export` prints it\n  ltc import examples/data/deals.json    # {\"deals\": [log, ...]}, as `ltc report` reads"
+    )]
+    Import(Input),
+    /// Publish or list process definitions in the store.
+    #[command(subcommand)]
+    Process(ProcessSub),
 }
 
 fn read_input(input: &Input) -> Result<String, Failure> {
@@ -120,30 +238,142 @@ fn read_input(input: &Input) -> Result<String, Failure> {
     Ok(text)
 }
 
-fn execute(command: &Sub) -> Result<String, Failure> {
-    match command {
+fn open(location: &str) -> Result<Store, Failure> {
+    Ok(Store::open(location)?)
+}
+
+/// A progress bar on stderr when it is a terminal; nothing when piped.
+fn progress(what: &'static str) -> impl FnMut(u64, u64) {
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{msg} {bar:40} {pos}/{len}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.set_message(what);
+    move |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+        if done == total {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// What clap's `requires` cannot say of a flag that is always set (`--stored` defaults to false):
+/// the options of a stored report need `--stored`.
+fn check(cli: &Cli) -> Result<(), clap::Error> {
+    if let Sub::Report {
+        stored: false,
+        now,
+        person,
+        role,
+        from,
+        until,
+        ..
+    } = &cli.command
+    {
+        let given = [
+            ("--now", now.is_some()),
+            ("--person", person.is_some()),
+            ("--role", role.is_some()),
+            ("--from", from.is_some()),
+            ("--until", until.is_some()),
+        ];
+        if let Some((flag, _)) = given.iter().find(|(_, set)| *set) {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            let report = command.find_subcommand_mut("report").map(std::mem::take);
+            let mut report = report.unwrap_or(command).bin_name("ltc report");
+            return Err(report.error(
+                ErrorKind::MissingRequiredArgument,
+                format!("{flag} reads the store: give --stored, or put it in the document"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Writes a page to `path`, or returns it for stdout when `path` is `-`.
+fn write_page(path: &std::path::Path, page: String) -> Result<String, Failure> {
+    if path.as_os_str() == "-" {
+        return Ok(page);
+    }
+    std::fs::write(path, page)
+        .map_err(|e| Failure::new("io", format!("cannot write `{}`: {e}", path.display())))?;
+    Ok(String::new())
+}
+
+fn execute(cli: &Cli) -> Result<String, Failure> {
+    let store = cli.store.as_str();
+    match &cli.command {
         Sub::Allocate(input) => commands::allocate(&read_input(input)?),
         Sub::Split(input) => commands::split(&read_input(input)?),
-        Sub::Payout(input) => commands::payout(&read_input(input)?),
+        Sub::Payout { deal: None, input } => commands::payout(&read_input(input)?),
+        Sub::Payout {
+            deal: Some(deal),
+            input,
+        } => {
+            let terms = read_input(input)?;
+            stored::payout(&mut open(store)?, deal, &terms)
+        }
         Sub::Run(input) => commands::run(&read_input(input)?),
         Sub::Graph { mermaid, input } => commands::graph(&read_input(input)?, *mermaid),
+        Sub::Report {
+            json,
+            html,
+            stored: true,
+            now,
+            person,
+            role,
+            from,
+            until,
+            ..
+        } => {
+            let filter = Filter {
+                from: *from,
+                until: *until,
+                person: person.as_deref().map(PersonId::new),
+                role: role.as_deref().map(Role::new),
+            };
+            let now = now.unwrap_or_else(Utc::now);
+            let report = ltc_cli::report::stored(
+                &mut open(store)?,
+                now,
+                filter,
+                &mut progress("reading deals"),
+            )?;
+            match html {
+                Some(path) => write_page(path, ltc_analytics::html::render(&report)),
+                None => ltc_cli::report::format(&report, *json),
+            }
+        }
         Sub::Report {
             html: Some(path),
             input,
             ..
-        } => {
-            let page = ltc_cli::report::html(&read_input(input)?)?;
-            if path.as_os_str() == "-" {
-                return Ok(page);
-            }
-            std::fs::write(path, page).map_err(|e| {
-                Failure::new("io", format!("cannot write `{}`: {e}", path.display()))
-            })?;
-            Ok(String::new())
-        }
+        } => write_page(path, ltc_cli::report::html(&read_input(input)?)?),
         Sub::Report { json, input, .. } => ltc_cli::report::run(&read_input(input)?, *json),
         Sub::Verify(input) => commands::verify(&read_input(input)?),
         Sub::Migrate { json, input, .. } => commands::migrate_preview(&read_input(input)?, *json),
+        Sub::Exec {
+            deal,
+            process,
+            input,
+        } => {
+            let envelope = read_input(input)?;
+            stored::exec(&mut open(store)?, deal, &envelope, process.as_deref())
+        }
+        Sub::Show { deal, json, now } => stored::show(&mut open(store)?, deal, now.get(), *json),
+        Sub::List { json, now } => stored::list(&mut open(store)?, now.get(), *json),
+        Sub::Export { deal } => stored::export(&mut open(store)?, deal),
+        Sub::Import(input) => {
+            let logs = read_input(input)?;
+            stored::import(&mut open(store)?, &logs, &mut progress("checking logs"))
+        }
+        Sub::Process(ProcessSub::Publish(input)) => {
+            let definition = read_input(input)?;
+            stored::publish(&mut open(store)?, &definition)
+        }
+        Sub::Process(ProcessSub::List) => stored::processes(&mut open(store)?),
     }
 }
 
@@ -198,7 +428,11 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match execute(&cli.command) {
+    if let Err(e) = check(&cli) {
+        eprintln!("error: usage: {}", usage_line(&e));
+        return ExitCode::from(2);
+    }
+    match execute(&cli) {
         Ok(output) => {
             let mut stdout = std::io::stdout().lock();
             if stdout.write_all(output.as_bytes()).is_err() {

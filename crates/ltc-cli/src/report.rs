@@ -86,14 +86,66 @@ pub fn report(input: &str) -> Result<Report, Failure> {
 /// # Errors
 /// As [`report`].
 pub fn run(input: &str, json: bool) -> Result<String, Failure> {
-    let report = report(input)?;
+    format(&report(input)?, json)
+}
+
+/// A report for people (tables), or as JSON when `json` is true.
+///
+/// # Errors
+/// Only if the report cannot be written as JSON.
+pub fn format(report: &Report, json: bool) -> Result<String, Failure> {
     if json {
-        let mut out = serde_json::to_string_pretty(&report)?;
+        let mut out = serde_json::to_string_pretty(report)?;
         out.push('\n');
         Ok(out)
     } else {
-        Ok(render(&report))
+        Ok(render(report))
     }
+}
+
+/// The report over every deal a store holds, as of `now`, under the processes it keeps, with the
+/// default settings and `filter`. Each log's chain is checked (and the deal replayed) as it is
+/// read; `progress` is told how many deals have been read of how many.
+///
+/// ```
+/// # let dir = std::env::temp_dir().join(format!("ltc-cli-report-doc-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir).unwrap();
+/// let mut store = ltc_store::Store::open(dir.join("ltc.db").to_str().unwrap()).unwrap();
+/// let now = "2026-09-30T17:00:00Z".parse().unwrap();
+/// let empty = ltc_cli::report::stored(&mut store, now, Default::default(), &mut |_, _| ())?;
+/// assert_eq!(empty.funnel.deals, 0);
+/// # drop(store); std::fs::remove_dir_all(&dir).ok();
+/// # Ok::<(), ltc_cli::commands::Failure>(())
+/// ```
+///
+/// # Errors
+/// `tampered` or `invalid_event` for a stored log that does not verify or replay; a backend
+/// error.
+pub fn stored(
+    store: &mut ltc_store::Store,
+    now: DateTime<Utc>,
+    filter: Filter,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Report, Failure> {
+    let deals = store.deals()?;
+    let total = u64::try_from(deals.len()).unwrap_or(u64::MAX);
+    let mut logs: Vec<Vec<Event>> = Vec::with_capacity(deals.len());
+    for (done, summary) in deals.iter().enumerate() {
+        let log = store.log(&summary.deal)?;
+        integrity::verify(&log)?;
+        logs.push(log.into_iter().map(|e| e.event).collect());
+        progress(u64::try_from(done + 1).unwrap_or(u64::MAX), total);
+    }
+    let catalog = store.processes()?;
+    let mut names: Vec<&str> = catalog.keys().map(|r| r.name.as_str()).collect();
+    names.dedup();
+    let snapshot = Snapshot::new(&logs, catalog, now)?;
+    Ok(Report::new(
+        &snapshot,
+        names.join(", "),
+        &Settings::default(),
+        &filter,
+    )?)
 }
 
 /// The report as one self-contained HTML page ([`ltc_analytics::html::render`]).

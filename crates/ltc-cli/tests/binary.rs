@@ -6,24 +6,12 @@
     clippy::indexing_slicing
 )]
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+mod common;
+
+use std::process::Output;
 
 fn ltc(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ltc"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    common::ltc(None, None, args, stdin)
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -31,7 +19,7 @@ fn text(bytes: &[u8]) -> String {
 }
 
 fn sample(name: &str) -> String {
-    format!("{}/../../examples/data/{name}", env!("CARGO_MANIFEST_DIR"))
+    common::sample_path(name)
 }
 
 #[test]
@@ -154,8 +142,8 @@ fn flags_change_the_output_as_documented() {
 #[test]
 fn report_html_writes_the_page_to_a_file_or_stdout() {
     let deals = sample("deals.json");
-    let dir = std::env::temp_dir().join(format!("ltc-html-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     let file = dir.join("report.html");
     let out = ltc(&["report", "--html", file.to_str().unwrap(), &deals], "");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -189,5 +177,4 @@ fn report_html_writes_the_page_to_a_file_or_stdout() {
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
     assert_eq!(text(&out.stderr).lines().count(), 1);
-    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -58,14 +58,6 @@ fn chromium() -> Option<PathBuf> {
     None
 }
 
-/// A new, empty directory of this test's own.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ltc-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 /// Runs headless Chromium on `page` with `args`, in a profile of its own; its stdout.
 fn browse(browser: &Path, dir: &Path, page: &Path, args: &[&str]) -> String {
     let profile = dir.join(format!("profile-{}", args.len()));
@@ -164,7 +156,8 @@ fn days(d: &Value, which: &str) -> String {
 #[test]
 fn the_report_page_in_a_browser_shows_the_numbers_of_the_json_report() {
     let Some(browser) = chromium() else { return };
-    let dir = scratch("report-page");
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path().to_owned();
     let deals = sample("deals.json");
     let json: Value = serde_json::from_slice(&ltc(&["report", "--json", &deals])).unwrap();
     let page = dir.join("report.html");
@@ -495,5 +488,4 @@ fn the_report_page_in_a_browser_shows_the_numbers_of_the_json_report() {
     if let Some(keep) = std::env::var_os("LTC_REPORT_SCREENSHOT") {
         std::fs::copy(&shot, keep).unwrap();
     }
-    std::fs::remove_dir_all(&dir).unwrap();
 }

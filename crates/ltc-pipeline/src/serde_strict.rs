@@ -222,7 +222,8 @@ pub mod decimal {
     /// Reads a decimal from a string, exactly.
     ///
     /// # Errors
-    /// Anything but a string (a JSON number is refused), or a string [`parse`] refuses.
+    /// Anything but a string (a JSON number is told to be written as a string), or a string
+    /// [`parse`] refuses.
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Decimal, D::Error> {
         deserializer.deserialize_str(DecimalText)
     }

@@ -101,8 +101,12 @@ macro_rules! objects_only {
 }
 pub(crate) use objects_only;
 
-/// Reads a JSON document, naming the path of a bad value (`commands[2].command.value.amount`).
-pub(crate) fn parse<T: for<'de> Deserialize<'de>>(input: &str) -> Result<T, Failure> {
+/// Reads a JSON document strictly, naming the path of a bad value
+/// (`commands[2].command.value.amount`).
+///
+/// # Errors
+/// `malformed_json`, with the path and what was wrong.
+pub fn parse<T: for<'de> Deserialize<'de>>(input: &str) -> Result<T, Failure> {
     let mut deserializer = serde_json::Deserializer::from_str(input);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
         let path = e.path().to_string();

@@ -14,7 +14,6 @@ use ltc_analytics::Filter;
 use ltc_cli::commands::{self, Failure};
 use ltc_cli::stored;
 use ltc_pipeline::{PersonId, Role};
-use ltc_store::Store;
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -30,11 +29,12 @@ use std::process::ExitCode;
     name = "ltc",
     version,
     subcommand_required = true,
-    after_help = "Examples:\n  ltc split examples/data/split.json\n  ltc run examples/data/run.json\n  ltc report examples/data/deals.json\n  echo '{\"amount\": \"100.00\", \"weights\": [\"1\", \"2\"]}' | ltc allocate\n\nThe documents are described in docs/cli.md."
+    after_help = "Examples:\n  ltc split examples/data/split.json\n  ltc run examples/data/run.json\n  ltc report examples/data/deals.json\n  echo '{\"amount\": \"100.00\", \"weights\": [\"1\", \"2\"]}' | ltc allocate\n\nDeals in a store (--store, LTC_STORE, or ltc.db here):\n  ltc import examples/data/deals.json && ltc list\n  ltc exec D-1 < envelope.json\n  ltc show D-1\n  ltc report --stored --html pipeline.html\n\nThe documents are described in docs/cli.md."
 )]
 struct Cli {
-    /// Where deals live: a SQLite file, or a PostgreSQL URL (`postgres://user@host/db`). Used
-    /// by exec, show, list, export, import, process and `payout --deal`.
+    /// Where deals live: a SQLite file, or a PostgreSQL URL (`postgres://user@host/db`) or
+    /// key=value string. Used by exec, show, list, export, import, process, `payout --deal`,
+    /// `report --stored` and `verify --stored`.
     #[arg(
         long,
         global = true,
@@ -96,7 +96,7 @@ enum Sub {
         after_help = "Examples:\n  ltc payout examples/data/payout.json\n  ltc payout --deal D-1 terms.json      # a stored deal's team and cash, under these terms"
     )]
     Payout {
-        /// Pay a stored deal: FILE then holds its terms ({\"terms\": ..., \"end\": ...}).
+        /// Pay a stored deal: FILE then holds its terms, `{"terms": ..., "end": ...}`.
         #[arg(long, value_name = "DEAL")]
         deal: Option<String>,
         #[command(flatten)]
@@ -118,7 +118,7 @@ enum Sub {
     },
     /// Funnel, gate table, red and amber deals and what is due, over a set of deal logs.
     #[command(
-        after_help = "Examples:\n  ltc report examples/data/deals.json\n  ltc report --json examples/data/deals.json\n  ltc report --html report.html examples/data/deals.json"
+        after_help = "Examples:\n  ltc report examples/data/deals.json\n  ltc report --json examples/data/deals.json\n  ltc report --html report.html examples/data/deals.json\n  ltc report --stored --now 2026-09-30T17:00:00Z --person ana"
     )]
     Report {
         /// JSON instead of tables.
@@ -149,9 +149,20 @@ enum Sub {
         #[command(flatten)]
         input: Input,
     },
-    /// Check a stored log's hash chain; prints `ok <head>`.
-    #[command(after_help = "Example:\n  ltc verify log.json")]
-    Verify(Input),
+    /// Check a stored log's hash chain; prints `ok <head>`. With --stored, the store's deals.
+    #[command(
+        after_help = "Examples:\n  ltc verify log.json\n  ltc verify --stored              # every deal: its chain, its kept head, a replay\n  ltc verify --stored --deal D-1"
+    )]
+    Verify {
+        /// Check the deals in the store (--store) instead of a document's log.
+        #[arg(long, conflicts_with = "file")]
+        stored: bool,
+        /// With --stored: only this deal; prints its head.
+        #[arg(long, value_name = "DEAL")]
+        deal: Option<String>,
+        #[command(flatten)]
+        input: Input,
+    },
     /// Preview moving a set of deals to another process version.
     #[command(
         after_help = "Example:\n  ltc migrate --preview preview.json\n\nA deal moves by its `migrate_process` command; this only previews."
@@ -214,7 +225,10 @@ enum Sub {
     )]
     Import(Input),
     /// Publish or list process definitions in the store.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  ltc process publish examples/data/standard-v2.json\n  ltc process list"
+    )]
     Process(ProcessSub),
 }
 
@@ -238,10 +252,6 @@ fn read_input(input: &Input) -> Result<String, Failure> {
     Ok(text)
 }
 
-fn open(location: &str) -> Result<Store, Failure> {
-    Ok(Store::open(location)?)
-}
-
 /// A progress bar on stderr when it is a terminal; nothing when piped.
 fn progress(what: &'static str) -> impl FnMut(u64, u64) {
     let bar = ProgressBar::new(0);
@@ -262,6 +272,17 @@ fn progress(what: &'static str) -> impl FnMut(u64, u64) {
 /// What clap's `requires` cannot say of a flag that is always set (`--stored` defaults to false):
 /// the options of a stored report need `--stored`.
 fn check(cli: &Cli) -> Result<(), clap::Error> {
+    if let Sub::Verify {
+        stored: false,
+        deal: Some(_),
+        ..
+    } = &cli.command
+    {
+        return Err(usage_error(
+            "verify",
+            "--deal reads the store: give --stored".to_owned(),
+        ));
+    }
     if let Sub::Report {
         stored: false,
         now,
@@ -280,16 +301,21 @@ fn check(cli: &Cli) -> Result<(), clap::Error> {
             ("--until", until.is_some()),
         ];
         if let Some((flag, _)) = given.iter().find(|(_, set)| *set) {
-            let mut command = <Cli as clap::CommandFactory>::command();
-            let report = command.find_subcommand_mut("report").map(std::mem::take);
-            let mut report = report.unwrap_or(command).bin_name("ltc report");
-            return Err(report.error(
-                ErrorKind::MissingRequiredArgument,
+            return Err(usage_error(
+                "report",
                 format!("{flag} reads the store: give --stored, or put it in the document"),
             ));
         }
     }
     Ok(())
+}
+
+/// A usage error of subcommand `sub`, rendered as clap renders its own.
+fn usage_error(sub: &str, message: String) -> clap::Error {
+    let mut command = <Cli as clap::CommandFactory>::command();
+    let found = command.find_subcommand_mut(sub).map(std::mem::take);
+    let mut command = found.unwrap_or(command).bin_name(format!("ltc {sub}"));
+    command.error(ErrorKind::MissingRequiredArgument, message)
 }
 
 /// Writes a page to `path`, or returns it for stdout when `path` is `-`.
@@ -312,8 +338,8 @@ fn execute(cli: &Cli) -> Result<String, Failure> {
             deal: Some(deal),
             input,
         } => {
-            let terms = read_input(input)?;
-            stored::payout(&mut open(store)?, deal, &terms)
+            let terms = commands::parse(&read_input(input)?)?;
+            stored::payout(&mut stored::open(store, false)?, deal, &terms)
         }
         Sub::Run(input) => commands::run(&read_input(input)?),
         Sub::Graph { mermaid, input } => commands::graph(&read_input(input)?, *mermaid),
@@ -336,7 +362,7 @@ fn execute(cli: &Cli) -> Result<String, Failure> {
             };
             let now = now.unwrap_or_else(Utc::now);
             let report = ltc_cli::report::stored(
-                &mut open(store)?,
+                &mut stored::open(store, false)?,
                 now,
                 filter,
                 &mut progress("reading deals"),
@@ -352,38 +378,63 @@ fn execute(cli: &Cli) -> Result<String, Failure> {
             ..
         } => write_page(path, ltc_cli::report::html(&read_input(input)?)?),
         Sub::Report { json, input, .. } => ltc_cli::report::run(&read_input(input)?, *json),
-        Sub::Verify(input) => commands::verify(&read_input(input)?),
+        Sub::Verify {
+            stored: true, deal, ..
+        } => stored::verify(&mut stored::open(store, false)?, deal.as_deref()),
+        Sub::Verify { input, .. } => commands::verify(&read_input(input)?),
         Sub::Migrate { json, input, .. } => commands::migrate_preview(&read_input(input)?, *json),
         Sub::Exec {
             deal,
             process,
             input,
         } => {
-            let envelope = read_input(input)?;
-            stored::exec(&mut open(store)?, deal, &envelope, process.as_deref())
+            let envelope = commands::parse(&read_input(input)?)?;
+            stored::exec(
+                &mut stored::open(store, true)?,
+                deal,
+                &envelope,
+                process.as_deref(),
+            )
         }
-        Sub::Show { deal, json, now } => stored::show(&mut open(store)?, deal, now.get(), *json),
-        Sub::List { json, now } => stored::list(&mut open(store)?, now.get(), *json),
-        Sub::Export { deal } => stored::export(&mut open(store)?, deal),
+        Sub::Show { deal, json, now } => {
+            stored::show(&mut stored::open(store, false)?, deal, now.get(), *json)
+        }
+        Sub::List { json, now } => stored::list(&mut stored::open(store, false)?, now.get(), *json),
+        Sub::Export { deal } => stored::export(&mut stored::open(store, false)?, deal),
         Sub::Import(input) => {
-            let logs = read_input(input)?;
-            stored::import(&mut open(store)?, &logs, &mut progress("checking logs"))
+            let logs = stored::Logs::read(&read_input(input)?)?;
+            stored::import(
+                &mut stored::open(store, true)?,
+                logs,
+                &mut progress("checking logs"),
+            )
         }
         Sub::Process(ProcessSub::Publish(input)) => {
-            let definition = read_input(input)?;
-            stored::publish(&mut open(store)?, &definition)
+            let definition = commands::parse(&read_input(input)?)?;
+            stored::publish(&mut stored::open(store, true)?, definition)
         }
-        Sub::Process(ProcessSub::List) => stored::processes(&mut open(store)?),
+        Sub::Process(ProcessSub::List) => stored::processes(&mut stored::open(store, false)?),
     }
 }
 
 /// A usage error as one line: clap's message (with the lines a trailing colon introduces), its
 /// tips, and the help to read.
 fn usage_line(error: &clap::Error) -> String {
-    if error.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
-        return "a subcommand is required; see `ltc --help`".to_owned();
-    }
     let text = error.render().to_string();
+    if error.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        // The help of the command that lacks its subcommand: `Usage: ltc process <COMMAND>`.
+        let command = text
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("Usage: "))
+            .map(|usage| {
+                let words = usage
+                    .split(' ')
+                    .take_while(|w| !w.starts_with(['[', '<', '-']));
+                words.collect::<Vec<_>>().join(" ")
+            })
+            .unwrap_or_else(|| "ltc".to_owned());
+        return format!("a subcommand is required; see `{command} --help`");
+    }
     let mut message = String::new();
     let mut tips = String::new();
     let mut help = "ltc".to_owned();
@@ -435,14 +486,30 @@ fn main() -> ExitCode {
     match execute(&cli) {
         Ok(output) => {
             let mut stdout = std::io::stdout().lock();
-            if stdout.write_all(output.as_bytes()).is_err() {
+            if let Err(e) = stdout
+                .write_all(output.as_bytes())
+                .and_then(|()| stdout.flush())
+            {
+                let done = if matches!(cli.command, Sub::Exec { .. } | Sub::Import(_)) {
+                    "the store was written, but "
+                } else {
+                    ""
+                };
+                let e = commands::one_line(&e.to_string());
+                eprintln!("error: io: {done}the output could not be written: {e}");
                 return ExitCode::FAILURE;
             }
             ExitCode::SUCCESS
         }
         Err(failure) => {
             eprintln!("error: {failure}");
-            ExitCode::FAILURE
+            // A usage mistake found only when the store is read (`--process` on a deal that
+            // exists) is still a usage mistake.
+            if failure.code == "usage" {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }

@@ -22,7 +22,7 @@
 //! the filter selects the deals of the funnel and the gate table, the lights and the due list.
 //! Errors come back as a [`Failure`]: the library's error code, or `malformed_json`.
 
-use crate::commands::{Failure, ProcessInput};
+use crate::commands::{one_line, Failure, ProcessInput};
 use chrono::{DateTime, Utc};
 use ltc_analytics::{Durations, Filter, Report, Settings, Snapshot, Subject};
 use ltc_pipeline::integrity;
@@ -104,8 +104,8 @@ pub fn format(report: &Report, json: bool) -> Result<String, Failure> {
 }
 
 /// The report over every deal a store holds, as of `now`, under the processes it keeps, with the
-/// default settings and `filter`. Each log's chain is checked (and the deal replayed) as it is
-/// read; `progress` is told how many deals have been read of how many.
+/// default settings and `filter`. Each log is checked as it is read (its chain, the head kept
+/// beside it, and a replay); `progress` is told how many deals have been read of how many.
 ///
 /// ```
 /// # let dir = std::env::temp_dir().join(format!("ltc-cli-report-doc-{}", std::process::id()));
@@ -131,8 +131,9 @@ pub fn stored(
     let total = u64::try_from(deals.len()).unwrap_or(u64::MAX);
     let mut logs: Vec<Vec<Event>> = Vec::with_capacity(deals.len());
     for (done, summary) in deals.iter().enumerate() {
+        // Its chain, the head kept beside it (a dropped tail), and a replay.
+        store.verify(&summary.deal)?;
         let log = store.log(&summary.deal)?;
-        integrity::verify(&log)?;
         logs.push(log.into_iter().map(|e| e.event).collect());
         progress(u64::try_from(done + 1).unwrap_or(u64::MAX), total);
     }
@@ -177,7 +178,7 @@ fn render(r: &Report) -> String {
         out,
         "Pipeline as of {} ({} process): {} deals\n",
         r.now.format("%Y-%m-%d %H:%M UTC"),
-        r.process,
+        one_line(&r.process),
         f.deals
     );
 
@@ -261,9 +262,9 @@ fn render(r: &Report) -> String {
         let _ = writeln!(
             out,
             "{:<8} {:<6} {:<16} {:<28} {:>14}  {}",
-            l.deal.as_str(),
+            one_line(l.deal.as_str()),
             l.light.as_str(),
-            l.customer,
+            one_line(&l.customer),
             l.stage.as_str(),
             stage,
             gate
@@ -279,15 +280,15 @@ fn render(r: &Report) -> String {
         );
     }
     for d in &r.due {
-        let who: Vec<&str> = d.who.iter().map(|p| p.as_str()).collect();
+        let who: Vec<String> = d.who.iter().map(|p| one_line(p.as_str())).collect();
         let _ = writeln!(
             out,
             "{:<10} {:<8} {:<20} {:<16} {}",
             d.since.format("%Y-%m-%d"),
-            d.deal.as_str(),
+            one_line(d.deal.as_str()),
             d.kind.name(),
             who.join(","),
-            d.kind
+            one_line(&d.kind.to_string())
         );
     }
     out

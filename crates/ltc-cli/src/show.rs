@@ -159,7 +159,7 @@ pub fn deal(deal: &Deal, light: Option<&DealLight>, due: &[Due], now: DateTime<U
             let _ = writeln!(
                 out,
                 "  {} since {} ({})",
-                item.kind,
+                one_line(&item.kind.to_string()),
                 date(item.since),
                 if who.is_empty() {
                     "nobody".to_owned()

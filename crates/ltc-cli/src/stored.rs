@@ -13,7 +13,8 @@
 //! let mut store = Store::open(path.to_str().unwrap()).unwrap();
 //! let capture = r#"{"actor": "ops", "at": "2026-03-02T09:00:00Z",
 //!     "command": {"type": "capture_lead", "customer": "ACME", "source": "web", "estimate": null}}"#;
-//! let out = ltc_cli::stored::exec(&mut store, "D-1", capture, None)?;
+//! let envelope = ltc_cli::commands::parse(capture)?;
+//! let out = ltc_cli::stored::exec(&mut store, "D-1", &envelope, None)?;
 //! assert!(out.contains("\"lead_captured\""));
 //! let now = Utc.with_ymd_and_hms(2026, 3, 3, 9, 0, 0).unwrap();
 //! let listed = ltc_cli::stored::list(&mut store, now, false)?;
@@ -26,7 +27,7 @@ use crate::commands::{
     objects_only, one_line, paid, parse, pretty, CommandResult, Failure, HoldbackInput,
 };
 use chrono::{DateTime, NaiveDate, Utc};
-use ltc_analytics::{deal_due, deal_light, Light, Settings};
+use ltc_analytics::{deal_due, deal_light, DealLight, Due, Light, Settings};
 use ltc_incentive::DealTerms;
 use ltc_pipeline::{
     Deal, DealId, Envelope, Event, ProcessDefinition, ProcessRef, StageKind, StoredEvent,
@@ -39,6 +40,81 @@ impl From<StoreError> for Failure {
     fn from(e: StoreError) -> Self {
         Failure::new(e.code(), e.to_string())
     }
+}
+
+/// Whether a store location names a PostgreSQL database: a `postgres://` or `postgresql://` URL
+/// (in any case), or a libpq key=value string (`host=db.internal dbname=ltc user=ltc`).
+///
+/// ```
+/// use ltc_cli::stored::is_postgres;
+/// assert!(is_postgres("postgres://ltc@localhost/ltc"));
+/// assert!(is_postgres("POSTGRESQL://ltc@localhost/ltc"));
+/// assert!(is_postgres("host=127.0.0.1 port=5432 dbname=ltc"));
+/// assert!(!is_postgres("deals.db"));
+/// assert!(!is_postgres("./host=x.db"));
+/// ```
+pub fn is_postgres(location: &str) -> bool {
+    let lower = location.trim_start().to_ascii_lowercase();
+    if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
+        return true;
+    }
+    // key=value pairs separated by spaces, the first key one libpq knows.
+    const KEYS: [&str; 8] = [
+        "host=",
+        "hostaddr=",
+        "port=",
+        "dbname=",
+        "user=",
+        "password=",
+        "sslmode=",
+        "service=",
+    ];
+    KEYS.iter().any(|key| lower.starts_with(key))
+}
+
+/// Opens the store at `location`: PostgreSQL for a URL or key=value string ([`is_postgres`]),
+/// else a SQLite file. A command that only reads passes `create: false`, so that a mistyped
+/// path is `no_store` instead of a new, empty store.
+///
+/// # Errors
+/// `bad_store` for an empty location, an in-memory database (it would keep nothing) or a folder;
+/// `no_store` for a missing file when `create` is false; the store's errors.
+pub fn open(location: &str, create: bool) -> Result<Store, Failure> {
+    if location.trim().is_empty() {
+        return Err(Failure::new(
+            "bad_store",
+            "the store location is empty: give --store PATH_OR_URL, or set LTC_STORE",
+        ));
+    }
+    if is_postgres(location) {
+        return Ok(Store::open_postgres(location)?);
+    }
+    if location == ":memory:" || location.starts_with("file:") {
+        return Err(Failure::new(
+            "bad_store",
+            format!(
+                "`{}` is not a file: a store must keep its deals; give a path",
+                one_line(location)
+            ),
+        ));
+    }
+    let path = std::path::Path::new(location);
+    if path.is_dir() {
+        return Err(Failure::new(
+            "bad_store",
+            format!("`{}` is a folder, not a store file", one_line(location)),
+        ));
+    }
+    if !create && !path.exists() {
+        return Err(Failure::new(
+            "no_store",
+            format!(
+                "no store at `{}`: `ltc exec` or `ltc import` creates one (or give --store)",
+                one_line(location)
+            ),
+        ));
+    }
+    Ok(Store::open_sqlite(path)?)
 }
 
 /// Reads `NAME@VERSION`, or `NAME` for the highest version of it the store keeps.
@@ -77,27 +153,45 @@ pub fn process_ref(store: &mut Store, text: &str) -> Result<ProcessRef, Failure>
     })
 }
 
-/// `ltc exec DEAL`: decides one envelope (as in `run`'s `commands[]`) against the stored deal and
+/// `ltc exec DEAL`: decides one envelope (as in `run`'s `commands[]`, read with
+/// [`parse`](crate::commands::parse) before the store is opened) against the stored deal and
 /// appends its events; prints them as `run` prints an accepted command's. A deal the store does
 /// not hold starts with `capture_lead`, under `process` (`NAME@VERSION` or `NAME`; default
 /// `standard@1`).
 ///
 /// # Errors
-/// `malformed_json` for an envelope that does not read; the engine's code for a refusal;
+/// The engine's code for a refusal;
 /// `conflict` when the deal is not at the envelope's `expected_version`, or another writer
 /// appended first. Nothing is written on an error.
 pub fn exec(
     store: &mut Store,
     deal: &str,
-    envelope: &str,
+    envelope: &Envelope,
     process: Option<&str>,
 ) -> Result<String, Failure> {
-    let envelope: Envelope = parse(envelope)?;
-    if let Some(process) = process {
+    let id = DealId::new(deal);
+    if store.summary(&id)?.is_some() {
+        // The stored log is checked (its chain and its head) before a command is decided on it.
+        let verified = store.verify(&id)?;
+        if process.is_some() {
+            let runs = verified
+                .deal
+                .process()
+                .map_or_else(|| "no process".to_owned(), ToString::to_string);
+            return Err(Failure::new(
+                "usage",
+                format!(
+                    "--process opens a new deal; deal `{}` runs under {runs} (a deal moves to \
+                     another version by its `migrate_process` command)",
+                    one_line(deal)
+                ),
+            ));
+        }
+    } else if let Some(process) = process {
         let opening = process_ref(store, process)?;
         store.set_opening(opening);
     }
-    let executed = store.execute(&DealId::new(deal), &envelope)?;
+    let executed = store.execute(&id, envelope)?;
     pretty(&CommandResult::Accepted {
         command: envelope.command.name(),
         events: executed.appended.events,
@@ -125,11 +219,27 @@ pub fn show(
         return pretty(&verified.deal);
     }
     let events = events(store.log(&id)?);
+    let (light, due) = read_at(store, &verified.deal, &events, now)?;
+    Ok(crate::show::deal(&verified.deal, light.as_ref(), &due, now))
+}
+
+/// The light and what is due at `now`, for a deal whose last event is not after `now`; nothing
+/// for one read at an instant before its last event (its state is the state after it).
+fn read_at(
+    store: &mut Store,
+    deal: &Deal,
+    events: &[Event],
+    now: DateTime<Utc>,
+) -> Result<(Option<DealLight>, Vec<Due>), Failure> {
+    if deal.last_event_at().is_some_and(|last| last > now) {
+        return Ok((None, Vec::new()));
+    }
     let settings = Settings::default();
     let catalog = store.processes()?;
-    let light = deal_light(&events, catalog, now, &settings)?;
-    let due = deal_due(&events, catalog, now, &settings)?;
-    Ok(crate::show::deal(&verified.deal, light.as_ref(), &due, now))
+    Ok((
+        deal_light(events, catalog, now, &settings)?,
+        deal_due(events, catalog, now, &settings)?,
+    ))
 }
 
 /// One row of `ltc list --json`.
@@ -141,12 +251,14 @@ pub struct Listed {
     pub customer: String,
     /// The stage now.
     pub stage: Option<StageKind>,
-    /// The traffic light at `now` (open deals only).
+    /// The traffic light at `now` (open deals whose last event is not after `now`).
     pub light: Option<Light>,
     /// The version: the number of events stored.
     pub version: u64,
     /// The process version the deal runs under.
     pub process: Option<ProcessRef>,
+    /// The head of its hash chain, to keep elsewhere and check with `ltc verify`.
+    pub head: ltc_pipeline::integrity::Digest,
     /// When the lead was captured.
     pub opened_at: DateTime<Utc>,
     /// When its last event happened.
@@ -159,21 +271,20 @@ pub struct Listed {
 /// # Errors
 /// As [`show`], for any deal.
 pub fn list(store: &mut Store, now: DateTime<Utc>, json: bool) -> Result<String, Failure> {
-    let settings = Settings::default();
     let summaries = store.deals()?;
-    let mut logs = store.logs()?;
-    let catalog = store.processes()?;
     let mut rows = Vec::with_capacity(summaries.len());
     for summary in summaries {
-        let events = events(logs.remove(&summary.deal).unwrap_or_default());
-        let deal = Deal::replay(summary.deal.clone(), catalog, &events)?;
-        let light = deal_light(&events, catalog, now, &settings)?;
+        let verified = store.verify(&summary.deal)?;
+        let events = events(store.log(&summary.deal)?);
+        let (light, _) = read_at(store, &verified.deal, &events, now)?;
+        let deal = verified.deal;
         rows.push(Listed {
             customer: deal.customer().to_owned(),
             stage: deal.stage_kind(),
             light: light.map(|l| l.light),
             version: summary.version,
             process: deal.process().cloned(),
+            head: verified.head,
             opened_at: summary.opened_at,
             last_event_at: summary.last_event_at,
             deal: summary.deal,
@@ -200,6 +311,34 @@ pub fn list(store: &mut Store, now: DateTime<Utc>, json: bool) -> Result<String,
     }
     let _ = writeln!(out, "{} deals", rows.len());
     Ok(out)
+}
+
+/// `ltc verify --stored [--deal DEAL]`: every stored deal's log checked (its chain, the head
+/// kept beside it, and a replay), or one deal's. Prints `ok N deals, M events`, or for one deal
+/// `ok HEAD`.
+///
+/// # Errors
+/// `tampered` (or the replay's code) naming the first deal that fails and how many fail.
+pub fn verify(store: &mut Store, deal: Option<&str>) -> Result<String, Failure> {
+    if let Some(deal) = deal {
+        return Ok(format!("ok {}\n", store.verify(&DealId::new(deal))?.head));
+    }
+    let report = store.verify_all()?;
+    match report.failures.first() {
+        None => Ok(format!(
+            "ok {} deals, {} events\n",
+            report.deals, report.events
+        )),
+        Some((deal, error)) => Err(Failure::new(
+            error.code(),
+            format!(
+                "{} of {} deals fail their check; the first, `{}`: {error}",
+                report.failures.len(),
+                report.deals,
+                one_line(deal.as_str())
+            ),
+        )),
+    }
 }
 
 /// `ltc export DEAL`: the deal's stored log as a JSON array of stored events, what `ltc verify`
@@ -229,15 +368,15 @@ pub enum Logs {
 struct DealsDocument {
     deals: Vec<Vec<StoredEvent>>,
     #[serde(default, rename = "now")]
-    _now: Option<serde::de::IgnoredAny>,
+    _now: Option<DateTime<Utc>>,
     #[serde(default, rename = "process")]
-    _process: Option<serde::de::IgnoredAny>,
+    _process: Option<crate::commands::ProcessInput>,
     #[serde(default, rename = "processes")]
-    _processes: Option<serde::de::IgnoredAny>,
+    _processes: Vec<crate::commands::ProcessInput>,
     #[serde(default, rename = "settings")]
-    _settings: Option<serde::de::IgnoredAny>,
+    _settings: Option<Settings>,
     #[serde(default, rename = "filter")]
-    _filter: Option<serde::de::IgnoredAny>,
+    _filter: Option<ltc_analytics::Filter>,
 }
 
 objects_only!(DealsDocument);
@@ -274,19 +413,18 @@ struct ImportOutput {
     events: u64,
 }
 
-/// `ltc import FILE`: whole logs, each checked (its chain, and a replay under the store's
+/// `ltc import FILE`: whole logs (read with [`Logs::read`]), each checked (its chain, and a replay under the store's
 /// processes) before anything is written, then all written in one transaction. `progress` is
 /// told how many logs have been checked of how many.
 ///
 /// # Errors
-/// `malformed_json`; `tampered` or `invalid_event` naming the deal and the event of the first
+/// `tampered` or `invalid_event` naming the deal and the event of the first
 /// log that does not check; `conflict` for a deal the store holds. Nothing is written then.
 pub fn import(
     store: &mut Store,
-    input: &str,
+    logs: Vec<Vec<StoredEvent>>,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<String, Failure> {
-    let logs = Logs::read(input)?;
     let total = u64::try_from(logs.len()).unwrap_or(u64::MAX);
     // Checked here one by one, so that a long import shows where it is; the store checks again
     // inside its transaction.
@@ -295,7 +433,13 @@ pub fn import(
         ltc_pipeline::integrity::verify(log)?;
         if let Some(first) = log.first() {
             let events: Vec<Event> = log.iter().map(|e| e.event.clone()).collect();
-            Deal::replay(first.event.deal.clone(), catalog, &events)?;
+            Deal::replay(first.event.deal.clone(), catalog, &events).map_err(|e| match e {
+                ltc_pipeline::Error::UnknownProcess { .. } => Failure::new(
+                    e.code(),
+                    format!("{e}; publish it in the store first: `ltc process publish FILE`"),
+                ),
+                other => Failure::from(other),
+            })?;
         }
         progress(u64::try_from(done + 1).unwrap_or(u64::MAX), total);
     }
@@ -311,10 +455,9 @@ pub fn import(
 /// name and version is refused.
 ///
 /// # Errors
-/// `malformed_json` or the definition's validation error; `process_exists` for another
+/// The definition's validation error; `process_exists` for another
 /// definition under a published name and version.
-pub fn publish(store: &mut Store, input: &str) -> Result<String, Failure> {
-    let definition: ProcessDefinition = parse(input)?;
+pub fn publish(store: &mut Store, definition: ProcessDefinition) -> Result<String, Failure> {
     Ok(match store.publish(definition)? {
         Published::Added(reference) => format!("published {reference}\n"),
         Published::Unchanged(reference) => format!("unchanged {reference}\n"),
@@ -353,11 +496,10 @@ objects_only!(DealPayoutInput);
 /// tranches under the terms given, with holdback movements; the output of `ltc payout`.
 ///
 /// # Errors
-/// `unknown_deal`, `no_result` for a deal without a signed contract, `malformed_json`, or the
+/// `unknown_deal`, `tampered`, `no_result` for a deal without a signed contract, or the
 /// incentive crate's code.
-pub fn payout(store: &mut Store, deal: &str, input: &str) -> Result<String, Failure> {
-    let input: DealPayoutInput = parse(input)?;
-    let deal = store.load(&DealId::new(deal))?;
+pub fn payout(store: &mut Store, deal: &str, input: &DealPayoutInput) -> Result<String, Failure> {
+    let deal = store.verify(&DealId::new(deal))?.deal;
     let bridge = ltc_incentive::from_deal(&deal, &input.terms, input.end)?;
     let tranches = bridge.tranches()?;
     let full_pool = bridge.rule.full_pool(bridge.request.scale)?;

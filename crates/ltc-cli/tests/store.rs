@@ -237,7 +237,13 @@ fn the_store_is_ltc_db_in_the_current_folder_unless_ltc_store_or_store_says() {
         &["list", "--json", "--store", flag.to_str().unwrap()],
         "",
     );
-    assert_eq!(run.stdout.trim(), "[]");
+    assert_eq!(run.status, 1);
+    assert!(
+        run.stderr.starts_with("error: no_store: "),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("flag.db"), "{}", run.stderr);
 }
 
 #[test]
@@ -304,7 +310,6 @@ fn show_and_list_read_for_people() {
 #[test]
 fn processes_are_published_once_per_name_and_version() {
     let world = World::new();
-    assert_eq!(world.ok(&["process", "list"], ""), "standard@1\n");
     let v2 = sample("standard-v2.json");
     assert_eq!(
         world.ok(&["process", "publish"], &v2),
@@ -313,6 +318,10 @@ fn processes_are_published_once_per_name_and_version() {
     assert_eq!(
         world.ok(&["process", "publish"], &v2),
         "unchanged standard@2\n"
+    );
+    assert_eq!(
+        world.ok(&["process", "list"], ""),
+        "standard@1\nstandard@2\n"
     );
     // Another definition under standard@2 is refused: deals opened under it replay as they ran.
     let mut other: Value = serde_json::from_str(&v2).unwrap();
@@ -448,4 +457,180 @@ fn report_over_the_store_is_the_report_over_the_same_logs_in(world: &World) {
     assert!(run.stderr.contains("give --stored"), "{}", run.stderr);
     let run = world.ltc(&["report", "--stored", "x.json"], "");
     assert_eq!(run.status, 2);
+}
+
+/// Rewrites stored rows behind the store's back, as someone with the file could.
+fn tamper(world: &World, sql: &str) {
+    let db = rusqlite::Connection::open(&world.location).unwrap();
+    let changed = db.execute(sql, []).unwrap();
+    assert!(changed > 0, "{sql} changed nothing");
+}
+
+#[test]
+fn an_edited_or_shortened_stored_log_is_refused_by_every_command_that_reads_it() {
+    let terms = json!({
+        "terms": {"roles": {"AR": "40", "SR": "30", "FR": "30"}, "rate": "0.02", "basis": "cash"},
+        "end": "2026-10-01",
+    })
+    .to_string();
+    let now = "2026-09-30T17:00:00Z";
+    // D-002 is won: someone renames a member of its team to be paid instead.
+    let edited = World::new();
+    edited.ok(&["import"], &sample("deals.json"));
+    tamper(
+        &edited,
+        "UPDATE ltc_events SET record = replace(record, '\"person\":\"cat\"', '\"person\":\"mallory\"') \
+         WHERE deal = 'D-002' AND record LIKE '%member_joined%'",
+    );
+    // D-001: its last event is dropped.
+    let shortened = World::new();
+    shortened.ok(&["import"], &sample("deals.json"));
+    tamper(
+        &shortened,
+        "DELETE FROM ltc_events WHERE deal = 'D-001' AND version = (SELECT MAX(version) FROM ltc_events WHERE deal = 'D-001')",
+    );
+    for (world, deal) in [(&edited, "D-002"), (&shortened, "D-001")] {
+        world.refused(&["show", deal], "", "tampered");
+        world.refused(&["show", "--json", deal], "", "tampered");
+        world.refused(&["payout", "--deal", deal], &terms, "tampered");
+        world.refused(&["list", "--now", now], "", "tampered");
+        world.refused(&["report", "--stored", "--now", now], "", "tampered");
+        world.refused(&["verify", "--stored"], "", "tampered");
+        world.refused(&["verify", "--stored", "--deal", deal], "", "tampered");
+        let before = world.ltc(&["export", deal], "").stdout;
+        let lose = json!({"actor": "ops", "at": "2026-09-30T00:00:00Z",
+                          "command": {"type": "lose", "reason": "x"}});
+        world.refused(&["exec", deal], &lose.to_string(), "tampered");
+        assert_eq!(
+            world.ltc(&["export", deal], "").stdout,
+            before,
+            "exec wrote on a broken log"
+        );
+    }
+    // The others still verify one by one.
+    assert!(edited
+        .ok(&["verify", "--stored", "--deal", "D-003"], "")
+        .starts_with("ok "));
+}
+
+#[test]
+fn reading_commands_never_create_a_store_and_a_store_location_must_keep_deals() {
+    let world = World::new();
+    for args in [
+        &["list"][..],
+        &["show", "D-1"],
+        &["export", "D-1"],
+        &["process", "list"],
+        &["report", "--stored"],
+        &["verify", "--stored"],
+    ] {
+        world.refused(args, "", "no_store");
+    }
+    assert!(!Path::new(&world.location).exists());
+    let dir = world.dir.path();
+    for location in ["", " ", ":memory:"] {
+        let run = ltc_in(
+            dir,
+            None,
+            &["--store", location, "exec", "D-1"],
+            &capture("2026-03-02T09:00:00Z", None),
+        );
+        assert_eq!(run.status, 1, "{location:?}");
+        assert!(
+            run.stderr.starts_with("error: bad_store: "),
+            "{}",
+            run.stderr
+        );
+    }
+    // An empty LTC_STORE is refused too, rather than a database that keeps nothing.
+    let run = ltc_in(
+        dir,
+        Some(""),
+        &["exec", "D-1"],
+        &capture("2026-03-02T09:00:00Z", None),
+    );
+    assert!(
+        run.stderr.starts_with("error: bad_store: "),
+        "{}",
+        run.stderr
+    );
+    let run = ltc_in(dir, None, &["--store", dir.to_str().unwrap(), "list"], "");
+    assert!(
+        run.stderr.starts_with("error: bad_store: "),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_deal_dated_after_now_is_listed_without_a_light_and_process_opens_only_new_deals() {
+    let world = World::new();
+    world.ok(&["exec", "D-1"], &capture("2026-03-02T09:00:00Z", None));
+    world.ok(&["exec", "D-2"], &capture("2062-03-02T09:00:00Z", None));
+    let listed: Value =
+        serde_json::from_str(&world.ok(&["list", "--json", "--now", "2026-03-20T09:00:00Z"], ""))
+            .unwrap();
+    assert_eq!(listed[0]["light"], json!("red")); // 18 days captured, of 7
+    assert_eq!(listed[1]["light"], json!(null));
+    assert_eq!(listed[1]["stage"], json!("captured"));
+    assert!(world
+        .ok(&["show", "D-2", "--now", "2026-03-20T09:00:00Z"], "")
+        .contains("due: nothing"));
+
+    // --process names the version a new deal opens under; on a deal that exists it is a mistake.
+    let run = world.ltc(&["exec", "D-1", "--process", "standard@1"], &grade(1));
+    assert_eq!(run.status, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .starts_with("error: usage: --process opens a new deal"),
+        "{}",
+        run.stderr
+    );
+    let run = world.ltc(
+        &["exec", "D-3", "--process", "standard@x"],
+        &capture("2026-03-02T09:00:00Z", None),
+    );
+    assert_eq!(run.status, 2, "{}", run.stderr);
+}
+
+#[test]
+fn text_output_escapes_what_users_wrote() {
+    let world = World::new();
+    let mut envelope: Value = serde_json::from_str(&capture("2026-03-02T09:00:00Z", None)).unwrap();
+    envelope["command"]["customer"] = json!("EVIL\u{1b}[31m\nD-999 FAKE won");
+    world.ok(&["exec", "D-1"], &envelope.to_string());
+    let now = "2026-03-20T09:00:00Z";
+    for args in [
+        &["list", "--now", now][..],
+        &["show", "D-1", "--now", now],
+        &["report", "--stored", "--now", now],
+    ] {
+        let out = world.ok(args, "");
+        assert!(!out.contains('\u{1b}'), "{args:?} printed an escape: {out}");
+        assert!(
+            !out.contains("\nD-999"),
+            "{args:?} printed a forged line: {out}"
+        );
+        assert!(out.contains("EVIL\\u{1b}[31m\\nD-999"), "{args:?}: {out}");
+    }
+}
+
+#[test]
+fn an_import_document_is_read_strictly_whole() {
+    let world = World::new();
+    for bad in [
+        json!({"deals": [], "process": 42}),
+        json!({"deals": [], "settings": "x"}),
+        json!({"deals": [], "now": "yesterday"}),
+        json!({"deals": [], "extra": true}),
+    ] {
+        world.refused(&["import"], &bad.to_string(), "malformed_json");
+    }
+    // A refused import leaves no store behind.
+    world.refused(&["verify", "--stored"], "", "no_store");
+    world.ok(&["import"], "[]");
+    assert_eq!(
+        world.ok(&["verify", "--stored"], ""),
+        "ok 0 deals, 0 events\n"
+    );
 }

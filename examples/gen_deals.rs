@@ -18,13 +18,10 @@
 //! ...], ...]}` with one event per line. The same seed always gives the same bytes.
 #![forbid(unsafe_code)]
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
 use ltc_pipeline::{
-    Command, ConditionSpec, Deal, DealId, Event, GateKind, Money, PersonId, Process, Role, Seat,
-    Vote,
+    Command, ConditionSpec, Currency, DateTime, Deal, DealId, Decimal, Duration, Event, GateKind,
+    GateSession, Money, PersonId, Process, Role, TimeZone, Utc, Vote,
 };
-use rust_decimal::Decimal;
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
@@ -99,7 +96,7 @@ struct Sim<'a> {
     deal: Deal,
     log: Vec<Event>,
     at: DateTime<Utc>,
-    currency: &'static str,
+    currency: Currency,
     ar: String,
     /// A stalled deal stops after this many events, wherever it stands.
     stall: Option<usize>,
@@ -150,28 +147,12 @@ impl Sim<'_> {
         Ok(())
     }
 
-    fn money(&self, amount: Decimal) -> Result<Money, Halt> {
-        Money::new(amount, self.currency).map_err(|e| Halt::Refused(e.to_string()))
+    fn money(&self, amount: Decimal) -> Money {
+        Money::of(amount, self.currency)
     }
 
     fn join(&mut self, person: &str, role: Role) -> Result<(), Halt> {
-        self.run(
-            "ops",
-            Command::AddMember {
-                person: person.into(),
-                role,
-                involvement: Decimal::ONE,
-            },
-        )
-    }
-
-    /// Whether the convened gate's rule has reached its verdict.
-    fn decided(&self) -> bool {
-        self.deal.meeting().is_some_and(|m| {
-            self.process
-                .policy(m.gate)
-                .is_some_and(|p| m.verdict(&p.rule).is_some())
-        })
+        self.run("ops", Command::add_member(person, role, Decimal::ONE))
     }
 
     /// Convenes `gate`, the panel votes `vote`, the convener records the decision.
@@ -184,54 +165,34 @@ impl Sim<'_> {
             GateKind::ClosureDecision => &[("dora", "director")],
         };
         self.wait(1, 4)?;
-        let materials = self
-            .process
-            .policy(gate)
-            .map(|p| p.materials.clone())
-            .unwrap_or_default();
-        self.run(
-            "ops",
-            Command::ConveneGate {
-                gate,
-                panel: panel.iter().map(|(p, l)| Seat::new(*p, *l)).collect(),
-                chair: panel.first().map(|(p, _)| PersonId::new(*p)),
-                materials,
-            },
-        )?;
-        // Most gates are decided within their service level; some drag on.
-        if self.rng.chance(15) {
-            self.wait(5, 12)?;
-        } else {
-            self.wait(0, 3)?;
-        }
-        // Seats vote in turn until the gate's rule has decided; later votes would be refused.
-        for (reviewer, _) in panel {
-            if self.decided() {
-                break;
+        let session = GateSession::new(gate, "ops")
+            .panel(panel.iter().copied())
+            .vote(vote)
+            .minutes(format!("{gate}: {vote:?}"));
+        let steps = session
+            .steps(self.process)
+            .map_err(|e| Halt::Refused(e.to_string()))?;
+        let last = steps.len().saturating_sub(1);
+        for (i, (actor, mut command)) in steps.into_iter().enumerate() {
+            if i == 1 {
+                // Most gates are decided within their service level; some drag on.
+                if self.rng.chance(15) {
+                    self.wait(5, 12)?;
+                } else {
+                    self.wait(0, 3)?;
+                }
             }
-            self.run(
-                reviewer,
-                Command::CastVote {
-                    vote,
-                    comment: None,
-                },
-            )?;
+            if let (true, Command::RecordDecision { conditions, .. }) = (i == last, &mut command) {
+                // The condition's id counts the events before the decision.
+                if let (Vote::Approve, Some(due_in)) = (vote, condition) {
+                    let id = format!("{}-C{}", self.deal.id(), self.log.len());
+                    let text = "confirm delivery capacity with the FR";
+                    conditions
+                        .push(ConditionSpec::new(id, text).due(self.at + Duration::days(due_in)));
+                }
+            }
+            self.run(actor.as_str(), command)?;
         }
-        let conditions = match (vote, condition) {
-            (Vote::Approve, Some(due_in)) => vec![ConditionSpec {
-                id: format!("{}-C{}", self.deal.id(), self.log.len()).into(),
-                text: "confirm delivery capacity with the FR".into(),
-                due: Some(self.at + Duration::days(due_in)),
-            }],
-            _ => Vec::new(),
-        };
-        self.run(
-            "ops",
-            Command::RecordDecision {
-                minutes: format!("{gate}: {vote:?}"),
-                conditions,
-            },
-        )?;
         // Close the conditions just attached: usually in time, sometimes late.
         let open: Vec<_> = self.deal.open_conditions().into_iter().cloned().collect();
         for id in open {
@@ -240,13 +201,7 @@ impl Sim<'_> {
             } else {
                 self.wait(2, 12)?;
             }
-            self.run(
-                &self.ar.clone(),
-                Command::CloseCondition {
-                    id,
-                    note: "done".into(),
-                },
-            )?;
+            self.run(&self.ar.clone(), Command::close_condition(id, "done"))?;
         }
         Ok(())
     }
@@ -278,24 +233,17 @@ impl Sim<'_> {
         let customer = self.rng.pick(CUSTOMERS);
         let source = self.rng.pick(SOURCES);
         let estimate = Decimal::from(estimate);
-        let value = self.money(estimate)?;
-        self.run(
-            "ops",
-            Command::CaptureLead {
-                customer: customer.into(),
-                source: source.into(),
-                estimate: Some(value),
-            },
-        )?;
+        let value = self.money(estimate);
+        self.run("ops", Command::capture_lead(customer, source, Some(value)))?;
         self.wait(0, 6)?;
         let hot = fate != Fate::Disqualified;
         let score = |rng: &mut Rng| if hot { rng.range(3, 5) } else { rng.range(0, 2) } as u32;
-        let scores: BTreeMap<String, u32> = ["budget", "decision_chain", "urgency"]
+        let scores: Vec<(&str, u32)> = ["budget", "decision_chain", "urgency"]
             .iter()
-            .map(|k| ((*k).to_owned(), score(self.rng)))
+            .map(|k| (*k, score(self.rng)))
             .collect();
         let ar = self.ar.clone();
-        self.run(&ar, Command::GradeLead { scores })?;
+        self.run(&ar, Command::grade_lead(scores))?;
         if fate == Fate::Disqualified {
             return self.end(Command::Disqualify {
                 reason: "no budget this year".into(),
@@ -352,8 +300,8 @@ impl Sim<'_> {
         }
         let discount = Decimal::from(self.rng.range(85, 100));
         let terms = (estimate * discount / Decimal::ONE_HUNDRED).round_dp(0);
-        let terms_money = self.money(terms)?;
-        self.run(&ar, Command::RequestContractDecision { terms: terms_money })?;
+        let terms_money = self.money(terms);
+        self.run(&ar, Command::request_contract_decision(terms_money))?;
         if fate == Fate::LostIn("awaiting_contract_decision") {
             return self.lose("the customer cancelled the project");
         }
@@ -459,7 +407,7 @@ impl Sim<'_> {
             invoiced += amount;
             self.wait(0, 3)?;
             let id = format!("INV-{m}");
-            let invoice = self.money(amount)?;
+            let invoice = self.money(amount);
             let ar = self.ar.clone();
             self.run(
                 &ar,
@@ -484,7 +432,7 @@ impl Sim<'_> {
             } else {
                 self.wait(10, 29)?;
             }
-            let pay = self.money(first)?;
+            let pay = self.money(first);
             self.run(
                 &ar,
                 Command::RecordPayment {
@@ -495,7 +443,7 @@ impl Sim<'_> {
             )?;
             if split {
                 self.wait(10, 45)?;
-                let rest = self.money(amount - first)?;
+                let rest = self.money(amount - first);
                 self.run(
                     &ar,
                     Command::RecordPayment {
@@ -548,7 +496,11 @@ fn generate(seed: u64, count: usize) -> Result<Vec<Vec<Event>>, String> {
         let start = now() - Duration::days(back) - Duration::hours(rng.range(0, 8));
         let estimate = rng.range(20, 900) * 1_000;
         let ar = rng.pick(ARS).to_owned();
-        let currency = if rng.chance(15) { "USD" } else { "EUR" };
+        let currency = if rng.chance(15) {
+            Currency::USD
+        } else {
+            Currency::EUR
+        };
         let stall = stalled.then(|| rng.range(8, 40) as usize);
         let mut sim = Sim {
             process: &process,

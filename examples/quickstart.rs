@@ -5,13 +5,11 @@
 //! pool, tranche by tranche, with 15% held back.
 #![forbid(unsafe_code)]
 
-use chrono::{DateTime, Days, Duration, TimeZone, Utc};
-use ltc_incentive::{from_deal, split, Basis, DealTerms, VacantRoles};
+use ltc_incentive::{from_deal, split, Basis, DealTerms};
 use ltc_pipeline::{
-    Command, ConditionSpec, Deal, DealId, Event, GateKind, Money, PersonId, Process, Role, Seat,
-    Vote,
+    Command, ConditionSpec, DateTime, Deal, DealId, Decimal, Duration, Event, GateKind,
+    GateSession, Money, PersonId, Process, Role, Seat, TimeZone, Utc, Vote,
 };
-use rust_decimal::Decimal;
 use std::error::Error;
 
 /// Drives one deal and prints each step.
@@ -64,67 +62,29 @@ impl Story {
     }
 
     fn join(&mut self, days: i64, person: &str, role: Role) -> Result<(), Box<dyn Error>> {
-        let command = Command::AddMember {
-            person: person.into(),
-            role,
-            involvement: Decimal::ONE,
-        };
-        self.step(days, "ops", command)
+        self.step(days, "ops", Command::add_member(person, role, Decimal::ONE))
     }
 
-    /// Convenes a gate, collects one vote per seat, and records the decision.
-    fn gate(
-        &mut self,
-        days: i64,
-        gate: GateKind,
-        panel: &[(&str, &str)],
-        vote: Vote,
-        conditions: Vec<ConditionSpec>,
-    ) -> Result<(), Box<dyn Error>> {
-        let materials = self
-            .process
-            .policy(gate)
-            .map(|p| p.materials.clone())
-            .unwrap_or_default();
-        let convene = Command::ConveneGate {
-            gate,
-            panel: panel.iter().map(|(p, l)| Seat::new(*p, *l)).collect(),
-            chair: panel.first().map(|(p, _)| PersonId::new(*p)),
-            materials,
-        };
-        self.step(days, "ops", convene)?;
-        // Seats vote in turn until the gate's rule has decided: later votes would be refused.
-        let mut voted = 0;
-        for (reviewer, _) in panel {
-            let decided = self.deal.meeting().is_some_and(|m| {
-                self.process
-                    .policy(m.gate)
-                    .is_some_and(|p| m.verdict(&p.rule).is_some())
-            });
-            if decided {
-                break;
-            }
-            let ballot = Command::CastVote {
-                vote,
-                comment: None,
+    /// Holds a gate: convened by ops, one vote per seat until the rule decides, the decision.
+    fn gate(&mut self, days: i64, session: GateSession) -> Result<(), Box<dyn Error>> {
+        let steps = session.steps(&self.process)?;
+        let last = steps.len().saturating_sub(1);
+        for (i, (actor, command)) in steps.into_iter().enumerate() {
+            // Convened `days` on; the votes the same day; the decision the day after.
+            let after = match i {
+                0 => days,
+                i if i == last => 1,
+                _ => 0,
             };
-            self.step(0, reviewer, ballot)?;
-            voted += 1;
+            self.step(after, actor.as_str(), command)?;
         }
-        let minutes = format!("{gate}: {vote:?} by {voted} reviewer(s)");
-        self.step(
-            1,
-            "ops",
-            Command::RecordDecision {
-                minutes,
-                conditions,
-            },
-        )
+        Ok(())
     }
 }
 
-fn eur(amount: i64) -> Result<Money, ltc_pipeline::Error> {
-    Money::new(Decimal::from(amount), "EUR")
+/// A session of `gate` convened by ops with this panel.
+fn gate(gate: GateKind, panel: &[(&str, &str)]) -> GateSession {
+    GateSession::new(gate, "ops").panel(panel.iter().copied())
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -140,17 +100,10 @@ fn main() -> Result<(), Box<dyn Error>> {
     println!("== Deal NW-2026-001: Northwind, from lead to cash ==\n");
 
     // Lead: captured at a trade fair, graded by the scorecard, qualified.
-    let capture = Command::CaptureLead {
-        customer: "Northwind".into(),
-        source: "trade fair".into(),
-        estimate: Some(eur(240_000)?),
-    };
+    let capture = Command::capture_lead("Northwind", "trade fair", Some(Money::eur(240_000)));
     s.step(0, "ops", capture)?;
-    let scores = [("budget", 4), ("decision_chain", 3), ("urgency", 4)]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect();
-    s.step(2, "ana", Command::GradeLead { scores })?;
+    let scores = [("budget", 4), ("decision_chain", 3), ("urgency", 4)];
+    s.step(2, "ana", Command::grade_lead(scores))?;
     s.step(1, "ana", Command::QualifyLead {})?;
 
     // The iron triangle forms: AR and SR before opportunity approval.
@@ -166,32 +119,21 @@ fn main() -> Result<(), Box<dyn Error>> {
     s.refused("ops", self_review);
     s.gate(
         2,
-        GateKind::OpportunityApproval,
-        &[("eve", "director")],
-        Vote::Approve,
-        vec![],
+        gate(GateKind::OpportunityApproval, &[("eve", "director")]),
     )?;
 
     // Solution review: sent back for rework once, then approved with a condition.
+    let review = &[("mia", "manager"), ("dan", "director")];
     s.gate(
         14,
-        GateKind::SolutionReview,
-        &[("mia", "manager"), ("dan", "director")],
-        Vote::Rework,
-        vec![],
+        gate(GateKind::SolutionReview, review).vote(Vote::Rework),
     )?;
     s.join(3, "sue", Role::sr())?; // a presales engineer joins late
-    let condition = ConditionSpec {
-        id: "C-1".into(),
-        text: "review the delivery risk with fulfilment".into(),
-        due: Some(s.now + Duration::days(14)),
-    };
+    let condition = ConditionSpec::new("C-1", "review the delivery risk with fulfilment")
+        .due(s.now + Duration::days(14));
     s.gate(
         7,
-        GateKind::SolutionReview,
-        &[("mia", "manager"), ("dan", "director")],
-        Vote::Approve,
-        vec![condition],
+        gate(GateKind::SolutionReview, review).condition(condition),
     )?;
     s.join(1, "fred", Role::fr())?;
     // The condition blocks the bid decision until it is closed.
@@ -202,79 +144,42 @@ fn main() -> Result<(), Box<dyn Error>> {
         materials: vec!["pricing".into(), "risk assessment".into()],
     };
     s.refused("ops", early_bid);
-    let close = Command::CloseCondition {
-        id: "C-1".into(),
-        note: "delivery risk reviewed with Fred".into(),
-    };
+    let close = Command::close_condition("C-1", "delivery risk reviewed with Fred");
     s.step(3, "sue", close)?;
-    let leave = Command::RemoveMember {
-        person: "sam".into(),
-        role: Role::sr(),
-        closure_recommendation: None,
-    };
+    let leave = Command::remove_member("sam", Role::sr());
     s.step(1, "ops", leave)?; // sam moves to another deal; sue carries SR
 
     // Bid decision (2 of n), negotiation, contract decision.
-    s.gate(
-        2,
-        GateKind::BidDecision,
-        &[("mia", "manager"), ("dan", "director"), ("zoe", "manager")],
-        Vote::Approve,
-        vec![],
-    )?;
-    let terms = Command::RequestContractDecision {
-        terms: eur(200_000)?,
-    };
+    let bid = &[("mia", "manager"), ("dan", "director"), ("zoe", "manager")];
+    s.gate(2, gate(GateKind::BidDecision, bid))?;
+    let terms = Command::request_contract_decision(Money::eur(200_000));
     s.step(30, "ana", terms)?;
-    s.gate(
-        2,
-        GateKind::ContractDecision,
-        &[("eve", "director")],
-        Vote::Approve,
-        vec![],
-    )?;
+    s.gate(2, gate(GateKind::ContractDecision, &[("eve", "director")]))?;
 
     // Execution: two milestones, two invoices, partial payments.
     for (id, title) in [("M-1", "installation"), ("M-2", "go-live")] {
-        let milestone = Command::AddMilestone {
-            id: id.into(),
-            title: title.into(),
-        };
-        s.step(1, "fred", milestone)?;
+        s.step(1, "fred", Command::add_milestone(id, title))?;
     }
-    s.step(30, "fred", Command::DeliverMilestone { id: "M-1".into() })?;
-    s.step(5, "fred", Command::AcceptMilestone { id: "M-1".into() })?;
-    let invoice = |id: &str, amount| -> Result<Command, ltc_pipeline::Error> {
-        Ok(Command::IssueInvoice {
-            id: id.into(),
-            amount: eur(amount)?,
-            due: None,
-        })
-    };
-    s.step(1, "ana", invoice("INV-1", 120_000)?)?;
-    s.refused("ana", invoice("INV-X", 100_000)?); // above the contract value
-    s.step(30, "fred", Command::DeliverMilestone { id: "M-2".into() })?;
-    s.step(5, "fred", Command::AcceptMilestone { id: "M-2".into() })?;
-    s.step(1, "ana", invoice("INV-2", 80_000)?)?;
+    s.step(30, "fred", Command::deliver_milestone("M-1"))?;
+    s.step(5, "fred", Command::accept_milestone("M-1"))?;
+    let invoice = |id: &str, amount: i64| Command::issue_invoice(id, Money::eur(amount));
+    s.step(1, "ana", invoice("INV-1", 120_000))?;
+    s.refused("ana", invoice("INV-X", 100_000)); // above the contract value
+    s.step(30, "fred", Command::deliver_milestone("M-2"))?;
+    s.step(5, "fred", Command::accept_milestone("M-2"))?;
+    s.step(1, "ana", invoice("INV-2", 80_000))?;
     for (id, inv, amount) in [
         ("PAY-1", "INV-1", 60_000),
         ("PAY-2", "INV-1", 60_000),
         ("PAY-3", "INV-2", 80_000),
     ] {
-        let payment = Command::RecordPayment {
-            id: id.into(),
-            invoice: inv.into(),
-            amount: eur(amount)?,
-        };
-        s.step(20, "ana", payment)?;
+        s.step(
+            20,
+            "ana",
+            Command::record_payment(id, inv, Money::eur(amount)),
+        )?;
     }
-    s.gate(
-        3,
-        GateKind::ClosureDecision,
-        &[("mia", "manager")],
-        Vote::Approve,
-        vec![],
-    )?;
+    s.gate(3, gate(GateKind::ClosureDecision, &[("mia", "manager")]))?;
 
     let replayed = Deal::replay(DealId::new("NW-2026-001"), &s.process, &s.log)?;
     println!(
@@ -284,23 +189,15 @@ fn main() -> Result<(), Box<dyn Error>> {
     );
 
     // The payout: 5% of the contract value, earned as cash arrives, 40:30:30, 15% held back.
-    let terms = DealTerms {
-        roles: [("AR", 40), ("SR", 30), ("FR", 30)]
-            .into_iter()
-            .map(|(r, w)| (r.to_owned(), Decimal::from(w)))
-            .collect(),
-        rate: Decimal::new(5, 2),
-        basis: Basis::Cash,
-        scale: 2,
-        holdback: Decimal::new(15, 2),
-        vacant_roles: VacantRoles::Redistribute,
-        contributions: Default::default(),
-    };
-    let end = s.now.date_naive() + Days::new(1);
-    let payout = from_deal(&s.deal, &terms, end)?;
+    let terms = DealTerms::new(Decimal::new(5, 2), Basis::Cash)
+        .role("AR", 40)
+        .role("SR", 30)
+        .role("FR", 30)
+        .holdback(Decimal::new(15, 2));
+    let payout = from_deal(&s.deal, &s.process, &terms)?;
     println!(
-        "\n== Payout: pool {} EUR (5% of 200,000), cash basis, 15% held back ==\n",
-        payout.rule.full_pool(2)?
+        "\n== Payout: pool {} {} (5% of 200,000), cash basis, 15% held back ==\n",
+        payout.request.pool, payout.currency
     );
     let tranches = payout.tranches()?;
     let mut people: Vec<String> = payout

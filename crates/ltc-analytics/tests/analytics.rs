@@ -11,7 +11,7 @@
 mod common;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use common::{eur, grade, invoice, pay, start, World};
+use common::{grade, invoice, pay, start, World};
 use ltc_analytics::{
     deal_due, deal_figures, deal_light, Due, DueKind, Elapsed, Filter, Light, Report, Settings,
     Snapshot, Subject, What, FUNNEL_STAGES,
@@ -57,7 +57,7 @@ fn deal_a() -> Vec<Event> {
     let capture = Command::CaptureLead {
         customer: "Northwind".into(),
         source: "fair".into(),
-        estimate: Some(eur(100_000)),
+        estimate: Some(Money::eur(100_000)),
     };
     w.now = day(0);
     w.given("ops", capture);
@@ -91,7 +91,9 @@ fn deal_a() -> Vec<Event> {
     w.now = day(36);
     w.given(
         "ana",
-        Command::RequestContractDecision { terms: eur(90_000) },
+        Command::RequestContractDecision {
+            terms: Money::eur(90_000),
+        },
     );
     w.now = day(38);
     w.convene(GateKind::ContractDecision, EVE);
@@ -115,7 +117,7 @@ fn deal_a() -> Vec<Event> {
         "ana",
         Command::IssueInvoice {
             id: "INV-1".into(),
-            amount: eur(90_000),
+            amount: Money::eur(90_000),
             due: Some(day(86)),
         },
     );
@@ -141,7 +143,7 @@ fn deal_b() -> Vec<Event> {
         Command::CaptureLead {
             customer: "Contoso".into(),
             source: "web".into(),
-            estimate: Some(eur(40_000)),
+            estimate: Some(Money::eur(40_000)),
         },
     );
     w.now = day(31);
@@ -248,9 +250,9 @@ fn days_in_stage_of_the_reworked_deal() {
         (end.kind, end.at, end.from),
         (EndKind::Won, day(96), Closing)
     );
-    assert_eq!(f.contract_value, Some(eur(90_000)));
-    assert_eq!(f.amount, Some(eur(90_000)));
-    assert_eq!(f.collected, Some(eur(90_000)));
+    assert_eq!(f.contract_value, Some(Money::eur(90_000)));
+    assert_eq!(f.amount, Some(Money::eur(90_000)));
+    assert_eq!(f.collected, Some(Money::eur(90_000)));
     assert_eq!(f.visits.len(), 12);
     assert_eq!(f.visits[3].entered, day(6));
     assert_eq!(f.visits[3].left, Some(day(21)));
@@ -275,7 +277,7 @@ fn days_in_stage_of_the_deal_lost_at_the_bid() {
     let end = f.ended.unwrap();
     assert_eq!((end.kind, end.from), (EndKind::Lost, Bid));
     assert_eq!(f.contract_value, None);
-    assert_eq!(f.amount, Some(eur(40_000)));
+    assert_eq!(f.amount, Some(Money::eur(40_000)));
 }
 
 #[test]
@@ -297,7 +299,7 @@ fn days_in_stage_of_the_deal_forced_to_close() {
     );
     assert_eq!(f.cycle, days(130));
     assert_eq!(f.ended.unwrap().kind, EndKind::ForceClosed);
-    assert_eq!(f.collected, Some(eur(0)));
+    assert_eq!(f.collected, Some(Money::eur(0)));
 }
 
 #[test]
@@ -325,7 +327,7 @@ fn a_deal_that_came_back_to_a_stage_counts_both_visits() {
         Command::Refund {
             id: "R-1".into(),
             invoice: "INV-1".into(),
-            amount: eur(2_000),
+            amount: Money::eur(2_000),
         },
     );
     w.now = day(9);
@@ -346,7 +348,7 @@ fn a_deal_that_came_back_to_a_stage_counts_both_visits() {
     assert_eq!(f.cycle, days(10));
     assert_eq!(f.age_in_stage, Some(days(1)));
     assert_eq!(f.stage_since, day(9));
-    assert_eq!(f.collected, Some(eur(10_000)));
+    assert_eq!(f.collected, Some(Money::eur(10_000)));
 }
 
 #[test]
@@ -975,7 +977,7 @@ fn overdue_contract() -> Vec<Event> {
     w.given(
         "ana",
         Command::RequestContractDecision {
-            terms: eur(100_000),
+            terms: Money::eur(100_000),
         },
     );
     w.convene(GateKind::ContractDecision, EVE);
@@ -999,7 +1001,7 @@ fn overdue_contract() -> Vec<Event> {
         "ana",
         Command::IssueInvoice {
             id: "INV-1".into(),
-            amount: eur(100_000),
+            amount: Money::eur(100_000),
             due: Some(day(30)),
         },
     );
@@ -1032,7 +1034,7 @@ fn due_conditions_invoices_and_gates() {
                 deal: DealId::new("E"),
                 kind: DueKind::InvoiceOverdue {
                     invoice: "INV-1".into(),
-                    outstanding: eur(100_000)
+                    outstanding: Money::eur(100_000)
                 },
                 since: day(30),
                 who: vec!["ana".into()],
@@ -1044,7 +1046,7 @@ fn due_conditions_invoices_and_gates() {
         due[1].kind,
         DueKind::InvoiceOverdue {
             invoice: "INV-1".into(),
-            outstanding: eur(60_000)
+            outstanding: Money::eur(60_000)
         }
     );
     // A gate past its service level is for the convener to escalate.
@@ -1088,7 +1090,7 @@ fn daily_digest() {
     assert_eq!(digest.happened.len(), 1);
     assert_eq!(digest.happened[0].deal.as_str(), "E");
     assert!(
-        matches!(&digest.happened[0].what, What::CashCollected { amount, .. } if *amount == eur(40_000))
+        matches!(&digest.happened[0].what, What::CashCollected { amount, .. } if *amount == Money::eur(40_000))
     );
     // D is red (gate 34 days of 5); E is collecting for 34 days of 60: green.
     assert_eq!(digest.flagged.len(), 1);
@@ -1116,7 +1118,7 @@ fn daily_digest() {
     assert!(digest
         .happened
         .iter()
-        .any(|h| matches!(h.what, What::ContractSigned { value } if value == eur(100_000))));
+        .any(|h| matches!(h.what, What::ContractSigned { value } if value == Money::eur(100_000))));
     assert_eq!(
         digest
             .happened

@@ -12,7 +12,7 @@
 mod common;
 
 use chrono::{DateTime, Duration, Utc};
-use common::{eur, start, World};
+use common::{start, World};
 use ltc_analytics::{html, Filter, Report, Settings, Snapshot};
 use ltc_pipeline::*;
 use proptest::prelude::*;
@@ -26,7 +26,7 @@ fn waiting(customer: &str, source: &str, person: &str) -> Vec<Event> {
         Command::CaptureLead {
             customer: customer.into(),
             source: source.into(),
-            estimate: Some(eur(80_000)),
+            estimate: Some(Money::eur(80_000)),
         },
     );
     w.given("ops", common::grade(4, 4, 4));

@@ -174,6 +174,22 @@ pub fn split(input: &str) -> Result<String, Failure> {
     pretty(&ltc_incentive::split(&request)?)
 }
 
+/// `ltc statement`: a statement request in (a plan, its periods, the deals and their credits,
+/// manual adjustments, whose statement for which period), the statements out: JSON, or with
+/// `table` the plain-text tables.
+///
+/// # Errors
+/// `malformed_json`, or the incentive crate's error code (a refusal names the field path).
+pub fn statement(input: &str, table: bool) -> Result<String, Failure> {
+    let request: ltc_incentive::StatementRequest = parse(input)?;
+    let statements = ltc_incentive::statement(&request)?;
+    if table {
+        Ok(statements.table())
+    } else {
+        pretty(&statements)
+    }
+}
+
 /// A holdback release or forfeiture to apply after the payments.
 #[derive(Debug, Deserialize)]
 #[serde(remote = "Self", deny_unknown_fields)]

@@ -29,7 +29,7 @@ use std::process::ExitCode;
     name = "ltc",
     version,
     subcommand_required = true,
-    after_help = "Examples:\n  ltc split examples/data/split.json\n  ltc run examples/data/run.json\n  ltc report examples/data/deals.json\n  echo '{\"amount\": \"100.00\", \"weights\": [\"1\", \"2\"]}' | ltc allocate\n\nDeals in a store (--store, LTC_STORE, or ltc.db here):\n  ltc import examples/data/deals.json && ltc list\n  ltc exec D-1 < envelope.json\n  ltc show D-1\n  ltc report --stored --html pipeline.html\n\nThe documents are described in docs/cli.md."
+    after_help = "Examples:\n  ltc split examples/data/split.json\n  ltc statement examples/data/statement.json\n  ltc run examples/data/run.json\n  ltc report examples/data/deals.json\n  echo '{\"amount\": \"100.00\", \"weights\": [\"1\", \"2\"]}' | ltc allocate\n\nDeals in a store (--store, LTC_STORE, or ltc.db here):\n  ltc import examples/data/deals.json && ltc list\n  ltc exec D-1 < envelope.json\n  ltc show D-1\n  ltc report --stored --html pipeline.html\n\nThe documents are described in docs/cli.md."
 )]
 struct Cli {
     /// Where deals live: a SQLite file, or a PostgreSQL URL (`postgres://user@host/db`) or
@@ -99,6 +99,18 @@ enum Sub {
         /// Pay a stored deal: FILE then holds its terms, `{"terms": ..., "end": ...}`.
         #[arg(long, value_name = "DEAL")]
         deal: Option<String>,
+        #[command(flatten)]
+        input: Input,
+    },
+    /// A person's commission statement for a period: credits, tiers, draws, holdback,
+    /// clawbacks, adjustments, the amount payable.
+    #[command(
+        after_help = "Examples:\n  ltc statement examples/data/statement.json\n  ltc statement --table examples/data/statement.json"
+    )]
+    Statement {
+        /// Plain-text tables instead of JSON.
+        #[arg(long)]
+        table: bool,
         #[command(flatten)]
         input: Input,
     },
@@ -341,6 +353,7 @@ fn execute(cli: &Cli) -> Result<String, Failure> {
             let terms = commands::parse(&read_input(input)?)?;
             stored::payout(&mut stored::open(store, false)?, deal, &terms)
         }
+        Sub::Statement { table, input } => commands::statement(&read_input(input)?, *table),
         Sub::Run(input) => commands::run(&read_input(input)?),
         Sub::Graph { mermaid, input } => commands::graph(&read_input(input)?, *mermaid),
         Sub::Report {

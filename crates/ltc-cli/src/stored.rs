@@ -30,7 +30,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use ltc_analytics::{deal_due, deal_light, DealLight, Due, Light, Settings};
 use ltc_incentive::DealTerms;
 use ltc_pipeline::{
-    Deal, DealId, Envelope, Event, ProcessDefinition, ProcessRef, StageKind, StoredEvent,
+    Deal, DealId, Envelope, Event, Process, ProcessDefinition, ProcessRef, StageKind, StoredEvent,
 };
 use ltc_store::{Published, Store, StoreError};
 use serde::{Deserialize, Serialize};
@@ -154,7 +154,7 @@ pub fn process_ref(store: &mut Store, text: &str) -> Result<ProcessRef, Failure>
 }
 
 /// `ltc exec DEAL`: decides one envelope (as in `run`'s `commands[]`, read with
-/// [`parse`](crate::commands::parse) before the store is opened) against the stored deal and
+/// [`parse`] before the store is opened) against the stored deal and
 /// appends its events; prints them as `run` prints an accepted command's. A deal the store does
 /// not hold starts with `capture_lead`, under `process` (`NAME@VERSION` or `NAME`; default
 /// `standard@1`).
@@ -484,7 +484,9 @@ pub struct DealPayoutInput {
     /// How the pool is earned and split.
     pub terms: DealTerms,
     /// The end of the window (exclusive): team time is counted from the lead's capture to it.
-    pub end: NaiveDate,
+    /// By default the day after the deal's last event.
+    #[serde(default)]
+    pub end: Option<NaiveDate>,
     /// Holdback releases and forfeitures, applied after the payments, in order.
     #[serde(default)]
     pub holdback: Vec<HoldbackInput>,
@@ -500,7 +502,15 @@ objects_only!(DealPayoutInput);
 /// incentive crate's code.
 pub fn payout(store: &mut Store, deal: &str, input: &DealPayoutInput) -> Result<String, Failure> {
     let deal = store.verify(&DealId::new(deal))?.deal;
-    let bridge = ltc_incentive::from_deal(&deal, &input.terms, input.end)?;
+    // The deal's own process version, as the store keeps it: the terms' roles must be its roles.
+    let process = match deal.process() {
+        Some(reference) => store.process(reference)?,
+        None => Process::standard(),
+    };
+    let bridge = match input.end {
+        Some(end) => ltc_incentive::from_deal_until(&deal, &process, &input.terms, end)?,
+        None => ltc_incentive::from_deal(&deal, &process, &input.terms)?,
+    };
     let tranches = bridge.tranches()?;
     let full_pool = bridge.rule.full_pool(bridge.request.scale)?;
     pretty(&paid(full_pool, tranches, &input.holdback)?)

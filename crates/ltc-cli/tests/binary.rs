@@ -22,15 +22,26 @@ fn sample(name: &str) -> String {
     common::sample_path(name)
 }
 
+/// Every subcommand `ltc --help` lists.
+const SUBCOMMANDS: [&str; 9] = [
+    "allocate",
+    "split",
+    "payout",
+    "statement",
+    "run",
+    "graph",
+    "report",
+    "verify",
+    "migrate",
+];
+
 #[test]
 fn help_is_on_stdout_with_success() {
     for args in [&["--help"][..], &["-h"], &["help"]] {
         let out = ltc(args, "");
         assert_eq!(out.status.code(), Some(0), "{args:?}");
         let stdout = text(&out.stdout);
-        for sub in [
-            "allocate", "split", "payout", "run", "graph", "report", "verify", "migrate",
-        ] {
+        for sub in SUBCOMMANDS {
             assert!(stdout.contains(sub), "{args:?} does not list `{sub}`");
         }
         assert!(out.stderr.is_empty());
@@ -39,9 +50,7 @@ fn help_is_on_stdout_with_success() {
 
 #[test]
 fn every_subcommand_has_help_with_an_example() {
-    for sub in [
-        "allocate", "split", "payout", "run", "graph", "report", "verify", "migrate",
-    ] {
+    for sub in SUBCOMMANDS {
         let out = ltc(&[sub, "--help"], "");
         assert_eq!(out.status.code(), Some(0), "{sub}");
         let stdout = text(&out.stdout);
@@ -136,6 +145,15 @@ fn flags_change_the_output_as_documented() {
     let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert!(report["funnel"].is_object());
     let table = text(&ltc(&["report", &deals], "").stdout);
+    assert!(serde_json::from_str::<serde_json::Value>(&table).is_err());
+
+    let statement = sample("statement.json");
+    let json = ltc(&["statement", &statement], "");
+    assert_eq!(json.status.code(), Some(0));
+    let statements: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(statements["statements"][0]["payable"], "3180.00");
+    let table = text(&ltc(&["statement", "--table", &statement], "").stdout);
+    assert!(table.starts_with("ana · 2026-03"), "{table}");
     assert!(serde_json::from_str::<serde_json::Value>(&table).is_err());
 }
 

@@ -15,6 +15,7 @@ fn run(subcommand: &str, input: &str) -> Result<String, Failure> {
         "allocate" => cli::allocate(input),
         "split" => cli::split(input),
         "payout" => cli::payout(input),
+        "statement" => cli::statement(input, false),
         "run" => cli::run(input),
         "graph" => cli::graph(input, false),
         "report" => ltc_cli::report::run(input, true),
@@ -82,6 +83,7 @@ fn every_sample_input_is_accepted() {
         ("allocate", "allocate"),
         ("split", "split"),
         ("payout", "payout"),
+        ("statement", "statement"),
         ("run", "run"),
         ("graph", "graph"),
         ("report", "deals"),
@@ -474,4 +476,81 @@ fn a_huge_exponent_is_refused_on_one_line_not_a_panic() {
         assert_eq!(err.code, "malformed_json", "{amount}");
         assert_eq!(err.to_string().lines().count(), 1);
     }
+}
+
+#[test]
+fn the_statement_sample_pays_what_its_lines_say() {
+    let input = include_str!("../../../examples/data/statement.json");
+    let output: serde_json::Value =
+        serde_json::from_str(&cli::statement(input, false).unwrap()).unwrap();
+    let ana = &output["statements"][0];
+    assert_eq!(ana["person"], "ana");
+    assert_eq!(ana["period"]["id"], "2026-03");
+    assert_eq!(ana["version"], 2);
+    // 24,000 of team credit at 5%; the draw tops it up to 2,000; January's refund clawed back
+    // (-440), February's late receipt (+1,200) and version 2 (+250), a manual spiff (+150);
+    // 120 held, January's 140 released.
+    assert_eq!(ana["commission"], "1200.00");
+    assert_eq!(ana["payable"], "3180.00");
+    let kinds: Vec<&str> = ana["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "earning",
+            "draw",
+            "clawback",
+            "adjustment",
+            "adjustment",
+            "adjustment",
+            "holdback",
+            "release"
+        ]
+    );
+    let clawback = &ana["lines"][2];
+    assert_eq!(clawback["reversal"], "D-101/CN-1");
+    assert_eq!(clawback["of"], "D-101/R-1");
+    assert_eq!(clawback["amount"], "-440.00");
+    let total: rust_decimal::Decimal = ana["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            l["amount"]
+                .as_str()
+                .unwrap()
+                .parse::<rust_decimal::Decimal>()
+                .unwrap()
+        })
+        .sum();
+    assert_eq!(total.to_string(), "3180.00");
+    let table = cli::statement(input, true).unwrap();
+    assert!(
+        table.contains("payable                    3180.00"),
+        "{table}"
+    );
+}
+
+#[test]
+fn a_bad_statement_request_names_the_field() {
+    let input = include_str!("../../../examples/data/statement.json");
+    let bad = input.replace(r#""share": "0.25""#, r#""share": "0.24""#);
+    let err = cli::statement(&bad, false).unwrap_err();
+    assert_eq!(err.code, "revenue_split_not_100");
+    assert!(
+        err.message
+            .starts_with("at `deals[0].splits`: the revenue splits total 0.99"),
+        "{err}"
+    );
+    let typo = input.replace(r#""release_after""#, r#""release_afer""#);
+    let err = cli::statement(&typo, false).unwrap_err();
+    assert_eq!(err.code, "malformed_json");
+    assert!(err.message.contains("plan.versions[0].holdback"), "{err}");
+    let backdated = input.replacen(r#""payable": "1860.00""#, r#""payable": "1900.00""#, 1);
+    let err = cli::statement(&backdated, false).unwrap_err();
+    assert_eq!(err.code, "closed_period_changed");
 }

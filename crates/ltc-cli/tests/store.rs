@@ -389,6 +389,29 @@ fn payout_pays_a_stored_deal_under_its_terms() {
             "{person}"
         );
     }
+    // Without `end` the window ends the day after the deal's last event: the same cash, so the
+    // same pool, all of it paid out; only who gets how much may move with the days counted.
+    let mut without_end = terms.clone();
+    without_end.as_object_mut().unwrap().remove("end");
+    let by_last_event: Value =
+        serde_json::from_str(&world.ok(&["payout", "--deal", id], &without_end.to_string()))
+            .unwrap();
+    assert_eq!(by_last_event["pool"], out["pool"]);
+    let paid: rust_decimal::Decimal = by_last_event["people"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| dec(&p["amount"]))
+        .sum();
+    assert_eq!(paid, dec(&out["pool"]));
+    // A role weight the deal's process does not define is refused, not taken for a vacant role.
+    let mut typo = terms.clone();
+    typo["terms"]["roles"]["ar"] = json!("10");
+    world.refused(
+        &["payout", "--deal", id],
+        &typo.to_string(),
+        "role_not_in_process",
+    );
     // A deal without a contract has no result to pay.
     let open = listed
         .as_array()

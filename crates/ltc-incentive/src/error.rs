@@ -225,6 +225,185 @@ pub enum Error {
         /// Their outstanding holdback.
         outstanding: Decimal,
     },
+    /// A deal's payout asked under another process than the one the deal runs under.
+    #[error(
+        "deal {} runs under process {}, not {}",
+        esc(.deal),
+        esc(.runs_under),
+        esc(.given)
+    )]
+    ProcessMismatch {
+        /// The deal.
+        deal: String,
+        /// The process (`name@version`) it runs under.
+        runs_under: String,
+        /// The process given.
+        given: String,
+    },
+    /// A deal's terms weigh a role its process does not define (a misspelt `ar` for `AR`).
+    #[error("the terms weigh role {}, which process {} does not define", esc(.role), esc(.process))]
+    RoleNotInProcess {
+        /// The role named in the terms.
+        role: String,
+        /// The process (`name@version`).
+        process: String,
+    },
+    /// The minor units of a deal's currency are unknown to its process.
+    #[error("the minor units of currency {} are unknown", esc(.currency))]
+    UnknownCurrency {
+        /// The currency code.
+        currency: String,
+    },
+    /// A tranche in another currency than the ledger's.
+    #[error("a tranche in {} cannot be recorded in a ledger in {}", esc(.found), esc(.expected))]
+    CurrencyMismatch {
+        /// The ledger's currency.
+        expected: String,
+        /// The tranche's currency.
+        found: String,
+    },
+    /// Another error, at a path inside the document that was read (`versions[1].rate_table[0].rate`):
+    /// every refusal of a plan, a deal or a statement request names where it is.
+    #[error("at `{path}`: {error}")]
+    At {
+        /// Where, as `field.list[index].field`.
+        path: String,
+        /// What is wrong there.
+        error: Box<Error>,
+    },
+    /// A value that must be positive is zero or negative.
+    #[error("{what} must be positive: {value}")]
+    NotPositive {
+        /// What the value is.
+        what: &'static str,
+        /// The value.
+        value: Decimal,
+    },
+    /// A value that must not be negative is.
+    #[error("{what} is negative: {value}")]
+    NegativeValue {
+        /// What the value is.
+        what: &'static str,
+        /// The value.
+        value: Decimal,
+    },
+    /// A value outside the range it must lie in.
+    #[error("{what} {value} is outside {range}")]
+    ValueOutOfRange {
+        /// What the value is.
+        what: &'static str,
+        /// The value.
+        value: Decimal,
+        /// The range, as written in the documentation (`[0, 1]`).
+        range: &'static str,
+    },
+    /// An amount of money that is not a whole number of minor units.
+    #[error("{what} {value} is finer than the minor unit at scale {scale} ({})", minor_unit(*.scale))]
+    FinerThanMinorUnit {
+        /// What the amount is.
+        what: &'static str,
+        /// The amount.
+        value: Decimal,
+        /// The scale.
+        scale: u32,
+    },
+    /// A list that must have at least one entry has none.
+    #[error("{what} is empty")]
+    Empty {
+        /// What the list is.
+        what: &'static str,
+    },
+    /// The tiers of a rate table do not start at strictly increasing attainments.
+    #[error("a tier starts at attainment {from}, not above the previous tier's {previous}")]
+    TiersOutOfOrder {
+        /// Where this tier starts.
+        from: Decimal,
+        /// Where the previous one starts.
+        previous: Decimal,
+    },
+    /// The first tier of a rate table does not start at attainment 0.
+    #[error("the first tier starts at attainment {from}: it must start at 0")]
+    FirstTierNotAtZero {
+        /// Where it starts.
+        from: Decimal,
+    },
+    /// Two entries share an id (or a version number) but differ. The same entry given twice
+    /// counts once.
+    #[error("id {} is given twice with different contents", esc(.id))]
+    DuplicateId {
+        /// The id.
+        id: String,
+    },
+    /// A reference to something the document does not have.
+    #[error("{what} {} does not exist", esc(.id))]
+    UnknownReference {
+        /// What is referred to.
+        what: &'static str,
+        /// The id referred to.
+        id: String,
+    },
+    /// The revenue splits of a deal do not total exactly 100%.
+    #[error("the revenue splits total {total}, not exactly 1 (100%)")]
+    RevenueSplitNotWhole {
+        /// Their total.
+        total: Decimal,
+    },
+    /// Two fields that exclude each other, or a field that needs another one.
+    #[error("{what}")]
+    Inconsistent {
+        /// What does not fit together.
+        what: &'static str,
+    },
+    /// Reversals (refunds, credit notes) of a credit exceed the credit.
+    #[error("the reversals of {} total {reversed}, more than its {amount}", esc(.source_id))]
+    OverReversal {
+        /// The credit reversed: `signature` or a receipt id.
+        source_id: String,
+        /// Its amount.
+        amount: Decimal,
+        /// What the reversals total.
+        reversed: Decimal,
+    },
+    /// The periods do not follow each other without gap or overlap.
+    #[error("this period starts on {found}, not on {expected}, the end of the one before")]
+    PeriodsNotContiguous {
+        /// The end of the period before.
+        expected: NaiveDate,
+        /// This period's start.
+        found: NaiveDate,
+    },
+    /// Periods are closed out of order: a closed period after an open one, or closed before
+    /// the period before it was.
+    #[error("this period is closed on {closed}, but the period before it {before}")]
+    CloseOutOfOrder {
+        /// When this period was closed.
+        closed: NaiveDate,
+        /// What the period before was: `is open`, or `was closed on ...`.
+        before: String,
+    },
+    /// A fact is recorded before the day it happened, or a period is closed before it starts.
+    #[error("recorded on {recorded}, before {date}")]
+    RecordedBeforeDate {
+        /// The day it happened.
+        date: NaiveDate,
+        /// The day it was recorded.
+        recorded: NaiveDate,
+    },
+    /// A closed period computes to another amount than the one frozen when it was closed: a fact
+    /// was recorded (backdated) on or before its close.
+    #[error(
+        "period {} was closed with {frozen} payable, but its facts now give {now}: a fact is \
+         recorded on or before the close",
+        esc(.period)
+    )]
+    ClosedPeriodChanged {
+        /// The period.
+        period: String,
+        /// The payable frozen at its close.
+        frozen: Decimal,
+        /// The payable its facts give now.
+        now: Decimal,
+    },
 }
 
 impl Error {
@@ -266,6 +445,69 @@ impl Error {
             Error::NoResult { .. } => "no_result",
             Error::UnknownPerson { .. } => "unknown_person",
             Error::NothingToForfeit { .. } => "nothing_to_forfeit",
+            Error::ProcessMismatch { .. } => "process_mismatch",
+            Error::RoleNotInProcess { .. } => "role_not_in_process",
+            Error::UnknownCurrency { .. } => "unknown_currency",
+            Error::CurrencyMismatch { .. } => "currency_mismatch",
+            Error::At { error, .. } => error.code(),
+            Error::NotPositive { .. } => "not_positive",
+            Error::NegativeValue { .. } => "negative_value",
+            Error::ValueOutOfRange { .. } => "value_out_of_range",
+            Error::FinerThanMinorUnit { .. } => "finer_than_minor_unit",
+            Error::Empty { .. } => "empty",
+            Error::TiersOutOfOrder { .. } => "tiers_out_of_order",
+            Error::FirstTierNotAtZero { .. } => "first_tier_not_at_zero",
+            Error::DuplicateId { .. } => "duplicate_id",
+            Error::UnknownReference { .. } => "unknown_reference",
+            Error::RevenueSplitNotWhole { .. } => "revenue_split_not_100",
+            Error::Inconsistent { .. } => "inconsistent",
+            Error::OverReversal { .. } => "over_reversal",
+            Error::PeriodsNotContiguous { .. } => "periods_not_contiguous",
+            Error::CloseOutOfOrder { .. } => "close_out_of_order",
+            Error::RecordedBeforeDate { .. } => "recorded_before_date",
+            Error::ClosedPeriodChanged { .. } => "closed_period_changed",
+        }
+    }
+}
+
+impl Error {
+    /// This error at `path` inside a document: `Error::At { path, .. }`. A path already there is
+    /// appended, so that errors can be placed from the inside out (`rate_table[1]`, then
+    /// `versions[0]`, then `plan`: `plan.versions[0].rate_table[1]`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ltc_incentive::Error;
+    ///
+    /// let err = Error::Empty { what: "the rate table" }.at("rate_table").at("versions[0]");
+    /// assert_eq!(err.code(), "empty");
+    /// assert_eq!(err.to_string(), "at `versions[0].rate_table`: the rate table is empty");
+    /// ```
+    #[must_use]
+    pub fn at(self, path: impl Into<String>) -> Self {
+        let mut path = path.into();
+        match self {
+            Error::At { path: inner, error } => {
+                if !inner.starts_with('[') {
+                    path.push('.');
+                }
+                path.push_str(&inner);
+                Error::At { path, error }
+            }
+            error => Error::At {
+                path,
+                error: Box::new(error),
+            },
+        }
+    }
+
+    /// The path of an [`Error::At`], if any.
+    #[must_use]
+    pub fn path(&self) -> Option<&str> {
+        match self {
+            Error::At { path, .. } => Some(path),
+            _ => None,
         }
     }
 }

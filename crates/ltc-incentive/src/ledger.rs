@@ -73,14 +73,21 @@ pub struct TrancheLine {
 /// A payout as a payment arrives: the split of the pool earned so far minus
 /// what was already allotted, per person.
 ///
-/// Serialized as `{"date": "2026-03-01", "pool": "...", "retained": "...",
-/// "people": [...]}`, people sorted by id; `pool` is the cumulative earned
-/// pool after this tranche, the other numbers are changes.
+/// Serialized as `{"date": "2026-03-01", "currency": "EUR", "pool": "...",
+/// "retained": "...", "people": [...]}`, people sorted by id; `pool` is the
+/// cumulative earned pool after this tranche, the other numbers are changes.
+/// `currency` is written only when known.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(remote = "Self", deny_unknown_fields)]
 pub struct Tranche {
     /// The day of the tranche.
     pub date: NaiveDate,
+    /// The currency code of every amount, when known: a deal's tranches
+    /// (`DealPayout::tranches`, feature
+    /// `pipeline`) carry the contract's; those of a ledger carry the ledger's
+    /// ([`Ledger::in_currency`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
     /// The cumulative pool once this tranche is recorded.
     #[serde(with = "crate::exact")]
     pub pool: Decimal,
@@ -172,6 +179,8 @@ pub struct HoldbackMovement {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(remote = "Self", deny_unknown_fields)]
 pub struct Ledger {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    currency: Option<String>,
     #[serde(with = "crate::exact")]
     pool: Decimal,
     #[serde(with = "crate::exact")]
@@ -187,6 +196,32 @@ impl Ledger {
     #[must_use]
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty ledger in a currency: its tranches carry it, and a tranche in
+    /// another currency is refused ([`Error::CurrencyMismatch`]).
+    ///
+    /// ```
+    /// use chrono::NaiveDate;
+    /// use ltc_incentive::{Ledger, Tranche};
+    /// let mut ledger = Ledger::in_currency("EUR");
+    /// let date = NaiveDate::from_ymd_opt(2026, 7, 1).unwrap();
+    /// let usd = Tranche { date, currency: Some("USD".into()), pool: 0.into(), retained: 0.into(), people: vec![] };
+    /// assert_eq!(ledger.record(&usd).unwrap_err().code(), "currency_mismatch");
+    /// ```
+    #[must_use]
+    pub fn in_currency(currency: impl Into<String>) -> Self {
+        Self {
+            currency: Some(currency.into()),
+            ..Self::default()
+        }
+    }
+
+    /// The currency of the amounts recorded: the one the ledger was made in,
+    /// or else that of the first tranche recorded that carried one.
+    #[must_use]
+    pub fn currency(&self) -> Option<&str> {
+        self.currency.as_deref()
     }
 
     /// The cumulative pool recorded so far.
@@ -252,6 +287,7 @@ impl Ledger {
         }
         Ok(Tranche {
             date,
+            currency: self.currency.clone(),
             pool: target.pool,
             retained: sub(target.retained, self.retained)?,
             people: people.into_values().collect(),
@@ -259,7 +295,9 @@ impl Ledger {
     }
 
     /// Records a tranche: adds its changes to the accounts. Either the whole
-    /// tranche is recorded or, on error, nothing.
+    /// tranche is recorded or, on error, nothing. A tranche in another
+    /// currency than the ledger's is refused; the first tranche with a
+    /// currency sets that of a ledger that had none.
     ///
     /// When a clawback takes back more holdback than is outstanding, the part
     /// that had been forfeited is taken from `forfeited` (the person never got
@@ -268,8 +306,17 @@ impl Ledger {
     ///
     /// # Errors
     ///
-    /// [`Error::Overflow`] or [`Error::Inexact`] if a sum cannot be represented exactly.
+    /// [`Error::CurrencyMismatch`]; [`Error::Overflow`] or [`Error::Inexact`] if a sum cannot
+    /// be represented exactly.
     pub fn record(&mut self, tranche: &Tranche) -> Result<(), Error> {
+        if let (Some(expected), Some(found)) = (&self.currency, &tranche.currency) {
+            if expected != found {
+                return Err(Error::CurrencyMismatch {
+                    expected: expected.clone(),
+                    found: found.clone(),
+                });
+            }
+        }
         let mut accounts = self.accounts.clone();
         for line in &tranche.people {
             let a = accounts.entry(line.id.clone()).or_default();
@@ -285,6 +332,9 @@ impl Ledger {
             }
         }
         self.retained = add(self.retained, tranche.retained)?;
+        if self.currency.is_none() {
+            self.currency.clone_from(&tranche.currency);
+        }
         self.accounts = accounts;
         self.pool = tranche.pool;
         Ok(())

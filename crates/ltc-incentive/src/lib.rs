@@ -69,37 +69,72 @@
 //!   pool.
 //! - [`Ledger`], [`Tranche`], [`tranches`]: cumulative payouts, clawback,
 //!   holdback release and forfeiture.
-//! - [`Error`]: every refusal, with a stable [`Error::code`].
-//! - With the `pipeline` feature, [`from_deal`]: a pipeline deal's team history, contract value
-//!   and cash as a split request, pool rule and payments in one call.
+//! - [`Plan`] of [`PlanVersion`]s (quota, [`Tier`]s applied by a [`Method`], floor, [`Caps`],
+//!   [`Draw`], guarantee, [`Holdback`]), [`WonDeal`]s crediting people by [`SplitShare`]s or a
+//!   [`TeamSplit`], at signature or as [`Receipt`]s arrive, undone by [`Reversal`]s:
+//!   [`statement`] of a [`StatementRequest`] gives each person's [`Statement`] for a
+//!   [`Period`], its [`StatementLine`]s summing to what is payable; closed periods never
+//!   change, later facts become dated adjustments ([`history`] gives every period).
+//! - [`Error`]: every refusal, with a stable [`Error::code`]; [`Error::At`] names where in a
+//!   document.
+//! - With the `pipeline` feature, `from_deal`: a pipeline deal's team history, contract value
+//!   and cash as a split request, pool rule and payments in one call, under `DealTerms`.
 //! - With the `proptest` feature, `strategies` for property tests.
 //!
 //! The rules as formulas, a worked example and the guarantees are in
 //! `docs/incentive.md`.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod allocate;
 mod arith;
 mod bigint;
 #[cfg(feature = "pipeline")]
 mod bridge;
+mod credit;
 mod earn;
 mod error;
 pub mod exact;
 mod ledger;
+mod plan;
 mod split;
+mod statement;
 mod strict;
 
 #[cfg(feature = "proptest")]
+#[cfg_attr(docsrs, doc(cfg(feature = "proptest")))]
 pub mod strategies;
 
 pub use allocate::allocate;
 #[cfg(feature = "pipeline")]
-pub use bridge::{from_deal, DealPayout, DealTerms, MemberBasis, StintDays};
+#[cfg_attr(docsrs, doc(cfg(feature = "pipeline")))]
+pub use bridge::{from_deal, from_deal_until, DealPayout, DealTerms, MemberBasis, StintDays};
 pub use earn::{Basis, Payment, PoolRule};
 pub use error::Error;
 pub use ledger::{
     tranches, Account, HoldbackAction, HoldbackMovement, Ledger, Tranche, TrancheLine,
 };
 pub use split::{split, Line, Member, Payout, Split, SplitRequest, VacantRoles, Window};
+
+pub use credit::{
+    Credit, CreditKind, Receipt, Reversal, SplitShare, SplitType, TeamSplit, WonDeal,
+};
+pub use plan::{Caps, CreditOn, Draw, DrawKind, Holdback, Method, Plan, PlanVersion, Tier};
+pub use statement::{
+    history, statement, Cause, Closed, DrawBalance, HoldbackBalance, ManualAdjustment, Period,
+    PeriodShown, Statement, StatementLine, StatementRequest, Statements, TierEarnings,
+};
+
+// What a host needs to build requests and read results, at the versions this crate is built
+// with: no need to depend on `chrono` and `rust_decimal` directly, nor to match their versions.
+pub use chrono;
+pub use chrono::NaiveDate;
+pub use rust_decimal;
+pub use rust_decimal::Decimal;
+
+/// The getting-started guide runs as doc tests here, where both crates are at hand: its host
+/// runs a deal under its own process and pays the team.
+#[cfg(all(doctest, feature = "pipeline"))]
+#[doc = include_str!("../../../docs/getting-started.md")]
+struct GettingStartedDoctests;

@@ -4,7 +4,10 @@
 //! Every value generated is accepted by the function it is meant for:
 //! [`split_request`] by [`split`](crate::split), [`weights`] and [`amount`]
 //! by [`allocate`](crate::allocate), [`payment_history`] and [`pool_rule`]
-//! by [`tranches`](crate::tranches).
+//! by [`tranches`](crate::tranches); [`plan`], [`plan_version`] and [`rate_table`] by
+//! [`Plan::validate`](crate::Plan::validate), [`won_deal`] by
+//! [`WonDeal::validate`](crate::WonDeal::validate), [`statement_request`] by
+//! [`statement`](crate::statement).
 //!
 //! # Examples
 //!
@@ -26,7 +29,11 @@ use chrono::{Days, NaiveDate};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 
-use crate::{Basis, Member, Payment, PoolRule, SplitRequest, VacantRoles, Window};
+use crate::{
+    Basis, Caps, Closed, CreditOn, Draw, DrawKind, Holdback, ManualAdjustment, Member, Method,
+    Payment, Period, Plan, PlanVersion, PoolRule, Receipt, Reversal, SplitRequest, SplitShare,
+    StatementRequest, TeamSplit, Tier, VacantRoles, Window, WonDeal,
+};
 
 /// The window used by generated requests: 2026-01-01 to 2026-07-01 (181 days).
 #[must_use]
@@ -197,4 +204,293 @@ pub fn payment_history(max_len: usize) -> impl Strategy<Value = Vec<Payment>> {
                 .collect()
         },
     )
+}
+
+/// A day of 2026 from January 1, `k` days on (clamped to the year).
+fn day(k: u64) -> NaiveDate {
+    let first = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default();
+    first
+        .checked_add_days(Days::new(k.min(364)))
+        .unwrap_or(first)
+}
+
+/// The first `n` months of 2026 as open periods `2026-01`, `2026-02`, ... (at most 12).
+#[must_use]
+pub fn months(n: u32) -> Vec<Period> {
+    (1..=n.clamp(1, 12))
+        .map(|m| {
+            let start = NaiveDate::from_ymd_opt(2026, m, 1).unwrap_or_default();
+            let end = if m == 12 {
+                NaiveDate::from_ymd_opt(2027, 1, 1).unwrap_or_default()
+            } else {
+                NaiveDate::from_ymd_opt(2026, m + 1, 1).unwrap_or_default()
+            };
+            Period::new(format!("2026-{m:02}"), start, end)
+        })
+        .collect()
+}
+
+/// A rate table of one to four tiers, the first from attainment 0, then at attainments up to
+/// 3 in steps of hundredths; rates up to 30% with four decimals, never decreasing from tier to
+/// tier when `nondecreasing`.
+pub fn rate_table(nondecreasing: bool) -> impl Strategy<Value = Vec<Tier>> {
+    proptest::collection::vec((1i64..=100, 0i64..=3_000), 1..=4).prop_map(move |steps| {
+        let mut from = 0i64;
+        let mut rates: Vec<i64> = steps.iter().map(|&(_, r)| r).collect();
+        if nondecreasing {
+            rates.sort_unstable();
+        }
+        steps
+            .iter()
+            .zip(rates)
+            .enumerate()
+            .map(|(i, (&(step, _), rate))| {
+                if i > 0 {
+                    from += step;
+                }
+                Tier::new(Decimal::new(from, 2), Decimal::new(rate, 4))
+            })
+            .collect()
+    })
+}
+
+/// A valid plan version numbered `number`, effective on the first day of one of the first six
+/// months (January for number 1), published between early December 2025 and July 2026: a
+/// quota from 10.00 to 1,000,000.00, either method, a rate table ([`rate_table`]), and
+/// optionally a floor, caps, a draw of either kind, a guarantee and a holdback.
+pub fn plan_version(number: u32, nondecreasing: bool) -> impl Strategy<Value = PlanVersion> {
+    (
+        (0u32..6, 0u64..=240, 1_000i64..=100_000_000, any::<bool>()),
+        rate_table(nondecreasing),
+        (
+            proptest::option::of(0i64..=100),
+            proptest::option::of(0i64..=1_000_000),
+            proptest::option::of(0i64..=3_000_000),
+        ),
+        (
+            proptest::option::of((
+                any::<bool>(),
+                0i64..=500_000,
+                proptest::option::of(0i64..=200_000),
+            )),
+            proptest::option::of(0i64..=300_000),
+            proptest::option::of((0i64..=30, 1u32..=3)),
+        ),
+    )
+        .prop_map(
+            move |((month, published, quota, marginal), tiers, (floor, deal, period), extras)| {
+                let (draw, guarantee, holdback) = extras;
+                let month = if number == 1 { 0 } else { month };
+                let effective = NaiveDate::from_ymd_opt(2026, month + 1, 1).unwrap_or_default();
+                let published = NaiveDate::from_ymd_opt(2025, 12, 1)
+                    .and_then(|d| d.checked_add_days(Days::new(published)))
+                    .unwrap_or(effective);
+                let method = if marginal {
+                    Method::Marginal
+                } else {
+                    Method::Retroactive
+                };
+                let mut v = PlanVersion::new(number, effective, Decimal::new(quota, 2), method)
+                    .published(published)
+                    .caps(Caps {
+                        deal: deal.map(|c| Decimal::new(c, 2)),
+                        period: period.map(|c| Decimal::new(c, 2)),
+                    });
+                v.rate_table = tiers;
+                v.floor = floor.map(|f| Decimal::new(f, 2));
+                v.draw = draw.map(|(recoverable, amount, limit)| Draw {
+                    kind: if recoverable {
+                        DrawKind::Recoverable
+                    } else {
+                        DrawKind::NonRecoverable
+                    },
+                    amount: Decimal::new(amount, 2),
+                    limit: if recoverable {
+                        limit.map(|l| Decimal::new(l, 2))
+                    } else {
+                        None
+                    },
+                });
+                v.guarantee = guarantee.map(|g| Decimal::new(g, 2));
+                v.holdback = holdback.map(|(rate, after)| Holdback {
+                    rate: Decimal::new(rate, 2),
+                    release_after: after,
+                });
+                v
+            },
+        )
+}
+
+/// A valid plan of one to three versions ([`plan_version`]), crediting on either basis.
+pub fn plan() -> impl Strategy<Value = Plan> {
+    (
+        plan_version(1, false),
+        proptest::option::of(plan_version(2, false)),
+        proptest::option::of(plan_version(3, false)),
+        any::<bool>(),
+    )
+        .prop_map(|(first, second, third, cash)| Plan {
+            id: "plan".to_owned(),
+            scale: 2,
+            credit_on: if cash {
+                CreditOn::Cash
+            } else {
+                CreditOn::Signature
+            },
+            versions: std::iter::once(first).chain(second).chain(third).collect(),
+        })
+}
+
+/// Revenue shares of one to four people that total exactly 1, in ten-thousandths.
+fn revenue_shares() -> impl Strategy<Value = Vec<SplitShare>> {
+    proptest::collection::vec(1u32..=1_000, 1..=4).prop_map(|weights| {
+        let total: u32 = weights.iter().sum();
+        let mut left = 10_000i64;
+        let n = weights.len();
+        weights
+            .iter()
+            .enumerate()
+            .map(|(i, &w)| {
+                let part = if i + 1 == n {
+                    left
+                } else {
+                    i64::from(w) * 10_000 / i64::from(total.max(1))
+                };
+                left -= part;
+                let person = ["ana", "bo", "cy", "dan"].get(i).copied().unwrap_or("ana");
+                SplitShare::revenue(person, Decimal::new(part, 4))
+            })
+            .collect()
+    })
+}
+
+/// A valid won deal `id` for a plan crediting `on`: signed in the first half of 2026 (value up
+/// to 200,000.00), entered up to ten days later; revenue shared by splits totalling exactly 1
+/// or by a team of ana, bo and cy; maybe an overlay share for sam; up to three receipts, and
+/// reversals that never exceed what they reverse, each entered up to ten days after its date.
+pub fn won_deal(id: String, on: CreditOn) -> impl Strategy<Value = WonDeal> {
+    (
+        (0u64..=180, 0u64..=10, 0i64..=20_000_000, any::<bool>()),
+        revenue_shares(),
+        proptest::option::of(0i64..=100),
+        proptest::collection::vec((0u64..=60, 1i64..=8_000_000, 0u64..=10), 0..=3),
+        proptest::collection::vec((0u64..=40, 0i64..=100, 0u64..=10), 0..=2),
+    )
+        .prop_map(
+            move |((signed, late, value, team), shares, overlay, receipts, reversals)| {
+                let signed_on = day(signed);
+                let mut deal = WonDeal::new(id.clone(), Decimal::new(value, 2), signed_on)
+                    .recorded(day(signed + late));
+                if team {
+                    deal = deal.team(TeamSplit {
+                        roles: [("AR", 40), ("SR", 30), ("FR", 30)]
+                            .into_iter()
+                            .map(|(r, w)| (r.to_owned(), Decimal::from(w)))
+                            .collect(),
+                        window: window(),
+                        prorate_by_time: true,
+                        members: vec![
+                            Member::new("ana", "AR", Decimal::ONE),
+                            Member::new("bo", "SR", Decimal::ONE),
+                            Member::new("cy", "FR", Decimal::TWO),
+                        ],
+                    });
+                } else {
+                    deal.splits = shares;
+                }
+                if let Some(o) = overlay {
+                    deal.splits
+                        .push(SplitShare::overlay("sam", Decimal::new(o, 2)));
+                }
+                let mut sources: Vec<(String, NaiveDate, i64)> = Vec::new();
+                for (k, (after, cents, late)) in receipts.into_iter().enumerate() {
+                    let date = day(signed + after);
+                    let id = format!("R-{k}");
+                    sources.push((id.clone(), date, cents));
+                    deal.receipts.push(Receipt {
+                        id,
+                        date,
+                        amount: Decimal::new(cents, 2),
+                        recorded: Some(day(signed + after + late)),
+                    });
+                }
+                if on == CreditOn::Signature {
+                    sources = vec![("signature".to_owned(), signed_on, value)];
+                }
+                let mut left: Vec<i64> = sources.iter().map(|s| s.2).collect();
+                for (k, (after, percent, late)) in reversals.into_iter().enumerate() {
+                    let which = k % sources.len().max(1);
+                    let (Some((of, date, _)), Some(room)) =
+                        (sources.get(which), left.get_mut(which))
+                    else {
+                        continue;
+                    };
+                    let cents = *room * percent / 100;
+                    if cents <= 0 {
+                        continue;
+                    }
+                    *room -= cents;
+                    let date = date.checked_add_days(Days::new(after)).unwrap_or(*date);
+                    deal.reversals.push(Reversal {
+                        id: format!("CN-{k}"),
+                        of: of.clone(),
+                        date,
+                        amount: Decimal::new(cents, 2),
+                        reason: "credit note".to_owned(),
+                        recorded: date.checked_add_days(Days::new(late)),
+                    });
+                }
+                deal
+            },
+        )
+}
+
+/// A valid statement request for ana: a plan ([`plan`]), the first six months of 2026 with
+/// the first few closed three days after they end, up to six deals ([`won_deal`]), up to two
+/// manual adjustments, and one of the months as the period.
+pub fn statement_request() -> impl Strategy<Value = StatementRequest> {
+    plan()
+        .prop_flat_map(|plan| {
+            let on = plan.credit_on;
+            (
+                Just(plan),
+                0usize..=5,
+                proptest::collection::vec(0u32..1, 0..=6).prop_flat_map(move |slots| {
+                    slots
+                        .iter()
+                        .enumerate()
+                        .map(|(i, _)| won_deal(format!("D-{i}"), on))
+                        .collect::<Vec<_>>()
+                }),
+                proptest::collection::vec((0u32..6, -100_000i64..=100_000, 0u64..=200), 0..=2),
+                0usize..6,
+            )
+        })
+        .prop_map(|(plan, closed, deals, manual, period)| {
+            let mut periods = months(6);
+            for p in periods.iter_mut().take(closed) {
+                let on = p.end.checked_add_days(Days::new(3)).unwrap_or(p.end);
+                p.closed = Some(Closed { on, payable: None });
+            }
+            let adjustments = manual
+                .into_iter()
+                .enumerate()
+                .map(|(k, (month, cents, recorded))| ManualAdjustment {
+                    id: format!("A-{k}"),
+                    person: "ana".to_owned(),
+                    period: format!("2026-{:02}", month + 1),
+                    amount: Decimal::new(cents, 2),
+                    reason: "manual".to_owned(),
+                    recorded: day(recorded),
+                })
+                .collect();
+            StatementRequest {
+                plan,
+                periods,
+                deals,
+                adjustments,
+                person: Some("ana".to_owned()),
+                period: format!("2026-{:02}", period + 1),
+            }
+        })
 }

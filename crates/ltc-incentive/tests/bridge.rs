@@ -8,8 +8,10 @@
 )]
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
-use ltc_incentive::{from_deal, split, Basis, DealTerms, Payment, VacantRoles};
-use ltc_pipeline::{Command, Deal, DealId, GateKind, Money, PersonId, Process, Role, Seat, Vote};
+use ltc_incentive::{from_deal, from_deal_until, split, Basis, DealTerms, Payment, VacantRoles};
+use ltc_pipeline::{
+    Command, Deal, DealId, GateKind, GateSession, Money, PersonId, Process, ProcessDefinition, Role,
+};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 
@@ -28,47 +30,12 @@ impl Run {
     }
 
     fn gate(&mut self, day: i64, gate: GateKind, panel: &[(&str, &str)]) {
-        let materials = self.process.policy(gate).unwrap().materials.clone();
-        self.at(
-            day,
-            "ops",
-            Command::ConveneGate {
-                gate,
-                panel: panel.iter().map(|(p, l)| Seat::new(*p, *l)).collect(),
-                chair: panel.first().map(|(p, _)| PersonId::new(*p)),
-                materials,
-            },
-        );
-        for (p, _) in panel {
-            self.at(
-                day,
-                p,
-                Command::CastVote {
-                    vote: Vote::Approve,
-                    comment: None,
-                },
-            );
-        }
-        self.at(
-            day,
-            "ops",
-            Command::RecordDecision {
-                minutes: "ok".into(),
-                conditions: vec![],
-            },
-        );
-    }
-}
-
-fn eur(n: i64) -> Money {
-    Money::new(Decimal::from(n), "EUR").unwrap()
-}
-
-fn member(person: &str, role: Role, involvement: Decimal) -> Command {
-    Command::AddMember {
-        person: person.into(),
-        role,
-        involvement,
+        let at = self.start + Duration::days(day);
+        GateSession::new(gate, "ops")
+            .panel(panel.iter().copied())
+            .minutes("ok")
+            .run(&mut self.deal, &self.process, at)
+            .unwrap_or_else(|e| panic!("day {day}: {gate}: {e}"));
     }
 }
 
@@ -85,30 +52,35 @@ fn deal() -> Deal {
         Command::CaptureLead {
             customer: "ACME".into(),
             source: "web".into(),
-            estimate: Some(eur(100_000)),
+            estimate: Some(Money::eur(100_000)),
         },
     );
-    let scores = [("budget", 3), ("decision_chain", 3), ("urgency", 3)]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect();
-    r.at(0, "ana", Command::GradeLead { scores });
+    let grade = Command::grade_lead([("budget", 3), ("decision_chain", 3), ("urgency", 3)]);
+    r.at(0, "ana", grade);
     r.at(0, "ana", Command::QualifyLead {});
-    r.at(0, "ops", member("ana", Role::ar(), Decimal::ONE));
-    r.at(0, "ops", member("sam", Role::sr(), dec!(0.5)));
-    r.at(0, "ops", member("fay", Role::fr(), Decimal::ONE));
+    r.at(
+        0,
+        "ops",
+        Command::add_member("ana", Role::ar(), Decimal::ONE),
+    );
+    r.at(0, "ops", Command::add_member("sam", Role::sr(), dec!(0.5)));
+    r.at(
+        0,
+        "ops",
+        Command::add_member("fay", Role::fr(), Decimal::ONE),
+    );
     r.gate(5, GateKind::OpportunityApproval, &[("eve", "director")]);
+    r.at(10, "ops", Command::remove_member("sam", Role::sr()));
     r.at(
         10,
         "ops",
-        Command::RemoveMember {
-            person: "sam".into(),
-            role: Role::sr(),
-            closure_recommendation: None,
-        },
+        Command::add_member("sue", Role::sr(), Decimal::ONE),
     );
-    r.at(10, "ops", member("sue", Role::sr(), Decimal::ONE));
-    r.at(20, "ops", member("sam", Role::sr(), Decimal::ONE));
+    r.at(
+        20,
+        "ops",
+        Command::add_member("sam", Role::sr(), Decimal::ONE),
+    );
     r.gate(
         25,
         GateKind::SolutionReview,
@@ -119,38 +91,13 @@ fn deal() -> Deal {
         GateKind::BidDecision,
         &[("mia", "manager"), ("dan", "director")],
     );
-    r.at(
-        28,
-        "ana",
-        Command::RequestContractDecision {
-            terms: eur(100_000),
-        },
-    );
+    let terms = Command::request_contract_decision(Money::eur(100_000));
+    r.at(28, "ana", terms);
     r.gate(30, GateKind::ContractDecision, &[("eve", "director")]);
-    r.at(
-        31,
-        "ana",
-        Command::IssueInvoice {
-            id: "I1".into(),
-            amount: eur(100_000),
-            due: None,
-        },
-    );
-    let pay = |id: &str, n| Command::RecordPayment {
-        id: id.into(),
-        invoice: "I1".into(),
-        amount: eur(n),
-    };
+    r.at(31, "ana", Command::issue_invoice("I1", Money::eur(100_000)));
+    let pay = |id: &str, n: i64| Command::record_payment(id, "I1", Money::eur(n));
     r.at(40, "ana", pay("P1", 40_000));
-    r.at(
-        50,
-        "ana",
-        Command::Refund {
-            id: "R1".into(),
-            invoice: "I1".into(),
-            amount: eur(10_000),
-        },
-    );
+    r.at(50, "ana", Command::refund("R1", "I1", Money::eur(10_000)));
     r.at(55, "ana", pay("P2", 30_000));
     r.at(56, "ana", Command::ReverseCash { id: "P2".into() });
     r.at(60, "ana", pay("P3", 70_000));
@@ -158,18 +105,21 @@ fn deal() -> Deal {
 }
 
 fn terms() -> DealTerms {
-    DealTerms {
-        roles: [("AR", dec!(40)), ("SR", dec!(30)), ("FR", dec!(30))]
-            .into_iter()
-            .map(|(r, w)| (r.to_owned(), w))
-            .collect(),
-        rate: dec!(0.05),
-        basis: Basis::Cash,
-        scale: 2,
-        holdback: dec!(0.15),
-        vacant_roles: VacantRoles::Redistribute,
-        contributions: [("sue".to_owned(), dec!(2))].into_iter().collect(),
-    }
+    DealTerms::new(dec!(0.05), Basis::Cash)
+        .role("AR", 40)
+        .role("SR", 30)
+        .role("FR", 30)
+        .holdback(dec!(0.15))
+        .vacant_roles(VacantRoles::Redistribute)
+        .contribution("sue", dec!(2))
+}
+
+/// The payout of `deal` under the standard process over the first 100 days.
+fn payout(
+    deal: &Deal,
+    terms: &DealTerms,
+) -> Result<ltc_incentive::DealPayout, ltc_incentive::Error> {
+    from_deal_until(deal, &Process::standard(), terms, day(100))
 }
 
 fn day(n: u64) -> NaiveDate {
@@ -178,7 +128,7 @@ fn day(n: u64) -> NaiveDate {
 
 #[test]
 fn the_team_history_becomes_involvement_weighted_days() {
-    let payout = from_deal(&deal(), &terms(), day(100)).unwrap();
+    let payout = payout(&deal(), &terms()).unwrap();
     let request = &payout.request;
     assert_eq!(
         (request.window.start, request.window.end),
@@ -204,7 +154,7 @@ fn the_team_history_becomes_involvement_weighted_days() {
 
 #[test]
 fn cash_movements_become_payments_and_tranches_follow_the_cash() {
-    let payout = from_deal(&deal(), &terms(), day(100)).unwrap();
+    let payout = payout(&deal(), &terms()).unwrap();
     assert_eq!(
         payout.payments,
         vec![
@@ -248,14 +198,14 @@ fn no_signed_contract_no_pool() {
         Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
     )
     .unwrap();
-    let err = from_deal(&deal, &terms(), day(10)).unwrap_err();
+    let err = payout(&deal, &terms()).unwrap_err();
     assert_eq!(err.code(), "no_result");
     assert!(err.to_string().contains("captured"));
 }
 
 #[test]
 fn each_member_weight_is_explained_by_its_stints() {
-    let payout = from_deal(&deal(), &terms(), day(100)).unwrap();
+    let payout = payout(&deal(), &terms()).unwrap();
     assert_eq!(payout.basis.len(), payout.request.members.len());
     for (member, basis) in payout.request.members.iter().zip(&payout.basis) {
         assert_eq!((&member.id, &member.role), (&basis.id, &basis.role));
@@ -276,7 +226,7 @@ fn each_member_weight_is_explained_by_its_stints() {
 fn the_contract_basis_pays_the_whole_pool_at_signature() {
     let mut t = terms();
     t.basis = Basis::Contract;
-    let payout = from_deal(&deal(), &t, day(100)).unwrap();
+    let payout = payout(&deal(), &t).unwrap();
     assert_eq!(payout.payments[0], Payment::new(day(30), Decimal::ZERO));
     let tranches = payout.tranches().unwrap();
     assert_eq!(tranches[0].date, day(30));
@@ -293,68 +243,20 @@ fn a_payment_and_a_refund_at_the_same_instant_keep_cash_non_negative() {
     let mut deal = deal();
     let at = deal.last_event_at().unwrap();
     // Ids sort the refund first; the bridge must still put the payment first.
-    let extra = Command::ProposeAmendment {
-        new_value: eur(160_000),
-        reason: "more".into(),
-    };
+    let extra = Command::propose_amendment(Money::eur(160_000), "more");
     deal.execute(&process, &extra, &"ana".into(), at).unwrap();
-    let materials = process
-        .policy(GateKind::ChangeDecision)
-        .unwrap()
-        .materials
-        .clone();
-    for (actor, command) in [
-        (
-            "ops",
-            Command::ConveneGate {
-                gate: GateKind::ChangeDecision,
-                panel: vec![Seat::new("eve", "director")],
-                chair: None,
-                materials,
-            },
-        ),
-        (
-            "eve",
-            Command::CastVote {
-                vote: Vote::Approve,
-                comment: None,
-            },
-        ),
-        (
-            "ops",
-            Command::RecordDecision {
-                minutes: "ok".into(),
-                conditions: vec![],
-            },
-        ),
-        (
-            "ana",
-            Command::IssueInvoice {
-                id: "I2".into(),
-                amount: eur(60_000),
-                due: None,
-            },
-        ),
-        (
-            "ana",
-            Command::RecordPayment {
-                id: "Z-PAY".into(),
-                invoice: "I2".into(),
-                amount: eur(60_000),
-            },
-        ),
-        (
-            "ana",
-            Command::Refund {
-                id: "A-REFUND".into(),
-                invoice: "I2".into(),
-                amount: eur(60_000),
-            },
-        ),
+    GateSession::new(GateKind::ChangeDecision, "ops")
+        .seat("eve", "director")
+        .run(&mut deal, &process, at)
+        .unwrap();
+    for command in [
+        Command::issue_invoice("I2", Money::eur(60_000)),
+        Command::record_payment("Z-PAY", "I2", Money::eur(60_000)),
+        Command::refund("A-REFUND", "I2", Money::eur(60_000)),
     ] {
-        deal.execute(&process, &command, &actor.into(), at).unwrap();
+        deal.execute(&process, &command, &"ana".into(), at).unwrap();
     }
-    let payout = from_deal(&deal, &terms(), day(100)).unwrap();
+    let payout = payout(&deal, &terms()).unwrap();
     let same_day: Vec<Decimal> = payout
         .payments
         .iter()
@@ -395,7 +297,7 @@ fn terms_and_payouts_are_read_exactly_and_strictly() {
     let err = refused(r#"{"roles": {"AR": "1", "AR": "2"}, "rate": "0.05", "basis": "cash"}"#);
     assert!(err.contains("key `AR` is given more than once"), "{err}");
 
-    let payout = from_deal(&deal(), &terms(), day(100)).unwrap();
+    let payout = payout(&deal(), &terms()).unwrap();
     let text = serde_json::to_string(&payout).unwrap();
     let back: ltc_incentive::DealPayout = serde_json::from_str(&text).unwrap();
     assert_eq!(back, payout);
@@ -412,4 +314,113 @@ fn terms_and_payouts_are_read_exactly_and_strictly() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("expected an object"), "{err}");
+}
+
+#[test]
+fn a_role_weight_naming_no_role_of_the_process_is_refused() {
+    let deal = deal();
+    let err = payout(&deal, &terms().role("ar", 10)).unwrap_err();
+    assert_eq!(
+        err,
+        ltc_incentive::Error::RoleNotInProcess {
+            role: "ar".into(),
+            process: "standard@1".into()
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "the terms weigh role ar, which process standard@1 does not define"
+    );
+    // Roles are those of the deal's own process: another process is refused.
+    let mut definition = ProcessDefinition::standard();
+    definition.name = "other".into();
+    let other = Process::new(definition).unwrap();
+    let err = from_deal_until(&deal, &other, &terms(), day(100)).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "deal D-7 runs under process standard@1, not other@1"
+    );
+}
+
+#[test]
+fn a_vacant_role_of_the_process_keeps_its_rule() {
+    // The deal runs under a process with a `legal` role nobody held: retained, not refused.
+    let mut definition = ProcessDefinition::standard();
+    definition.name = "with-legal".into();
+    definition.roles.push(Role::new("legal"));
+    let process = Process::new(definition).unwrap();
+    let mut deal = Deal::new(DealId::new("D-9"));
+    for step in ltc_pipeline::strategies::lead_to_cash_in(&process).unwrap() {
+        if step.command.name() == "add_member" && format!("{:?}", step.command).contains("legal") {
+            continue;
+        }
+        deal.execute(&process, &step.command, &step.actor, step.at)
+            .unwrap();
+    }
+    let terms = terms().role("legal", 10).vacant_roles(VacantRoles::Retain);
+    let payout = from_deal(&deal, &process, &terms).unwrap();
+    let result = split(&payout.request).unwrap();
+    // 10 of 110 weight points of the 12,000 pool (5% of 240,000) are retained.
+    assert_eq!(result.pool, dec!(12000.00));
+    assert_eq!(result.retained, dec!(1090.91));
+}
+
+#[test]
+fn the_window_ends_the_day_after_the_last_event_and_amounts_carry_the_currency() {
+    let deal = deal();
+    let process = Process::standard();
+    let payout = from_deal(&deal, &process, &terms()).unwrap();
+    assert_eq!(payout.request.window.end, day(61)); // the last payment was on day 60
+    assert_eq!(payout.currency, ltc_pipeline::Currency::EUR);
+    let tranches = payout.tranches().unwrap();
+    assert!(tranches
+        .iter()
+        .all(|t| t.currency.as_deref() == Some("EUR")));
+    // A ledger takes the currency of the tranches it records, and refuses another.
+    let mut ledger = ltc_incentive::Ledger::new();
+    for t in &tranches {
+        ledger.record(t).unwrap();
+    }
+    assert_eq!(ledger.currency(), Some("EUR"));
+    let mut usd = tranches[0].clone();
+    usd.currency = Some("USD".into());
+    let before = ledger.clone();
+    assert_eq!(ledger.record(&usd).unwrap_err().code(), "currency_mismatch");
+    assert_eq!(ledger, before);
+    let text = serde_json::to_string(&tranches[0]).unwrap();
+    assert!(
+        text.starts_with(r#"{"date":"2026-02-10","currency":"EUR","#),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_minor_unit_is_the_contract_currencys_unless_the_terms_set_it() {
+    // A yen deal: the pool and every share are whole yen.
+    let process = Process::standard();
+    let mut deal = Deal::new(DealId::new("D-JPY"));
+    let at = Utc.with_ymd_and_hms(2026, 1, 1, 10, 0, 0).unwrap();
+    let yen = |n: i64| Money::of(Decimal::from(n), ltc_pipeline::Currency::JPY);
+    for step in ltc_pipeline::strategies::lead_to_cash_in(&process).unwrap() {
+        let command = match step.command {
+            Command::CaptureLead {
+                customer, source, ..
+            } => Command::capture_lead(customer, source, Some(yen(1_000_003))),
+            Command::RequestContractDecision { .. } => {
+                Command::request_contract_decision(yen(1_000_003))
+            }
+            Command::IssueInvoice { id, .. } => Command::issue_invoice(id, yen(1_000_003)),
+            Command::RecordPayment { id, invoice, .. } => {
+                Command::record_payment(id, invoice, yen(1_000_003))
+            }
+            other => other,
+        };
+        deal.execute(&process, &command, &step.actor, step.at.max(at))
+            .unwrap();
+    }
+    let payout = from_deal(&deal, &process, &terms()).unwrap();
+    assert_eq!(payout.request.scale, 0);
+    assert_eq!(payout.request.pool, dec!(50000)); // 5% of 1,000,003, half to even
+    let payout = from_deal(&deal, &process, &terms().scale(2)).unwrap();
+    assert_eq!(payout.request.pool, dec!(50000.15));
 }

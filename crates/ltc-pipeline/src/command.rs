@@ -602,6 +602,151 @@ impl Command {
     }
 }
 
+/// Constructors for the commands whose literals are long: each takes what a caller has at hand
+/// (`&str` for ids and text, a [`Role`] or its name) and leaves the optional parts empty.
+///
+/// ```
+/// use ltc_pipeline::{Command, Decimal, Money, Role};
+/// let capture = Command::capture_lead("ACME", "web", Some(Money::eur(80_000)));
+/// let grade = Command::grade_lead([("budget", 4), ("decision_chain", 3), ("urgency", 5)]);
+/// let join = Command::add_member("ana", Role::ar(), Decimal::ONE);
+/// assert_eq!(join, Command::add_member("ana", "AR", Decimal::ONE));
+/// // The same commands as JSON reads them:
+/// let json = r#"{"type": "grade_lead", "scores": {"budget": 4, "decision_chain": 3, "urgency": 5}}"#;
+/// assert_eq!(serde_json::from_str::<Command>(json)?, grade);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+impl Command {
+    /// `capture_lead`: open the deal with a lead.
+    pub fn capture_lead(
+        customer: impl Into<String>,
+        source: impl Into<String>,
+        estimate: Option<Money>,
+    ) -> Self {
+        Command::CaptureLead {
+            customer: customer.into(),
+            source: source.into(),
+            estimate,
+        }
+    }
+
+    /// `grade_lead` from (criterion, score) pairs, such as `[("budget", 4), ("urgency", 3)]`.
+    /// A criterion given twice keeps its last score (JSON input refuses it instead).
+    pub fn grade_lead<K: Into<String>>(scores: impl IntoIterator<Item = (K, u32)>) -> Self {
+        Command::GradeLead {
+            scores: scores.into_iter().map(|(k, v)| (k.into(), v)).collect(),
+        }
+    }
+
+    /// `add_member`: `person` joins in `role` with an involvement in (0, 1].
+    pub fn add_member(
+        person: impl Into<PersonId>,
+        role: impl Into<Role>,
+        involvement: Decimal,
+    ) -> Self {
+        Command::AddMember {
+            person: person.into(),
+            role: role.into(),
+            involvement,
+        }
+    }
+
+    /// `remove_member` without a closure recommendation.
+    pub fn remove_member(person: impl Into<PersonId>, role: impl Into<Role>) -> Self {
+        Command::RemoveMember {
+            person: person.into(),
+            role: role.into(),
+            closure_recommendation: None,
+        }
+    }
+
+    /// `cast_vote` without a comment.
+    pub fn cast_vote(vote: Vote) -> Self {
+        Command::CastVote {
+            vote,
+            comment: None,
+        }
+    }
+
+    /// `record_decision` with minutes and no conditions.
+    pub fn record_decision(minutes: impl Into<String>) -> Self {
+        Command::RecordDecision {
+            minutes: minutes.into(),
+            conditions: Vec::new(),
+        }
+    }
+
+    /// `close_condition` with the note of what was done.
+    pub fn close_condition(id: impl Into<ConditionId>, note: impl Into<String>) -> Self {
+        Command::CloseCondition {
+            id: id.into(),
+            note: note.into(),
+        }
+    }
+
+    /// `request_contract_decision` on the negotiated terms.
+    pub fn request_contract_decision(terms: Money) -> Self {
+        Command::RequestContractDecision { terms }
+    }
+
+    /// `add_milestone`.
+    pub fn add_milestone(id: impl Into<MilestoneId>, title: impl Into<String>) -> Self {
+        Command::AddMilestone {
+            id: id.into(),
+            title: title.into(),
+        }
+    }
+
+    /// `deliver_milestone`.
+    pub fn deliver_milestone(id: impl Into<MilestoneId>) -> Self {
+        Command::DeliverMilestone { id: id.into() }
+    }
+
+    /// `accept_milestone`.
+    pub fn accept_milestone(id: impl Into<MilestoneId>) -> Self {
+        Command::AcceptMilestone { id: id.into() }
+    }
+
+    /// `issue_invoice` with no due date.
+    pub fn issue_invoice(id: impl Into<InvoiceId>, amount: Money) -> Self {
+        Command::IssueInvoice {
+            id: id.into(),
+            amount,
+            due: None,
+        }
+    }
+
+    /// `record_payment` of `amount` against `invoice`.
+    pub fn record_payment(
+        id: impl Into<PaymentId>,
+        invoice: impl Into<InvoiceId>,
+        amount: Money,
+    ) -> Self {
+        Command::RecordPayment {
+            id: id.into(),
+            invoice: invoice.into(),
+            amount,
+        }
+    }
+
+    /// `refund` of `amount` collected on `invoice`.
+    pub fn refund(id: impl Into<PaymentId>, invoice: impl Into<InvoiceId>, amount: Money) -> Self {
+        Command::Refund {
+            id: id.into(),
+            invoice: invoice.into(),
+            amount,
+        }
+    }
+
+    /// `propose_amendment` of the contract value.
+    pub fn propose_amendment(new_value: Money, reason: impl Into<String>) -> Self {
+        Command::ProposeAmendment {
+            new_value,
+            reason: reason.into(),
+        }
+    }
+}
+
 /// A command with who sends it, when, and (optionally) the deal version it expects.
 ///
 /// This is what a host stores or ships; [`Envelope::decide`] checks the version, then decides.

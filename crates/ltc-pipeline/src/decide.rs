@@ -71,6 +71,10 @@ pub(crate) fn judge<'a>(
             return Err(Error::TimeWentBackwards { at, last });
         }
     }
+    // RFC 3339, the stored format's timestamps, writes the years 0000 to 9999 only.
+    if !(1..=9999).contains(&chrono::Datelike::year(&at)) {
+        return Err(Error::InstantOutOfRange { at });
+    }
     if deal.version.checked_add(1).is_none() {
         return Err(Error::Overflow);
     }
@@ -411,6 +415,32 @@ pub(crate) struct Decider<'a> {
     pub(crate) at: DateTime<Utc>,
 }
 
+/// An identifier: not blank (`empty_text`), and no control characters (nor Unicode line
+/// separators) and no space around it (`invalid_id`).
+pub(crate) fn identifier(value: &str, field: &'static str) -> Result<(), Error> {
+    let bytes = value.as_bytes();
+    // Most ids are printable ASCII that starts and ends visibly: one pass over the bytes.
+    let plain = bytes.first().is_some_and(u8::is_ascii_graphic)
+        && bytes.last().is_some_and(u8::is_ascii_graphic)
+        && bytes.iter().all(|b| (0x20..0x7f).contains(b));
+    if !plain && value.trim().is_empty() {
+        return Err(Error::EmptyText { field });
+    }
+    if plain
+        || (value.trim() == value
+            && !value
+                .chars()
+                .any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')))
+    {
+        Ok(())
+    } else {
+        Err(Error::InvalidId {
+            field,
+            value: value.to_owned(),
+        })
+    }
+}
+
 fn text(value: &str, field: &'static str) -> Result<(), Error> {
     // Most text starts with a visible ASCII character: no need to trim it.
     let visible = value.as_bytes().first().is_some_and(u8::is_ascii_graphic);
@@ -554,7 +584,7 @@ impl<'a> Decider<'a> {
         if let Stage::Ended(ending) = &self.deal.stage {
             return Err(Error::DealEnded { end: ending.kind });
         }
-        text(self.actor.as_str(), "actor")?;
+        identifier(self.actor.as_str(), "actor")?;
         if let CommandRef::MigrateProcess { version } = command {
             return self.migrate(*version);
         }
@@ -567,6 +597,7 @@ impl<'a> Decider<'a> {
             if !matches!(self.deal.stage, Stage::Unopened) {
                 return Err(Error::AlreadyOpened);
             }
+            identifier(self.deal.id.as_str(), "deal")?;
             text(customer, "customer")?;
             text(source, "source")?;
             if let Some(e) = estimate {
@@ -643,7 +674,7 @@ impl<'a> Decider<'a> {
                         involvement: *involvement,
                     });
                 }
-                text(person.as_str(), "person")?;
+                identifier(person.as_str(), "person")?;
                 if self.deal.team.current_stint(person, role).is_some() {
                     return Err(Error::AlreadyOnTeam {
                         person: person.clone(),
@@ -698,7 +729,7 @@ impl<'a> Decider<'a> {
                         person: self.actor.clone(),
                     });
                 }
-                text(substitute.person.as_str(), "substitute.person")?;
+                identifier(substitute.person.as_str(), "substitute.person")?;
                 if meeting.substitutes.contains_key(self.actor) {
                     return Err(Error::AlreadyDone {
                         kind: "seat",
@@ -810,7 +841,7 @@ impl<'a> Decider<'a> {
                         id: id.to_string(),
                     });
                 }
-                text(id.as_str(), "id")?;
+                identifier(id.as_str(), "id")?;
                 text(title, "title")?;
                 Ok(Decided::AsCommanded)
             }
@@ -850,7 +881,7 @@ impl<'a> Decider<'a> {
                         id: id.to_string(),
                     });
                 }
-                text(id.as_str(), "id")?;
+                identifier(id.as_str(), "id")?;
                 self.money(amount)?;
                 execution.invoice_fits(amount.amount)?;
                 Ok(Decided::AsCommanded)
@@ -872,7 +903,7 @@ impl<'a> Decider<'a> {
                         id: id.to_string(),
                     });
                 }
-                text(id.as_str(), "id")?;
+                identifier(id.as_str(), "id")?;
                 self.money(amount)?;
                 let refund = matches!(command, CommandRef::Refund { .. });
                 let kind = if refund {
@@ -905,6 +936,13 @@ impl<'a> Decider<'a> {
             }
             CommandRef::ProposeAmendment { new_value, reason } => {
                 let execution = self.execution(command)?;
+                // Only a change decision takes an amendment in or drops it: without one, a
+                // proposal would wait forever and block the closure.
+                if self.process.policy(GateKind::ChangeDecision).is_none() {
+                    return Err(Error::GateNotConfigured {
+                        gate: GateKind::ChangeDecision,
+                    });
+                }
                 let contract = &execution.contract;
                 if contract.proposed_amendment.is_some() {
                     return Err(Error::AmendmentPending);
@@ -1043,7 +1081,7 @@ impl<'a> Decider<'a> {
         }
         let mut seen = BTreeSet::new();
         for seat in panel {
-            text(seat.person.as_str(), "panel.person")?;
+            identifier(seat.person.as_str(), "panel.person")?;
             if !seen.insert(&seat.person) {
                 return Err(Error::DuplicateSeat {
                     person: seat.person.clone(),
@@ -1209,7 +1247,7 @@ impl<'a> Decider<'a> {
         };
         let mut ids = BTreeSet::new();
         for spec in conditions {
-            text(spec.id.as_str(), "condition.id")?;
+            identifier(spec.id.as_str(), "condition.id")?;
             text(&spec.text, "condition.text")?;
             if self.deal.conditions.contains_key(&spec.id) || !ids.insert(&spec.id) {
                 return Err(Error::DuplicateId {

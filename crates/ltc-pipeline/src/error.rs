@@ -111,6 +111,27 @@ pub enum Error {
         /// The last event's time.
         last: chrono::DateTime<chrono::Utc>,
     },
+    /// An instant outside the years 0001 to 9999, which RFC 3339 (the stored format's
+    /// timestamps) cannot write.
+    #[error("the instant {at} is outside the years 0001 to 9999")]
+    InstantOutOfRange {
+        /// The instant.
+        at: chrono::DateTime<chrono::Utc>,
+    },
+    /// An identifier (a deal, a person, an invoice, a milestone, a payment, a condition) with a
+    /// control character or space around it: ids are keys hosts store and print. A blank one is
+    /// [`Error::EmptyText`].
+    #[error(
+        "`{field}` `{value_}` is not a usable id: an id is not empty and has no control characters \
+         and no space around it",
+        value_ = esc(.value)
+    )]
+    InvalidId {
+        /// The field.
+        field: &'static str,
+        /// The id given.
+        value: String,
+    },
     /// A reason, minutes, name or note that must not be empty.
     #[error("`{field}` must not be empty")]
     EmptyText {
@@ -646,6 +667,8 @@ impl Error {
             Error::DealEnded { .. } => "deal_ended",
             Error::TimeWentBackwards { .. } => "time_went_backwards",
             Error::EmptyText { .. } => "empty_text",
+            Error::InstantOutOfRange { .. } => "instant_out_of_range",
+            Error::InvalidId { .. } => "invalid_id",
             Error::NonPositiveAmount { .. } => "non_positive_amount",
             Error::UnknownCriterion { .. } => "unknown_criterion",
             Error::MissingScore { .. } => "missing_score",

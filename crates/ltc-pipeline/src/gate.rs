@@ -234,6 +234,31 @@ pub struct ConditionSpec {
 
 objects_only!(ConditionSpec);
 
+impl ConditionSpec {
+    /// A condition with the caller's id and what must be done, with no due date.
+    ///
+    /// ```
+    /// use ltc_pipeline::{ConditionSpec, TimeZone, Utc};
+    /// let due = Utc.with_ymd_and_hms(2026, 4, 1, 9, 0, 0).unwrap();
+    /// let spec = ConditionSpec::new("C-1", "review the delivery risk").due(due);
+    /// assert_eq!(spec.due, Some(due));
+    /// ```
+    pub fn new(id: impl Into<ConditionId>, text: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            text: text.into(),
+            due: None,
+        }
+    }
+
+    /// The same condition, due at `due`.
+    #[must_use]
+    pub fn due(mut self, due: DateTime<Utc>) -> Self {
+        self.due = Some(due);
+        self
+    }
+}
+
 /// A condition on the deal, open or closed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(remote = "Self", deny_unknown_fields)]

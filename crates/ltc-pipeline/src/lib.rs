@@ -10,9 +10,7 @@
 //! # Example
 //!
 //! ```
-//! use chrono::{Duration, TimeZone, Utc};
 //! use ltc_pipeline::*;
-//! use rust_decimal::Decimal;
 //!
 //! let process = Process::standard();
 //! let mut deal = Deal::new(DealId::new("D-42"));
@@ -23,14 +21,12 @@
 //!     Ok(())
 //! };
 //!
-//! let estimate = Some(Money::new(Decimal::from(80_000), "EUR")?);
-//! run(&mut deal, "ops", Command::CaptureLead { customer: "ACME".into(), source: "web".into(), estimate }, now)?;
-//! let scores = [("budget", 4), ("decision_chain", 3), ("urgency", 5)]
-//!     .into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
-//! run(&mut deal, "ana", Command::GradeLead { scores }, now)?;
+//! run(&mut deal, "ops", Command::capture_lead("ACME", "web", Some(Money::eur(80_000))), now)?;
+//! let scores = [("budget", 4), ("decision_chain", 3), ("urgency", 5)];
+//! run(&mut deal, "ana", Command::grade_lead(scores), now)?;
 //! run(&mut deal, "ana", Command::QualifyLead {}, now)?;
 //! for (person, role) in [("ana", Role::ar()), ("sam", Role::sr())] {
-//!     run(&mut deal, "ops", Command::AddMember { person: person.into(), role, involvement: Decimal::ONE }, now)?;
+//!     run(&mut deal, "ops", Command::add_member(person, role, Decimal::ONE), now)?;
 //! }
 //!
 //! // Opportunity approval: sales operations convenes, the panel votes, the convener records.
@@ -43,12 +39,20 @@
 //! };
 //! run(&mut deal, "ops", convene, now)?;
 //! // A member of the deal's own team may not vote on it (four-eyes).
-//! let vote = Command::CastVote { vote: Vote::Approve, comment: None };
+//! let vote = Command::cast_vote(Vote::Approve);
 //! let refused = decide(&deal, &process, &vote, &"ana".into(), now).unwrap_err();
 //! assert_eq!(refused.code(), "not_on_panel");
 //! run(&mut deal, "eve", vote, now)?;
-//! run(&mut deal, "ops", Command::RecordDecision { minutes: "go".into(), conditions: vec![] }, now)?;
+//! run(&mut deal, "ops", Command::record_decision("go"), now)?;
 //! assert_eq!(deal.stage_kind(), Some(StageKind::SolutionWork));
+//!
+//! // The same meeting in one piece, with the materials the policy requires: `GateSession`.
+//! let review = GateSession::new(GateKind::SolutionReview, "ops")
+//!     .panel([("mia", "manager"), ("dan", "director")]);
+//! for (actor, command) in review.steps(&process)? {
+//!     run(&mut deal, actor.as_str(), command, now)?;
+//! }
+//! assert_eq!(deal.stage_kind(), Some(StageKind::Bid));
 //!
 //! // The state is a fold of the log.
 //! assert_eq!(Deal::replay(DealId::new("D-42"), &process, &log)?, deal);
@@ -65,11 +69,18 @@
 //! - [`Meeting`], [`GateDecision`], [`GateRecord`]: the gate as a decision meeting and its audit
 //!   trail; [`Team`] and [`Stint`]: dated membership; [`Contract`]: invoices, cash, amendments.
 //! - [`Envelope`]: a command with its actor, time and expected version (optimistic concurrency).
+//!   [`Command`] has constructors for the long literals ([`Command::add_member`], ...);
+//!   [`GateSession`] holds a whole gate meeting; [`Money::eur`] and [`Currency::EUR`] need no
+//!   `Result`.
+//! - Re-exported, so that a host need not depend on them at matching versions: [`Decimal`],
+//!   [`DateTime`], [`Utc`], [`TimeZone`], [`Duration`], and the `chrono` and `rust_decimal` crates.
 //! - [`serde_strict`]: the strict reading every input type follows (objects only, no unknown
 //!   fields, exact decimals), for crates that build on this one.
-//! - `strategies` (feature `proptest`): strategies for property tests against the engine.
+//! - `strategies` (feature `proptest`): strategies for property tests against the engine, for
+//!   the standard process or one's own.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod command;
 mod contract;
@@ -86,7 +97,9 @@ mod migration;
 mod money;
 mod process;
 pub mod serde_strict;
+mod session;
 #[cfg(feature = "proptest")]
+#[cfg_attr(docsrs, doc(cfg(feature = "proptest")))]
 pub mod strategies;
 mod team;
 
@@ -111,14 +124,19 @@ pub use process::{
     Criterion, DecisionRule, Escalation, GatePolicy, Guard, LevelSeats, PanelSpec, Process,
     ProcessDefinition, ProcessRef, Processes, Scorecard,
 };
+pub use session::GateSession;
 pub use team::{Stint, Team};
+
+// What a host needs to build commands and read events, at the versions this crate is built with:
+// no need to depend on `chrono` and `rust_decimal` directly, nor to match their versions.
+pub use chrono;
+pub use chrono::{DateTime, Duration, TimeZone, Utc};
+pub use rust_decimal;
+pub use rust_decimal::Decimal;
 
 /// The README's embedding example runs as a doc test, so the front page stays true.
 #[cfg(doctest)]
 #[doc = include_str!("../../../README.md")]
 struct ReadmeDoctests;
 
-/// The getting-started guide's service example runs as a doc test, so the guide stays true.
-#[cfg(doctest)]
-#[doc = include_str!("../../../docs/getting-started.md")]
-struct GettingStartedDoctests;
+// The getting-started guide runs as doc tests of `ltc-incentive`, where both crates are at hand.

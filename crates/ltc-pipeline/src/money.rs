@@ -8,17 +8,39 @@ use std::fmt;
 
 /// A currency code: three ASCII capital letters, such as `EUR`.
 ///
+/// The common codes are constants ([`Currency::EUR`], [`Currency::USD`], ...); any other is
+/// parsed with [`Currency::new`]. `Debug` shows the code: `Currency("EUR")`.
+///
 /// ```
 /// use ltc_pipeline::Currency;
-/// assert_eq!(Currency::new("EUR")?.as_str(), "EUR");
+/// assert_eq!(Currency::new("EUR")?, Currency::EUR);
+/// assert_eq!(Currency::EUR.as_str(), "EUR");
+/// assert_eq!(format!("{:?}", Currency::EUR), r#"Currency("EUR")"#);
 /// assert!(Currency::new("euro").is_err());
 /// # Ok::<(), ltc_pipeline::Error>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Currency([u8; 3]);
 
+impl fmt::Debug for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Currency").field(&self.as_str()).finish()
+    }
+}
+
 impl Currency {
+    /// The euro.
+    pub const EUR: Currency = Currency(*b"EUR");
+    /// The US dollar.
+    pub const USD: Currency = Currency(*b"USD");
+    /// The pound sterling.
+    pub const GBP: Currency = Currency(*b"GBP");
+    /// The Swiss franc.
+    pub const CHF: Currency = Currency(*b"CHF");
+    /// The yen (no minor units).
+    pub const JPY: Currency = Currency(*b"JPY");
+
     /// Parses a currency code.
     ///
     /// # Errors
@@ -61,10 +83,12 @@ impl From<Currency> for String {
 /// An exact amount in a currency. Amounts serialize as strings (`"1250.00"`).
 ///
 /// ```
-/// use ltc_pipeline::Money;
-/// use rust_decimal::Decimal;
+/// use ltc_pipeline::{Currency, Decimal, Money};
 /// let m = Money::new(Decimal::new(125000, 2), "EUR")?;
 /// assert_eq!(m.to_string(), "1250.00 EUR");
+/// // With a currency constant nothing can fail:
+/// assert_eq!(Money::of(Decimal::new(125000, 2), Currency::EUR), m);
+/// assert_eq!(Money::eur(240_000).to_string(), "240000 EUR");
 /// # Ok::<(), ltc_pipeline::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -89,6 +113,16 @@ impl Money {
             amount,
             currency: Currency::new(currency)?,
         })
+    }
+
+    /// An amount in a currency already parsed (or a constant such as [`Currency::EUR`]).
+    pub const fn of(amount: Decimal, currency: Currency) -> Self {
+        Self { amount, currency }
+    }
+
+    /// An amount in euros: `Money::eur(240_000)`, `Money::eur(Decimal::new(1999, 2))`.
+    pub fn eur(amount: impl Into<Decimal>) -> Self {
+        Self::of(amount.into(), Currency::EUR)
     }
 }
 

@@ -483,6 +483,13 @@ impl Process {
         if d.name.trim().is_empty() {
             return Err(invalid("name", "is empty"));
         }
+        if crate::decide::identifier(&d.name, "name").is_err() || d.name.contains('@') {
+            // `name@version` is how a process is named in logs, stores and on the command line.
+            return Err(invalid(
+                "name",
+                "has a control character, space around it, or `@`",
+            ));
+        }
         if d.version == 0 {
             return Err(invalid("version", "is zero: versions count from 1"));
         }

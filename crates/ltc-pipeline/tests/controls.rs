@@ -47,7 +47,7 @@ fn the_estimate_cannot_be_raised_under_an_open_bid_decision() {
     let err = w.then_error(
         "ana",
         Command::SetEstimate {
-            value: eur(2_000_000),
+            value: Money::eur(2_000_000),
         },
         "gate_locked",
     );
@@ -68,7 +68,7 @@ fn the_estimate_cannot_be_raised_under_an_open_bid_decision() {
     w.given(
         "ana",
         Command::SetEstimate {
-            value: eur(2_000_000),
+            value: Money::eur(2_000_000),
         },
     );
     w.then_error(
@@ -124,7 +124,7 @@ fn terms_are_locked_under_the_contract_decision() {
     w.given(
         "ana",
         Command::RequestContractDecision {
-            terms: eur(100_000),
+            terms: Money::eur(100_000),
         },
     );
     w.convene(
@@ -134,7 +134,7 @@ fn terms_are_locked_under_the_contract_decision() {
     w.then_error(
         "ana",
         Command::RequestContractDecision {
-            terms: eur(5_000_000),
+            terms: Money::eur(5_000_000),
         },
         "gate_locked",
     );
@@ -152,7 +152,7 @@ fn execution_is_locked_under_the_closure_decision() {
         Command::Refund {
             id: "R1".into(),
             invoice: "I1".into(),
-            amount: eur(1_000),
+            amount: Money::eur(1_000),
         },
         Command::ReverseCash { id: "P1".into() },
         Command::AddMilestone {
@@ -160,7 +160,7 @@ fn execution_is_locked_under_the_closure_decision() {
             title: "more".into(),
         },
         Command::ProposeAmendment {
-            new_value: eur(20_000),
+            new_value: Money::eur(20_000),
             reason: "more scope".into(),
         },
     ] {
@@ -177,7 +177,7 @@ fn the_change_decision_escalates_on_the_proposed_value() {
     w.given(
         "ana",
         Command::ProposeAmendment {
-            new_value: eur(5_000_000),
+            new_value: Money::eur(5_000_000),
             reason: "a second site".into(),
         },
     );
@@ -194,7 +194,7 @@ fn the_change_decision_escalates_on_the_proposed_value() {
     w.convene(GateKind::ChangeDecision, &[("eve", "executive")]);
     w.votes(&[("eve", Vote::Approve)]);
     w.decide(vec![]);
-    assert_eq!(w.deal.contract().unwrap().value, eur(5_000_000));
+    assert_eq!(w.deal.contract().unwrap().value, Money::eur(5_000_000));
 }
 
 // ----- votes stop when the rule has decided -----
@@ -460,11 +460,30 @@ fn a_newline_in_a_name_keeps_the_error_on_one_line() {
 
 #[test]
 fn a_backslash_in_a_process_name_renders_valid_dot() {
-    let process = process_with(|d| d.name = "ours\\ \"best\"\nplan".into());
+    let process = process_with(|d| d.name = "ours\\ \"best\" plan".into());
     let dot = process.to_dot();
     let first = dot.lines().next().unwrap();
-    assert_eq!(first, r#"digraph "ours\\ \"best\"\nplan" {"#);
+    assert_eq!(first, r#"digraph "ours\\ \"best\" plan" {"#);
     assert_eq!(dot.matches('{').count(), dot.matches('}').count());
+}
+
+#[test]
+fn a_process_name_is_a_usable_name() {
+    // `name@version` names a process in logs, stores and on the command line, and names are
+    // printed: no line breaks, no escapes, no `@`, no space around it.
+    for name in [
+        "ours\nplan",
+        "x\u{1b}[2Jy",
+        " standard ",
+        "a@b",
+        "evil\u{2028}name",
+    ] {
+        let mut definition = ProcessDefinition::standard();
+        definition.name = name.into();
+        let err = Process::new(definition).unwrap_err();
+        assert_eq!(err.code(), "invalid_definition", "{name:?}");
+        assert!(err.to_string().contains("at `name`"), "{err}");
+    }
 }
 
 // ----- logs that cannot lie -----
@@ -644,17 +663,27 @@ fn a_skipped_review_does_not_survive_a_grown_estimate() {
     let mut w = World::new();
     w.opportunity(5_000_000);
     w.pass(GateKind::OpportunityApproval);
-    w.given("ana", Command::SetEstimate { value: eur(40_000) });
+    w.given(
+        "ana",
+        Command::SetEstimate {
+            value: Money::eur(40_000),
+        },
+    );
     w.given("ana", Command::SkipSolutionReview {});
     assert_eq!(w.stage(), StageKind::Bid);
     w.then_error(
         "ana",
         Command::SetEstimate {
-            value: eur(5_000_000),
+            value: Money::eur(5_000_000),
         },
         "skip_not_allowed",
     );
-    w.given("ana", Command::SetEstimate { value: eur(45_000) });
+    w.given(
+        "ana",
+        Command::SetEstimate {
+            value: Money::eur(45_000),
+        },
+    );
 }
 
 #[test]
@@ -664,7 +693,7 @@ fn the_closure_decision_takes_no_conditions_and_waits_for_a_pending_amendment() 
     w.given(
         "ana",
         Command::ProposeAmendment {
-            new_value: eur(20_000),
+            new_value: Money::eur(20_000),
             reason: "more".into(),
         },
     );
@@ -804,4 +833,73 @@ fn the_chair_decides_alone_and_advice_after_it_is_refused() {
     );
     w.decide(vec![]);
     assert_eq!(w.stage(), StageKind::Won);
+}
+
+// ----- ids and instants a host can store and print -----
+
+#[test]
+fn ids_with_control_characters_or_space_around_them_are_refused() {
+    let process = Process::standard();
+    let at = chrono::DateTime::<chrono::Utc>::from_timestamp(1_767_225_600, 0).unwrap();
+    let lead = Command::CaptureLead {
+        customer: "ACME".into(),
+        source: "web".into(),
+        estimate: None,
+    };
+    for bad in ["D\n1", "D-1 ", " D-1", "D\u{1b}[2J", "D\u{2028}1"] {
+        let deal = Deal::new(DealId::new(bad));
+        let err = decide(&deal, &process, &lead, &"ops".into(), at).unwrap_err();
+        assert_eq!(err.code(), "invalid_id", "{bad:?}");
+        assert_eq!(err.to_string().lines().count(), 1);
+    }
+    let deal = Deal::new(DealId::new(""));
+    let err = decide(&deal, &process, &lead, &"ops".into(), at).unwrap_err();
+    assert_eq!(err.code(), "empty_text");
+    // Inner spaces and non-ASCII letters are ids like any other.
+    let deal = Deal::new(DealId::new("Ångström 7"));
+    assert!(decide(&deal, &process, &lead, &"ops".into(), at).is_ok());
+    // The actor and the people a command names are ids too.
+    let mut deal = Deal::new(DealId::new("D-1"));
+    deal.execute(&process, &lead, &"ops".into(), at).unwrap();
+    let err = decide(&deal, &process, &lead, &"ops\r".into(), at).unwrap_err();
+    assert_eq!(err.code(), "invalid_id");
+    let join = Command::AddMember {
+        person: "ana\u{7}".into(),
+        role: Role::ar(),
+        involvement: Decimal::ONE,
+    };
+    let before = deal.clone();
+    let err = deal
+        .execute(&process, &join, &"ops".into(), at)
+        .unwrap_err();
+    assert_eq!(err.code(), "invalid_id");
+    assert_eq!(deal, before);
+}
+
+#[test]
+fn instants_the_stored_format_cannot_write_are_refused() {
+    let process = Process::standard();
+    let lead = Command::CaptureLead {
+        customer: "ACME".into(),
+        source: "web".into(),
+        estimate: None,
+    };
+    for text in [
+        "+10000-01-01T00:00:00Z",
+        "-0001-01-01T00:00:00Z",
+        "0000-12-31T23:59:59Z",
+    ] {
+        let at: chrono::DateTime<chrono::Utc> = text.parse().unwrap();
+        let deal = Deal::new(DealId::new("D-1"));
+        let err = decide(&deal, &process, &lead, &"ops".into(), at).unwrap_err();
+        assert_eq!(err.code(), "instant_out_of_range", "{text}");
+    }
+    for text in ["0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z"] {
+        let at: chrono::DateTime<chrono::Utc> = text.parse().unwrap();
+        let deal = Deal::new(DealId::new("D-1"));
+        assert!(
+            decide(&deal, &process, &lead, &"ops".into(), at).is_ok(),
+            "{text}"
+        );
+    }
 }

@@ -130,7 +130,7 @@ fn at(text: &str) -> DateTime<Utc> {
 }
 
 fn eur(cents: i64) -> Money {
-    Money::new(Decimal::new(cents, 2), "EUR").unwrap()
+    Money::eur(Decimal::new(cents, 2))
 }
 
 /// One event of each change type, as a deal of 240,000 EUR would record it: every optional field

@@ -213,3 +213,31 @@ fn the_pipeline_page_shows_the_standard_process_and_every_error_code() {
         );
     }
 }
+
+#[test]
+fn the_sample_definition_validates_and_renders() {
+    let definition: ProcessDefinition =
+        serde_json::from_str(include_str!("../../../examples/data/process.json")).unwrap();
+    let process = Process::new(definition).unwrap();
+    assert_eq!(process.reference().to_string(), "field-services@1");
+    assert!(process.has_role(&Role::new("legal")));
+    assert!(process.policy(GateKind::ChangeDecision).is_none());
+    // Won is reachable, through the closure decision only.
+    let into_won: Vec<Guard> = process
+        .transitions()
+        .filter(|(_, to, _)| *to == StageKind::Won)
+        .map(|(_, _, guard)| guard)
+        .collect();
+    assert_eq!(
+        into_won,
+        [Guard::Gate {
+            gate: GateKind::ClosureDecision,
+            rejected: false
+        }]
+    );
+    assert!(process.to_dot().starts_with("digraph \"field-services\""));
+    // The solution review may be skipped below 25,000, and the skip is in the picture.
+    assert!(process
+        .to_mermaid()
+        .contains("solution_work --> bid: skip_solution_review"));
+}

@@ -108,8 +108,54 @@ fn counts_agree(deal: &Deal) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// The sample definition of `examples/data/process.json`: other roles (`legal`), levels
+/// (`team_lead` < `head` < `board`), criteria, rules, a named reviewer, no change decision.
+fn sample() -> ltc_pipeline::ProcessDefinition {
+    serde_json::from_str(include_str!("../../../examples/data/process.json")).unwrap()
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: cases(256), ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_commands_under_a_process_of_ones_own_keep_the_invariants(
+        (process, steps) in {
+            let sample = Process::new(sample()).unwrap();
+            (strategies::process_from(sample.definition().clone()).unwrap(),
+             strategies::steps_in(&sample, 60))
+        },
+    ) {
+        let (deal, log) = run(&process, &steps)?;
+        prop_assert_eq!(Deal::replay(DealId::new("D-1"), &process, &log).unwrap(), deal.clone());
+        // Every role a member holds, and every level a seat was taken at, is the process's own.
+        for stint in deal.team().stints() {
+            prop_assert!(process.has_role(&stint.role), "{}", stint.role);
+        }
+        for record in deal.gate_log() {
+            if let ltc_pipeline::GateRecord::Decided(d) = record {
+                for seat in &d.meeting.panel {
+                    prop_assert!(process.level_rank(&seat.level).is_some(), "{}", seat.level);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_noisy_script_under_a_process_of_ones_own_replays(
+        steps in strategies::noisy_lead_to_cash_in(&Process::new(sample()).unwrap()).unwrap(),
+    ) {
+        let process = Process::new(sample()).unwrap();
+        let (deal, log) = run(&process, &steps)?;
+        prop_assert_eq!(Deal::replay(DealId::new("D-1"), &process, &log).unwrap(), deal);
+    }
+
+    #[test]
+    fn the_script_of_any_generated_process_reaches_won(process in strategies::process_from(sample()).unwrap()) {
+        let steps = strategies::lead_to_cash_in(&process).unwrap();
+        let (deal, log) = run(&process, &steps)?;
+        prop_assert_eq!(deal.stage_kind(), Some(StageKind::Won));
+        prop_assert_eq!(Deal::replay(DealId::new("D-1"), &process, &log).unwrap(), deal);
+    }
 
     #[test]
     fn arbitrary_commands_never_panic_and_keep_the_invariants(
@@ -200,7 +246,7 @@ proptest! {
     fn a_team_can_always_be_formed_after_capture(team in strategies::team()) {
         let process = Process::standard();
         let mut deal = Deal::new(DealId::new("D-1"));
-        let at = chrono::DateTime::<chrono::Utc>::MIN_UTC;
+        let at = chrono::DateTime::<chrono::Utc>::from_timestamp(1_767_225_600, 0).unwrap(); // 2026-01-01
         deal.execute(&process, &ltc_pipeline::Command::CaptureLead {
             customer: "c".into(), source: "s".into(), estimate: None,
         }, &"ops".into(), at).unwrap();
@@ -212,6 +258,43 @@ proptest! {
         }
         prop_assert!(!deal.team().stints().is_empty());
     }
+}
+
+#[test]
+fn the_script_of_the_sample_definition_reaches_won_without_the_standard_names() {
+    let process = Process::new(sample()).unwrap();
+    let steps = strategies::lead_to_cash_in(&process).unwrap();
+    let mut deal = Deal::new(DealId::new("D-1"));
+    for step in &steps {
+        deal.execute(&process, &step.command, &step.actor, step.at)
+            .unwrap_or_else(|e| panic!("{}: {e}", step.command.name()));
+    }
+    assert_eq!(deal.stage_kind(), Some(StageKind::Won));
+    // `legal` was staffed for the contract decision, `cfo` sat on it, and the panels used the
+    // sample's own levels.
+    assert!(deal
+        .team()
+        .stints()
+        .iter()
+        .any(|s| s.role.as_str() == "legal"));
+    let contract = deal
+        .gate_log()
+        .iter()
+        .find_map(|r| match r {
+            ltc_pipeline::GateRecord::Decided(d)
+                if d.meeting.gate == ltc_pipeline::GateKind::ContractDecision =>
+            {
+                Some(d.clone())
+            }
+            _ => None,
+        })
+        .unwrap();
+    assert!(contract
+        .meeting
+        .panel
+        .iter()
+        .any(|s| s.person.as_str() == "cfo"));
+    assert!(contract.meeting.panel.iter().all(|s| s.level != "manager"));
 }
 
 #[test]

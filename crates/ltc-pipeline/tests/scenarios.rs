@@ -38,14 +38,14 @@ fn full_path_from_lead_to_cash() {
     w.days(30).given(
         "ana",
         Command::RequestContractDecision {
-            terms: eur(100_000),
+            terms: Money::eur(100_000),
         },
     );
     assert_eq!(w.stage(), StageKind::AwaitingContractDecision);
     w.days(2).pass(GateKind::ContractDecision);
     assert_eq!(w.stage(), StageKind::Signed);
     let contract = w.deal.contract().unwrap();
-    assert_eq!(contract.value, eur(100_000));
+    assert_eq!(contract.value, Money::eur(100_000));
 
     w.given(
         "fred",
@@ -134,7 +134,7 @@ fn each_gate_rejection_ends_the_deal_with_its_reason() {
                 w.given(
                     "ana",
                     Command::RequestContractDecision {
-                        terms: eur(120_000),
+                        terms: Money::eur(120_000),
                     },
                 );
             }
@@ -183,7 +183,7 @@ fn rework_keeps_the_deal_and_the_gate_can_be_convened_again() {
                 w.given(
                     "ana",
                     Command::RequestContractDecision {
-                        terms: eur(120_000),
+                        terms: Money::eur(120_000),
                     },
                 );
             }
@@ -636,7 +636,7 @@ fn partial_payments_refunds_and_reversals_keep_the_money_bounds() {
     let refund = |id: &str, amount| Command::Refund {
         id: id.into(),
         invoice: "I1".into(),
-        amount: eur(amount),
+        amount: Money::eur(amount),
     };
     w.given("ana", refund("R1", 10_000));
     assert_eq!(
@@ -680,14 +680,14 @@ fn an_approved_amendment_raises_the_contract_value() {
     w.given(
         "ana",
         Command::ProposeAmendment {
-            new_value: eur(120_000),
+            new_value: Money::eur(120_000),
             reason: "extra site".into(),
         },
     );
     w.then_error(
         "ana",
         Command::ProposeAmendment {
-            new_value: eur(130_000),
+            new_value: Money::eur(130_000),
             reason: "more".into(),
         },
         "amendment_pending",
@@ -696,7 +696,7 @@ fn an_approved_amendment_raises_the_contract_value() {
     w.then_error("ana", invoice("I2", 20_000), "above_contract_value");
     w.pass(GateKind::ChangeDecision);
     let contract = w.deal.contract().unwrap();
-    assert_eq!(contract.value, eur(120_000));
+    assert_eq!(contract.value, Money::eur(120_000));
     assert_eq!(contract.signed_value, Decimal::from(100_000));
     assert_eq!(contract.amendments.len(), 1);
     w.given("ana", invoice("I2", 20_000));
@@ -704,7 +704,7 @@ fn an_approved_amendment_raises_the_contract_value() {
     w.then_error(
         "ana",
         Command::ProposeAmendment {
-            new_value: eur(110_000),
+            new_value: Money::eur(110_000),
             reason: "less".into(),
         },
         "invalid_amendment",
@@ -718,7 +718,7 @@ fn a_rejected_amendment_leaves_the_value() {
     w.given(
         "ana",
         Command::ProposeAmendment {
-            new_value: eur(150_000),
+            new_value: Money::eur(150_000),
             reason: "extra".into(),
         },
     );
@@ -726,7 +726,7 @@ fn a_rejected_amendment_leaves_the_value() {
     w.votes(&[("eve", Vote::Reject)]);
     w.decide(vec![]);
     let contract = w.deal.contract().unwrap();
-    assert_eq!(contract.value, eur(100_000));
+    assert_eq!(contract.value, Money::eur(100_000));
     assert!(contract.proposed_amendment.is_none());
     assert_eq!(w.stage(), StageKind::Signed);
 }
@@ -1056,7 +1056,7 @@ fn replay_refuses_a_forged_invoice_above_the_contract_value() {
         version: last.version + 1,
         change: Change::InvoiceIssued {
             id: "I2".into(),
-            amount: eur(60_000),
+            amount: Money::eur(60_000),
             due: None,
         },
         ..last
@@ -1151,7 +1151,7 @@ fn replay_refuses_forged_events_that_decide_would_never_emit() {
             Change::PaymentReceived {
                 id: "P1".into(),
                 invoice: "I1".into(),
-                amount: eur(10),
+                amount: Money::eur(10),
             },
             1,
         ),
@@ -1169,7 +1169,7 @@ fn replay_refuses_forged_events_that_decide_would_never_emit() {
             Change::PaymentReceived {
                 id: "P2".into(),
                 invoice: "I1".into(),
-                amount: eur(-10),
+                amount: Money::eur(-10),
             },
             1,
         ),
@@ -1240,4 +1240,24 @@ fn a_forged_state_with_absurd_amounts_does_not_panic() {
     assert_eq!(contract.invoiced(), Decimal::MAX);
     let refused = decide(&forged, &w.process, &invoice("I3", 1), &"ana".into(), w.now);
     assert!(refused.is_err());
+}
+
+#[test]
+fn without_a_change_decision_no_amendment_is_proposed() {
+    // A proposal only a change decision could take in or drop would block the closure forever.
+    let mut definition = ProcessDefinition::standard();
+    definition
+        .gates
+        .retain(|p| p.gate != GateKind::ChangeDecision);
+    let mut w = World::with(Process::new(definition).unwrap());
+    w.signed(100_000);
+    let propose = Command::propose_amendment(Money::eur(120_000), "more licences");
+    let err = w.then_error("ana", propose, "gate_not_configured");
+    assert_eq!(
+        err,
+        Error::GateNotConfigured {
+            gate: GateKind::ChangeDecision
+        }
+    );
+    w.replays();
 }

@@ -203,7 +203,7 @@ fn a_deal_past_a_tightened_gate_migrates() {
     w.given(
         "ana",
         Command::RequestContractDecision {
-            terms: eur(400_000),
+            terms: Money::eur(400_000),
         },
     );
     w.replays();
@@ -377,7 +377,7 @@ fn a_lowered_escalation_applies_from_the_next_gate_convened() {
     w.given(
         "ana",
         Command::RequestContractDecision {
-            terms: eur(300_000),
+            terms: Money::eur(300_000),
         },
     );
     w.convene(GateKind::ContractDecision, &[("dan", "director")]);

@@ -4,11 +4,6 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use ltc_pipeline::*;
 use rust_decimal::Decimal;
-use std::collections::BTreeMap;
-
-pub fn eur(amount: i64) -> Money {
-    Money::new(Decimal::from(amount), "EUR").unwrap()
-}
 
 pub fn start() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap()
@@ -110,7 +105,7 @@ impl World {
         self.given(
             "ana",
             Command::ProposeAmendment {
-                new_value: eur(value),
+                new_value: Money::eur(value),
                 reason: "more licences".into(),
             },
         );
@@ -128,21 +123,14 @@ impl World {
             Command::CaptureLead {
                 customer: "ACME".into(),
                 source: "trade fair".into(),
-                estimate: estimate.map(eur),
+                estimate: estimate.map(Money::eur),
             },
         );
         self.given("ana", grade(4, 4, 3));
     }
 
     pub fn join(&mut self, person: &str, role: Role) {
-        self.given(
-            "ops",
-            Command::AddMember {
-                person: person.into(),
-                role,
-                involvement: Decimal::ONE,
-            },
-        );
+        self.given("ops", Command::add_member(person, role, Decimal::ONE));
     }
 
     /// A qualified opportunity with AR and SR staffed.
@@ -199,10 +187,12 @@ impl World {
 
     /// Convene a gate with a standard panel, everyone approves, record it.
     pub fn pass(&mut self, gate: GateKind) {
-        let panel = standard_panel(gate);
-        self.convene(gate, &panel);
-        self.vote_until_decided(&panel, Vote::Approve);
-        self.decide(Vec::new());
+        let steps = session(gate, &standard_panel(gate))
+            .steps(&self.process)
+            .expect("the gate has a policy");
+        for (actor, command) in steps {
+            self.given(actor.as_str(), command);
+        }
     }
 
     /// From a fresh deal to a contract of `value` delivered (milestone `M1`), invoiced (`I1`) and
@@ -243,7 +233,9 @@ impl World {
         self.pass(GateKind::BidDecision);
         self.given(
             "ana",
-            Command::RequestContractDecision { terms: eur(value) },
+            Command::RequestContractDecision {
+                terms: Money::eur(value),
+            },
         );
         self.pass(GateKind::ContractDecision);
     }
@@ -259,14 +251,11 @@ pub fn cases(default: u32) -> u32 {
 }
 
 pub fn grade(budget: u32, chain: u32, urgency: u32) -> Command {
-    let scores: BTreeMap<String, u32> = [
-        ("budget".to_owned(), budget),
-        ("decision_chain".to_owned(), chain),
-        ("urgency".to_owned(), urgency),
-    ]
-    .into_iter()
-    .collect();
-    Command::GradeLead { scores }
+    Command::grade_lead([
+        ("budget", budget),
+        ("decision_chain", chain),
+        ("urgency", urgency),
+    ])
 }
 
 pub fn materials(gate: GateKind) -> Vec<String> {
@@ -276,14 +265,20 @@ pub fn materials(gate: GateKind) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// A session of `gate` convened by `ops` with this panel (chair: the first seat), recording
+/// `"minutes"`.
+pub fn session(gate: GateKind, panel: &[(&str, &str)]) -> GateSession {
+    GateSession::new(gate, "ops")
+        .panel(panel.iter().copied())
+        .minutes("minutes")
+}
+
+/// The `convene_gate` of [`session`] under the standard process.
 pub fn convene(gate: GateKind, panel: &[(&str, &str)]) -> Command {
-    let chair = panel.first().map(|(p, _)| PersonId::new(*p));
-    Command::ConveneGate {
-        gate,
-        panel: panel.iter().map(|(p, l)| Seat::new(*p, *l)).collect(),
-        chair,
-        materials: materials(gate),
-    }
+    let mut steps = session(gate, panel)
+        .steps(&Process::standard())
+        .expect("the standard process has every gate");
+    steps.remove(0).1
 }
 
 /// A panel that satisfies the standard policy of `gate` (with executives, so escalation passes).
@@ -300,17 +295,9 @@ pub fn standard_panel(gate: GateKind) -> Vec<(&'static str, &'static str)> {
 }
 
 pub fn pay(id: &str, invoice: &str, amount: i64) -> Command {
-    Command::RecordPayment {
-        id: id.into(),
-        invoice: invoice.into(),
-        amount: eur(amount),
-    }
+    Command::record_payment(id, invoice, Money::eur(amount))
 }
 
 pub fn invoice(id: &str, amount: i64) -> Command {
-    Command::IssueInvoice {
-        id: id.into(),
-        amount: eur(amount),
-        due: None,
-    }
+    Command::issue_invoice(id, Money::eur(amount))
 }

@@ -1,10 +1,11 @@
 //! The figures of one deal: its visits to each stage, time per stage, cycle and amounts.
 
 use crate::elapsed::{count, Elapsed};
+use crate::error::Error;
 use crate::replay::{replay, LevelsCache, Replayed};
 use chrono::{DateTime, Utc};
 use ltc_pipeline::objects_only;
-use ltc_pipeline::{Currency, DealId, EndKind, Error, Event, Money, Processes, StageKind};
+use ltc_pipeline::{Currency, DealId, EndKind, Event, Money, Processes, StageKind};
 use serde::{Deserialize, Serialize};
 
 impl Replayed {
@@ -167,7 +168,7 @@ objects_only!(DealFigures);
 ///
 /// # Errors
 /// [`Error::NotOpened`] when no event is dated at or before `now`;
-/// [`Error::InvalidEvent`], naming the deal and the first bad event, when the log does not replay
+/// [`Error::Core`] with `invalid_event`, naming the deal and the first bad event, when the log does not replay
 /// under `process` (an event dated before the one it follows, a gap in the versions, an event the
 /// engine could not have written).
 ///
@@ -192,7 +193,7 @@ objects_only!(DealFigures);
 /// assert_eq!(f.stages[1].elapsed.days.to_string(), "3.00"); // graded, still there
 /// assert_eq!(f.cycle.whole_days(), 5);
 /// assert_eq!(f.age_in_stage.map(|a| a.whole_days()), Some(3));
-/// # Ok::<(), ltc_pipeline::Error>(())
+/// # Ok::<(), ltc_analytics::Error>(())
 /// ```
 pub fn deal_figures<P: Processes + ?Sized>(
     events: &[Event],

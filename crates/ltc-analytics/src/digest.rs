@@ -1,11 +1,12 @@
 //! The daily digest: what happened on a person's deals, what is amber or red, what is due.
 
+use crate::error::Error;
 use crate::happening::Happening;
 use crate::replay::Replayed;
 use crate::service::{self, DealLight, Due, Light, Settings};
 use chrono::{DateTime, NaiveDate, Utc};
 use ltc_pipeline::objects_only;
-use ltc_pipeline::{Error, PersonId};
+use ltc_pipeline::PersonId;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 

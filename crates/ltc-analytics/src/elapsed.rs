@@ -1,8 +1,8 @@
 //! Lengths of time, exact in seconds and read in days; ratios and counts.
 
+use crate::error::Error;
 use chrono::{DateTime, Utc};
 use ltc_pipeline::objects_only;
-use ltc_pipeline::Error;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 
@@ -89,7 +89,7 @@ impl Durations {
     /// use ltc_analytics::Durations;
     /// let d = Durations::of(vec![10, 40, 20, 30])?.unwrap();
     /// assert_eq!((d.count, d.mean.seconds, d.median.seconds, d.max.seconds), (4, 25, 25, 40));
-    /// # Ok::<(), ltc_pipeline::Error>(())
+    /// # Ok::<(), ltc_analytics::Error>(())
     /// ```
     pub fn of(mut seconds: Vec<i64>) -> Result<Option<Self>, Error> {
         if seconds.is_empty() {

@@ -4,11 +4,10 @@ use crate::elapsed::{add, count, ratio, Durations, Elapsed};
 use crate::filter::Filter;
 use crate::replay::Replayed;
 
+use crate::error::Error;
 use chrono::{DateTime, Utc};
 use ltc_pipeline::objects_only;
-use ltc_pipeline::{
-    Currency, Error, GateKind, GateRecord, Money, Outcome, PersonId, Role, StageKind,
-};
+use ltc_pipeline::{Currency, GateKind, GateRecord, Money, Outcome, PersonId, Role, StageKind};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};

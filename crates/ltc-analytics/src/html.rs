@@ -41,7 +41,7 @@ use std::fmt::Write as _;
 /// assert!(page.contains("Smith &amp; &lt;Sons&gt;"));
 /// assert!(!page.contains("<Sons>"));
 /// assert!(!page.contains("http://") && !page.contains("https://") && !page.contains("<script"));
-/// # Ok::<(), ltc_pipeline::Error>(())
+/// # Ok::<(), ltc_analytics::Error>(())
 /// ```
 pub fn render(report: &Report) -> String {
     let mut page = Page::default();
@@ -55,7 +55,7 @@ pub fn render(report: &Report) -> String {
     page.gates(&report.gates);
     page.flagged(&report.flagged, &report.due);
     page.due(&report.due);
-    page.digests(&report.digests);
+    page.digests(&report.digests, report.now);
     page.out.push_str("</main>\n");
     let _ = writeln!(
         page.out,
@@ -87,6 +87,10 @@ pub fn escape(text: &str) -> String {
     }
     out
 }
+
+/// Above this many deals in a stage, days in stage is drawn as a box plot rather than one mark
+/// per deal.
+const STRIP_MAX: usize = 400;
 
 /// The width of every chart's coordinate system; the charts scale to the page.
 const WIDTH: f64 = 860.0;
@@ -125,12 +129,14 @@ svg .bar.won { fill: var(--won); }
 svg .track { fill: var(--band); }
 svg .axis { stroke: var(--line); }
 svg .sl { stroke: var(--ink); stroke-dasharray: 4 3; stroke-width: 1.5; }
-svg .median { stroke: var(--bar); stroke-width: 3.5; }
+svg .median { stroke: var(--bar); stroke-width: 3.5; stroke-linecap: round; }
 svg .pt { stroke: #fff; stroke-width: .8; }
+svg .iqr { fill: var(--bar); fill-opacity: .35; stroke: var(--bar); }
+svg .whisker { stroke: var(--bar); stroke-width: 1.5; }
 .pt.green, .mark.green { fill: var(--green); }
 .pt.amber, .mark.amber { fill: var(--amber); }
 .pt.red, .mark.red { fill: var(--red); }
-.scroll { overflow-x: auto; }
+.scroll, .chart { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; font-size: .92rem; }
 th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { font-weight: 600; color: var(--muted); }
@@ -153,6 +159,7 @@ footer { color: var(--muted); font-size: .85rem; padding-bottom: 24px; }
   section { padding: 12px; border-radius: 6px; }
   .digests { grid-template-columns: 1fr; }
   th, td { padding: 4px 5px; }
+  .chart svg { min-width: 640px; }
 }
 @media print {
   body { background: #fff; font-size: 10.5pt; }
@@ -162,7 +169,10 @@ footer { color: var(--muted); font-size: .85rem; padding-bottom: 24px; }
     break-inside: auto; }
   figure, tr, article.digest, .tile { break-inside: avoid; }
   h2, h3 { break-after: avoid; }
-  .scroll { overflow: visible; }
+  .scroll, .chart { overflow: visible; }
+  table { font-size: 8.5pt; }
+  th, td { padding: 3px 4px; }
+  td.n { white-space: normal; }
   .tile, article.digest { background: #fff; }
   a { color: inherit; text-decoration: none; }
 }
@@ -420,7 +430,7 @@ impl Page {
             self.out,
             r#"<section aria-labelledby="funnel-h"><h2 id="funnel-h">Funnel</h2>
 <figure id="funnel" data-deals="{}" data-won="{}" data-ended="{}" data-win-rate="{}">
-<svg viewBox="0 0 {WIDTH} {height:.0}" role="img" aria-labelledby="funnel-title funnel-desc">
+<div class="chart"><svg viewBox="0 0 {WIDTH} {height:.0}" role="img" aria-labelledby="funnel-title funnel-desc">
 <title id="funnel-title">Funnel: deals reaching each stage</title>
 <desc id="funnel-desc">{first} deals captured, {won_row} won; win rate {} ({} won of {} ended). The table below gives every stage.</desc>
 "#,
@@ -465,7 +475,7 @@ impl Page {
         }
         let _ = write!(
             self.out,
-            r#"</svg>
+            r#"</svg></div>
 <figcaption>Each bar is the number of deals that reached the stage (a deal that went further counts in every stage before); beside it, the share that went on to the next stage. <strong id="win-rate">Win rate {}</strong>: {} won of {} ended.</figcaption>
 </figure>
 <div class="scroll"><table id="funnel-table"><caption class="muted">Funnel as a table</caption>
@@ -541,7 +551,7 @@ impl Page {
     fn stages(&mut self, stages: &[StageDays]) {
         const ROW: f64 = 34.0;
         const LEFT: f64 = 200.0;
-        const PLOT: f64 = 430.0;
+        const PLOT: f64 = 400.0;
         const TOP: f64 = 26.0;
         // A logarithmic scale (of 1 + days), so that a few long stays do not squash the rest.
         let longest = stages
@@ -565,9 +575,9 @@ impl Page {
             r#"<section aria-labelledby="stages-h"><h2 id="stages-h">Days in stage</h2>
 {}
 <figure id="stages">
-<svg viewBox="0 0 {WIDTH} {height:.0}" role="img" aria-labelledby="stages-title stages-desc">
+<div class="chart"><svg viewBox="0 0 {WIDTH} {height:.0}" role="img" aria-labelledby="stages-title stages-desc">
 <title id="stages-title">Days in stage per deal, against each stage's service level</title>
-<desc id="stages-desc">One mark per deal and stage ({total} in all, {over} past their service level), on a logarithmic scale of days; a dashed line marks each stage's service level and a bar its median. The table below gives every stage.</desc>
+<desc id="stages-desc">One mark per deal and stage ({total} in all, {over} past their service level), on a logarithmic scale of days; a dashed line marks each stage's service level and a bar its median; above {STRIP_MAX} deals in a stage, a box spans its quartiles. The table below gives every stage.</desc>
 "#,
             legend()
         );
@@ -627,17 +637,41 @@ impl Page {
                     y + ROW - 3.0
                 );
             }
-            if let Some(d) = &row.days {
-                let mx = x(d.median.seconds as f64 / 86_400.0);
+            if row.points.len() > STRIP_MAX {
+                // Too many deals for one mark each: a box from the first to the third quartile,
+                // whiskers to the shortest and the longest.
+                let mut seconds: Vec<i64> = row.points.iter().map(|p| p.elapsed.seconds).collect();
+                seconds.sort_unstable();
+                let rank = |q: usize| {
+                    let n = seconds.len();
+                    let k = (q * n).div_ceil(4).clamp(1, n);
+                    seconds.get(k - 1).copied().unwrap_or(0)
+                };
+                let at = |s: i64| x(s as f64 / 86_400.0);
+                let (lo, q1, q3, hi) = (
+                    at(seconds.first().copied().unwrap_or(0)),
+                    at(rank(1)),
+                    at(rank(3)),
+                    at(seconds.last().copied().unwrap_or(0)),
+                );
                 let _ = write!(
                     self.out,
-                    r#"<line class="median" x1="{mx:.1}" x2="{mx:.1}" y1="{:.1}" y2="{:.1}"><title>median: {} days</title></line>"#,
-                    mid - 10.0,
-                    mid + 10.0,
-                    d.median.days
+                    r#"<g class="box" data-q1="{}" data-q3="{}"><title>{} deals: quartiles {} and {} days</title><line class="whisker" x1="{lo:.1}" x2="{hi:.1}" y1="{mid:.1}" y2="{mid:.1}"/><rect class="iqr" x="{q1:.1}" y="{:.1}" width="{:.1}" height="14"/></g>"#,
+                    Elapsed::from_seconds(rank(1)).days,
+                    Elapsed::from_seconds(rank(3)).days,
+                    row.points.len(),
+                    Elapsed::from_seconds(rank(1)).days,
+                    Elapsed::from_seconds(rank(3)).days,
+                    mid - 7.0,
+                    (q3 - q1).max(1.0),
                 );
             }
-            for (k, p) in row.points.iter().enumerate() {
+            for (k, p) in row
+                .points
+                .iter()
+                .enumerate()
+                .filter(|_| row.points.len() <= STRIP_MAX)
+            {
                 let px = x(p.elapsed.seconds as f64 / 86_400.0);
                 // A fixed vertical spread, so that equal values stay visible.
                 let py = mid + ((k % 5) as f64 - 2.0) * 3.0;
@@ -657,6 +691,16 @@ impl Page {
                     }
                 );
             }
+            if let Some(d) = &row.days {
+                let mx = x(d.median.seconds as f64 / 86_400.0);
+                let _ = write!(
+                    self.out,
+                    r#"<line class="median" x1="{mx:.1}" x2="{mx:.1}" y1="{:.1}" y2="{:.1}"><title>median: {} days</title></line>"#,
+                    mid - 10.0,
+                    mid + 10.0,
+                    d.median.days
+                );
+            }
             let sl_text = if sl.is_empty() {
                 "no SL".to_owned()
             } else {
@@ -673,8 +717,8 @@ impl Page {
             );
         }
         self.out.push_str(
-            r#"</svg>
-<figcaption>Each mark is one deal's time in a stage (all its visits; a deal still in the stage counts up to the report's instant). Its shape and colour say how it reads against the stage's service level in the process version the deal runs under.</figcaption>
+            r#"</svg></div>
+<figcaption>Each mark is one deal's time in a stage (all its visits; a deal still in the stage counts up to the report's instant); a stage with more than {STRIP_MAX} deals shows a box from the first to the third quartile (nearest rank) with whiskers to the shortest and the longest instead. Its shape and colour say how it reads against the stage's service level in the process version the deal runs under.</figcaption>
 </figure>
 <div class="scroll"><table id="stages-table"><caption class="muted">Days in stage as a table</caption>
 <thead><tr><th>Stage</th><th class="n">Deals</th><th class="n">Median</th><th class="n">Mean</th><th class="n">Max</th><th class="n">Service level (days)</th><th class="n">Amber</th><th class="n">Red: past it</th></tr></thead><tbody>
@@ -713,7 +757,7 @@ impl Page {
             self.out,
             r#"<section aria-labelledby="gates-h"><h2 id="gates-h">Gates</h2>
 <figure id="gates">
-<svg viewBox="0 0 {WIDTH} {height:.0}" role="img" aria-labelledby="gates-title gates-desc">
+<div class="chart"><svg viewBox="0 0 {WIDTH} {height:.0}" role="img" aria-labelledby="gates-title gates-desc">
 <title id="gates-title">First-attempt pass rate of each gate</title>
 <desc id="gates-desc">{}. The table below gives every figure.</desc>
 "#,
@@ -758,7 +802,7 @@ impl Page {
             );
         }
         self.out.push_str(
-            r#"</svg>
+            r#"</svg></div>
 <figcaption>The share of deals whose first meeting of the gate was decided as a pass (approved, with or without conditions), of those whose first meeting was decided.</figcaption>
 </figure>
 <div class="scroll"><table id="gates-table"><caption class="muted">Gate table</caption>
@@ -885,11 +929,8 @@ impl Page {
         self.out.push_str("</tbody></table></div></section>\n");
     }
 
-    fn digests(&mut self, digests: &[Digest]) {
-        let day = digests
-            .first()
-            .map(|d| d.day.to_string())
-            .unwrap_or_default();
+    fn digests(&mut self, digests: &[Digest], now: DateTime<Utc>) {
+        let day = now.date_naive();
         let _ = write!(
             self.out,
             r#"<section aria-labelledby="digests-h"><h2 id="digests-h">Daily digests</h2>
@@ -897,6 +938,10 @@ impl Page {
 <div class="digests">
 "#
         );
+        if digests.is_empty() {
+            self.out
+                .push_str("<p id=\"no-digests\">Nobody is on the team of a selected deal.</p>");
+        }
         for d in digests {
             let person = escape(d.person.as_str());
             let _ = write!(

@@ -40,17 +40,18 @@
 //! let snapshot = Snapshot::new(&logs, &process, now)?;
 //! let funnel = snapshot.funnel(&Filter::default())?;
 //! assert_eq!(funnel.deals, 1);
-//! # Ok::<(), ltc_pipeline::Error>(())
+//! # Ok::<(), ltc_analytics::Error>(())
 //! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-// The modules are layered, each using only those before it (no import circle): elapsed,
-// happening, levels; replay; deal, filter; figures, service; stages, digest; snapshot; report;
+// The modules are layered, each using only those before it (no import circle): error;
+// elapsed, happening, levels; replay; deal, filter; figures, service; stages, digest; snapshot; report;
 // html. `tests/modules.rs` checks it.
 mod deal;
 mod digest;
 mod elapsed;
+mod error;
 mod figures;
 mod filter;
 mod happening;
@@ -65,6 +66,7 @@ mod stages;
 pub use deal::{deal_figures, DealFigures, EndFigure, StageTime, StageVisit};
 pub use digest::Digest;
 pub use elapsed::{Durations, Elapsed};
+pub use error::Error;
 pub use figures::{
     Cohort, Enablement, Funnel, FunnelRow, GateFigures, OutcomeCounts, PersonFigures, SizeFigures,
     Total, FUNNEL_STAGES,

@@ -1,12 +1,13 @@
 //! Replaying a log as of `now`: each event folded through `Deal::apply`, and what the figures
 //! read off the deal's state after each one.
 
+use crate::error::Error;
 use crate::happening::{happening, Happening};
 use crate::levels::ServiceLevels;
 use chrono::{DateTime, Utc};
 use ltc_pipeline::{
-    Deal, DealId, EndKind, Ending, Error, Event, Money, PersonId, ProcessRef, Processes, Role,
-    Stage, StageKind, Stint,
+    Deal, DealId, EndKind, Ending, Event, Money, PersonId, ProcessRef, Processes, Role, Stage,
+    StageKind, Stint,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;

@@ -2,6 +2,7 @@
 //! tables or JSON, and what [`html::render`](crate::html::render) draws.
 
 use crate::digest::Digest;
+use crate::error::Error;
 use crate::figures::{Funnel, GateFigures};
 use crate::filter::Filter;
 use crate::service::{DealLight, Due, Light, Settings};
@@ -9,7 +10,6 @@ use crate::snapshot::Snapshot;
 use crate::stages::StageDays;
 use chrono::{DateTime, Utc};
 use ltc_pipeline::objects_only;
-use ltc_pipeline::Error;
 use serde::{Deserialize, Serialize};
 
 /// The figures of a pipeline report, as of the snapshot's `now`, over the deals a filter selects.
@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 /// assert_eq!(report.funnel.deals, 1);
 /// assert_eq!(report.flagged[0].light, Light::Red); // 8 days captured, of 7
 /// assert_eq!(report.stages[0].over, 1);
-/// # Ok::<(), ltc_pipeline::Error>(())
+/// # Ok::<(), ltc_analytics::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(remote = "Self", deny_unknown_fields)]

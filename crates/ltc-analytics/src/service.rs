@@ -1,12 +1,12 @@
 //! Service levels: the traffic light and what is due.
 
 use crate::elapsed::{Elapsed, SECONDS_PER_DAY};
+use crate::error::Error;
 use crate::replay::{replay, LevelsCache, Replayed};
 use chrono::{DateTime, Duration, Utc};
 use ltc_pipeline::objects_only;
 use ltc_pipeline::{
-    ConditionId, DealId, Error, Event, GateKind, InvoiceId, Money, PersonId, Processes, Role,
-    StageKind,
+    ConditionId, DealId, Event, GateKind, InvoiceId, Money, PersonId, Processes, Role, StageKind,
 };
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -500,7 +500,7 @@ fn order(a: &Due, b: &Due) -> std::cmp::Ordering {
 /// assert_eq!(at(5)?.map(|l| l.light), Some(Light::Green));
 /// assert_eq!(at(6)?.map(|l| l.light), Some(Light::Amber));
 /// assert_eq!(at(8)?.map(|l| l.light), Some(Light::Red));
-/// # Ok::<(), ltc_pipeline::Error>(())
+/// # Ok::<(), ltc_analytics::Error>(())
 /// ```
 pub fn deal_light<P: Processes + ?Sized>(
     events: &[Event],
@@ -533,7 +533,7 @@ pub fn deal_light<P: Processes + ?Sized>(
 /// let log = deal.execute(&process, &Command::CaptureLead {
 ///     customer: "ACME".into(), source: "web".into(), estimate: None }, &"ops".into(), t0)?;
 /// assert!(deal_due(&log, &process, t0 + Duration::days(30), &Settings::default())?.is_empty());
-/// # Ok::<(), ltc_pipeline::Error>(())
+/// # Ok::<(), ltc_analytics::Error>(())
 /// ```
 pub fn deal_due<P: Processes + ?Sized>(
     events: &[Event],

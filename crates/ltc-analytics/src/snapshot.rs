@@ -2,13 +2,14 @@
 
 use crate::deal::DealFigures;
 use crate::digest::{self, Digest};
+use crate::error::Error;
 use crate::figures::{self, Enablement, Funnel, GateFigures, PersonFigures};
 use crate::filter::Filter;
 use crate::replay::{replay, LevelsCache, Replayed};
 use crate::service::{self, DealLight, Due, Settings};
 use crate::stages::{self, StageDays};
 use chrono::{DateTime, NaiveDate, Utc};
-use ltc_pipeline::{Error, Event, PersonId, Processes};
+use ltc_pipeline::{Event, PersonId, Processes};
 use std::collections::BTreeSet;
 
 /// A set of deals replayed once as of `now`, to compute set figures from.
@@ -22,7 +23,7 @@ use std::collections::BTreeSet;
 /// let logs: Vec<Vec<Event>> = vec![Vec::new()];
 /// let snapshot = Snapshot::new(&logs, &Process::standard(), Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap())?;
 /// assert!(snapshot.is_empty());
-/// # Ok::<(), ltc_pipeline::Error>(())
+/// # Ok::<(), ltc_analytics::Error>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct Snapshot {
@@ -37,7 +38,7 @@ impl Snapshot {
     /// runs under at `now`.
     ///
     /// # Errors
-    /// [`Error::DuplicateId`] when two logs are of the same deal; otherwise as [`deal_figures`](crate::deal_figures).
+    /// [`Error::DuplicateDeal`] when two logs are of the same deal; otherwise as [`deal_figures`](crate::deal_figures).
     pub fn new<L: AsRef<[Event]>, P: Processes + ?Sized>(
         logs: &[L],
         process: &P,
@@ -49,9 +50,8 @@ impl Snapshot {
         for log in logs {
             if let Some(first) = log.as_ref().first() {
                 if !seen.insert(first.deal.clone()) {
-                    return Err(Error::DuplicateId {
-                        kind: "deal",
-                        id: first.deal.to_string(),
+                    return Err(Error::DuplicateDeal {
+                        deal: first.deal.clone(),
                     });
                 }
             }
@@ -188,7 +188,7 @@ impl Snapshot {
     /// let digest = snapshot.digest(&Settings::default(), &"ops".into(), t0.date_naive())?;
     /// assert_eq!(digest.happened.len(), 1);
     /// assert!(digest.render().contains("lead captured: ACME (web)"));
-    /// # Ok::<(), ltc_pipeline::Error>(())
+    /// # Ok::<(), ltc_analytics::Error>(())
     /// ```
     pub fn digest(
         &self,

@@ -2,11 +2,12 @@
 //! stage's service level.
 
 use crate::elapsed::{count, Durations, Elapsed};
+use crate::error::Error;
 use crate::figures::FUNNEL_STAGES;
 use crate::replay::Replayed;
 use crate::service::{Light, Settings};
 use ltc_pipeline::objects_only;
-use ltc_pipeline::{DealId, Error, StageKind};
+use ltc_pipeline::{DealId, StageKind};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 

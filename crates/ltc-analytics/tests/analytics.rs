@@ -13,8 +13,8 @@ mod common;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use common::{grade, invoice, pay, start, World};
 use ltc_analytics::{
-    deal_due, deal_figures, deal_light, Due, DueKind, Elapsed, Filter, Light, Settings, Snapshot,
-    Subject, What, FUNNEL_STAGES,
+    deal_due, deal_figures, deal_light, Due, DueKind, Elapsed, Filter, Light, Report, Settings,
+    Snapshot, Subject, What, FUNNEL_STAGES,
 };
 use ltc_pipeline::*;
 use rust_decimal::Decimal;
@@ -755,6 +755,162 @@ fn each_deal_is_read_against_the_service_levels_of_its_own_version() {
         .lights(&s, &Filter::default())
         .unwrap();
     assert_eq!(again, lights);
+}
+
+// ----- days in stage as a distribution, and the report -----
+
+#[test]
+fn days_in_stage_per_stage_against_the_service_levels() {
+    let snapshot = Snapshot::new(&set(), &process(), day(200)).unwrap();
+    let s = Settings::default();
+    let rows = snapshot.stage_days(&s, &Filter::default()).unwrap();
+    let stages: Vec<StageKind> = rows.iter().map(|r| r.stage).collect();
+    let expected: Vec<StageKind> = FUNNEL_STAGES
+        .iter()
+        .copied()
+        .filter(|k| !k.is_end())
+        .collect();
+    assert_eq!(stages, expected);
+    let row = |k: StageKind| rows.iter().find(|r| r.stage == k).unwrap();
+    let points = |k: StageKind| -> Vec<(&str, i64, Light)> {
+        row(k)
+            .points
+            .iter()
+            .map(|p| (p.deal.as_str(), p.elapsed.seconds / DAY, p.light))
+            .collect()
+    };
+    use StageKind::*;
+    // The worked example's table, read down its columns.
+    assert_eq!(
+        points(Bid),
+        vec![
+            ("A", 5, Light::Green),
+            ("B", 6, Light::Green),
+            ("C", 0, Light::Green)
+        ]
+    );
+    let bid = row(Bid);
+    assert_eq!(bid.service_levels, vec![21]);
+    let d = bid.days.unwrap();
+    assert_eq!((d.count, d.median, d.max), (3, days(5), days(6)));
+    assert_eq!((bid.over, bid.near), (0, 0));
+    // C sat 130 days in `signed` (service level 30): red; A's 11 days: green.
+    assert_eq!(
+        points(Signed),
+        vec![("A", 11, Light::Green), ("C", 130, Light::Red)]
+    );
+    assert_eq!(row(Signed).over, 1);
+    assert_eq!(points(Closing), vec![("A", 6, Light::Green)]);
+    assert!(points(Closing).iter().all(|p| p.0 == "A"));
+    // Every point is a deal's summed visits: the points of a deal add up to its cycle.
+    for (log, id) in set().iter().zip(["A", "B", "C"]) {
+        let cycle = deal_figures(log, &process(), day(200))
+            .unwrap()
+            .cycle
+            .seconds;
+        let sum: i64 = rows
+            .iter()
+            .flat_map(|r| &r.points)
+            .filter(|p| p.deal.as_str() == id)
+            .map(|p| p.elapsed.seconds)
+            .sum();
+        assert_eq!(sum, cycle, "{id}");
+    }
+    // The amber share moves points between green and amber, never past red.
+    let strict = Settings {
+        amber_share: dec!(0.3),
+        ..Settings::default()
+    };
+    let tight = snapshot.stage_days(&strict, &Filter::default()).unwrap();
+    let signed = tight.iter().find(|r| r.stage == Signed).unwrap();
+    assert_eq!((signed.near, signed.over), (1, 1)); // 11 days is past 30% of 30
+                                                    // A deal still in a stage counts up to now, and says so.
+    let open = Snapshot::new(&[waiting_for_approval()], &process(), day(9)).unwrap();
+    let rows = open.stage_days(&strict, &Filter::default()).unwrap();
+    let waiting = rows.iter().find(|r| r.stage == AwaitingApproval).unwrap();
+    assert_eq!(waiting.points.len(), 1);
+    assert!(waiting.points[0].current);
+    assert_eq!(waiting.points[0].elapsed, days(9));
+    assert!(rows
+        .iter()
+        .find(|r| r.stage == Captured)
+        .is_some_and(|r| !r.points[0].current));
+    // Bad settings are refused.
+    let bad = Settings {
+        amber_share: dec!(1.5),
+        ..Settings::default()
+    };
+    assert_eq!(
+        open.stage_days(&bad, &Filter::default())
+            .unwrap_err()
+            .code(),
+        "invalid_amber_share"
+    );
+}
+
+#[test]
+fn the_report_gathers_every_figure_as_of_now() {
+    let logs = vec![deal_a(), deal_b(), deal_c(), waiting_for_approval()];
+    let snapshot = Snapshot::new(&logs, &process(), day(9)).unwrap();
+    let s = Settings::default();
+    let filter = Filter::default();
+    let report = Report::new(&snapshot, "standard", &s, &filter).unwrap();
+    assert_eq!(report.now, day(9));
+    assert_eq!(report.process, "standard");
+    assert_eq!(report.funnel, snapshot.funnel(&filter).unwrap());
+    assert_eq!(report.gates, snapshot.gates(&filter).unwrap());
+    assert_eq!(report.stages, snapshot.stage_days(&s, &filter).unwrap());
+    assert_eq!(report.due, snapshot.due(&s, &filter).unwrap());
+    // Only red and amber deals, worst first, each with its age since capture.
+    let lights = snapshot.lights(&s, &filter).unwrap();
+    assert!(lights.iter().any(|l| l.light == Light::Green));
+    assert_eq!(
+        report.flagged,
+        lights
+            .into_iter()
+            .filter(|l| l.light > Light::Green)
+            .collect::<Vec<_>>()
+    );
+    let d = report
+        .flagged
+        .iter()
+        .find(|l| l.deal.as_str() == "D")
+        .unwrap();
+    assert_eq!((d.opened_at, d.age), (day(0), days(9)));
+    // One digest per person on a selected deal, by person, for the day of now.
+    let people: Vec<String> = snapshot
+        .people(&filter)
+        .unwrap()
+        .into_iter()
+        .map(|p| p.person.to_string())
+        .collect();
+    let digests: Vec<String> = report
+        .digests
+        .iter()
+        .map(|d| d.person.to_string())
+        .collect();
+    assert_eq!(digests, people);
+    assert!(report.digests.iter().all(|d| d.day == day(9).date_naive()));
+    let ana = report
+        .digests
+        .iter()
+        .find(|d| d.person.as_str() == "ana")
+        .unwrap();
+    assert_eq!(
+        ana,
+        &snapshot
+            .digest(&s, &"ana".into(), day(9).date_naive())
+            .unwrap()
+    );
+    // The filter narrows every figure and is reported.
+    let only_b = Filter::default().opened(day(30), day(31));
+    let narrow = Report::new(&snapshot, "standard", &s, &only_b).unwrap();
+    assert_eq!(narrow.filter, only_b);
+    assert_eq!(narrow.funnel.deals, 0); // B is not opened by day 9
+    assert!(narrow.flagged.is_empty() && narrow.digests.is_empty());
+    // It reads back as it was written.
+    let json = serde_json::to_string(&report).unwrap();
+    assert_eq!(serde_json::from_str::<Report>(&json).unwrap(), report);
 }
 
 // ----- due -----

@@ -63,6 +63,12 @@ impl From<ltc_pipeline::Error> for Failure {
     }
 }
 
+impl From<ltc_analytics::Error> for Failure {
+    fn from(e: ltc_analytics::Error) -> Self {
+        Failure::new(e.code(), e.to_string())
+    }
+}
+
 impl From<ltc_incentive::Error> for Failure {
     fn from(e: ltc_incentive::Error) -> Self {
         Failure::new(e.code(), e.to_string())

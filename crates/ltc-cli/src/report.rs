@@ -71,14 +71,14 @@ pub fn report(input: &str) -> Result<Report, Failure> {
         integrity::verify(log).map_err(fail)?;
         logs.push(log.iter().map(|e| e.event.clone()).collect());
     }
-    let snapshot = Snapshot::new(&logs, &processes, input.now).map_err(fail)?;
+    let snapshot = Snapshot::new(&logs, &processes, input.now).map_err(Failure::from)?;
     Report::new(
         &snapshot,
         process.definition().name.clone(),
         &input.settings,
         &input.filter,
     )
-    .map_err(fail)
+    .map_err(Failure::from)
 }
 
 /// Runs the report on a JSON input document: tables for people, or JSON when `json` is true.

@@ -156,3 +156,43 @@ fn flags_change_the_output_as_documented() {
     assert!(table.starts_with("ana · 2026-03"), "{table}");
     assert!(serde_json::from_str::<serde_json::Value>(&table).is_err());
 }
+
+#[test]
+fn report_html_writes_the_page_to_a_file_or_stdout() {
+    let deals = sample("deals.json");
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
+    let file = dir.join("report.html");
+    let out = ltc(&["report", "--html", file.to_str().unwrap(), &deals], "");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty() && out.stderr.is_empty());
+    let page = std::fs::read_to_string(&file).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>"));
+    // `-` is stdout, and the input may come from stdin: the same page.
+    let input = std::fs::read_to_string(&deals).unwrap();
+    let piped = ltc(&["report", "--html", "-"], &input);
+    assert_eq!(piped.status.code(), Some(0));
+    assert_eq!(text(&piped.stdout), page);
+    // A file that cannot be written: one line, nothing on stdout, status 1.
+    let missing = dir.join("no such dir").join("report.html");
+    let out = ltc(&["report", "--html", missing.to_str().unwrap(), &deals], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let err = text(&out.stderr);
+    assert!(err.starts_with("error: io: cannot write `"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    // Bad input: the library's code, no file written.
+    let bad = dir.join("bad.html");
+    let out = ltc(
+        &["report", "--html", bad.to_str().unwrap()],
+        r#"{"now": "x"}"#,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).starts_with("error: malformed_json: "));
+    assert!(!bad.exists());
+    // --html and --json do not go together.
+    let out = ltc(&["report", "--json", "--html", "-", &deals], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert_eq!(text(&out.stderr).lines().count(), 1);
+}

@@ -596,12 +596,6 @@ pub enum Error {
         /// The format this library reads and writes.
         reads: u32,
     },
-    /// An amber share outside (0, 1].
-    #[error("the amber share must be above 0 and at most 1, not {share}")]
-    InvalidAmberShare {
-        /// The share given.
-        share: Decimal,
-    },
 }
 
 fn join(items: &[String]) -> String {
@@ -719,7 +713,6 @@ impl Error {
             Error::NotReadyToClose { .. } => "not_ready_to_close",
             Error::TooEarlyToForceClose { .. } => "too_early_to_force_close",
             Error::InvalidEvent { .. } => "invalid_event",
-            Error::InvalidAmberShare { .. } => "invalid_amber_share",
             Error::UnknownCurrency { .. } => "unknown_currency",
             Error::NotInMinorUnits { .. } => "not_in_minor_units",
             Error::Inexact { .. } => "inexact",

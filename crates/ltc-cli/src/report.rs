@@ -132,8 +132,7 @@ pub fn stored(
     let mut logs: Vec<Vec<Event>> = Vec::with_capacity(deals.len());
     for (done, summary) in deals.iter().enumerate() {
         // Its chain, the head kept beside it (a dropped tail), and a replay.
-        store.verify(&summary.deal)?;
-        let log = store.log(&summary.deal)?;
+        let log = store.verify(&summary.deal)?.log;
         logs.push(log.into_iter().map(|e| e.event).collect());
         progress(u64::try_from(done + 1).unwrap_or(u64::MAX), total);
     }

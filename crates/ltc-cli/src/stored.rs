@@ -171,11 +171,9 @@ pub fn exec(
 ) -> Result<String, Failure> {
     let id = DealId::new(deal);
     if store.summary(&id)?.is_some() {
-        // The stored log is checked (its chain and its head) before a command is decided on it.
-        let verified = store.verify(&id)?;
         if process.is_some() {
-            let runs = verified
-                .deal
+            let runs = store
+                .load(&id)?
                 .process()
                 .map_or_else(|| "no process".to_owned(), ToString::to_string);
             return Err(Failure::new(
@@ -218,7 +216,7 @@ pub fn show(
     if json {
         return pretty(&verified.deal);
     }
-    let events = events(store.log(&id)?);
+    let events = events(verified.log);
     let (light, due) = read_at(store, &verified.deal, &events, now)?;
     Ok(crate::show::deal(&verified.deal, light.as_ref(), &due, now))
 }
@@ -275,7 +273,7 @@ pub fn list(store: &mut Store, now: DateTime<Utc>, json: bool) -> Result<String,
     let mut rows = Vec::with_capacity(summaries.len());
     for summary in summaries {
         let verified = store.verify(&summary.deal)?;
-        let events = events(store.log(&summary.deal)?);
+        let events = events(verified.log);
         let (light, _) = read_at(store, &verified.deal, &events, now)?;
         let deal = verified.deal;
         rows.push(Listed {

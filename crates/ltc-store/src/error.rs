@@ -35,6 +35,19 @@ pub enum StoreError {
         /// The version the store holds.
         actual: u64,
     },
+    /// An import brings a deal the store holds already; nothing of the import was written.
+    /// Its code is `conflict`, as for any write that meets a deal further on than it expects.
+    #[error(
+        "the store already holds deal `{}` (at version {version}): an import brings deals it does \
+         not hold",
+        esc(deal)
+    )]
+    Held {
+        /// The deal.
+        deal: DealId,
+        /// The version the store holds.
+        version: u64,
+    },
     /// The store holds no event of this deal.
     #[error("the store holds no deal `{}`", esc(deal))]
     UnknownDeal {
@@ -101,7 +114,7 @@ impl StoreError {
     /// `process_exists`, `schema_version`, `backend`, or the engine's code for a refusal.
     pub fn code(&self) -> &'static str {
         match self {
-            StoreError::Conflict { .. } => "conflict",
+            StoreError::Conflict { .. } | StoreError::Held { .. } => "conflict",
             StoreError::UnknownDeal { .. } => "unknown_deal",
             StoreError::Engine(e) => e.code(),
             StoreError::Tampered { .. } => "tampered",

@@ -169,6 +169,8 @@ pub struct Verified {
     pub deal: Deal,
     /// The head of its chain, equal to the one kept beside it.
     pub head: Digest,
+    /// The log that verified, in version order.
+    pub log: Vec<StoredEvent>,
 }
 
 /// What [`Store::verify_all`] found.
@@ -327,9 +329,14 @@ impl Store {
     /// sealed after the deal's stored head, given the next stream positions, in one
     /// transaction.
     ///
-    /// The events must be what [`ltc_pipeline::decide`] returned on the deal at that version;
-    /// the store checks where they go (the deal, the versions), [`verify`](Self::verify) checks
-    /// that they replay.
+    /// The events must be what [`ltc_pipeline::decide`] returned on the deal at that version:
+    /// the store checks where they go (the deal, the versions), not the rules, so that a host
+    /// that decides in memory appends in batches without the store reading each deal back. The
+    /// rules are enforced when the log is read: [`load`](Self::load), [`verify`](Self::verify)
+    /// and [`execute`](Self::execute) replay it, and an event the rules would not have written
+    /// (a forged outcome) makes them refuse the deal with `invalid_event` from then on. A host
+    /// that does not keep the state itself uses [`execute`](Self::execute), which decides and
+    /// appends in one call.
     ///
     /// # Errors
     /// [`StoreError::Conflict`] when the deal is no longer at `expected`: nothing is written;
@@ -584,10 +591,9 @@ impl Store {
                 Deal::replay(deal.clone(), catalog, log.iter().map(|e| &e.event))
             })?;
             if let Some(held) = self.backend.summary(&deal)? {
-                return Err(StoreError::Conflict {
+                return Err(StoreError::Held {
                     deal,
-                    expected: 0,
-                    actual: held.version,
+                    version: held.version,
                 });
             }
             events += log.len() as u64;
@@ -717,7 +723,7 @@ impl Store {
             .into_iter()
             .map(|(deal, events, version, head)| {
                 let first_position = if events.is_empty() { 0 } else { position };
-                position += events.len() as u64;
+                position = position.saturating_add(events.len() as u64);
                 Appended {
                     deal,
                     version,
@@ -797,16 +803,17 @@ impl Store {
         Ok(logs)
     }
 
-    /// The deal, replayed from its stored log under the process versions it ran under.
+    /// The deal, replayed from its stored log under the process versions it ran under, after
+    /// its log is checked as [`verify`](Self::verify) checks it (the chain, the head kept beside
+    /// the deal): a deal is never read, nor a command decided on it, from a log edited in the
+    /// database.
     ///
     /// # Errors
-    /// [`StoreError::UnknownDeal`]; [`StoreError::Engine`] when the log does not replay
-    /// (`invalid_event`, or `unknown_process` for a version the store does not keep).
+    /// [`StoreError::UnknownDeal`]; [`StoreError::Tampered`]; [`StoreError::Engine`] when the
+    /// log does not replay (`invalid_event`, or `unknown_process` for a version the store does
+    /// not keep).
     pub fn load(&mut self, deal: &DealId) -> Result<Deal, StoreError> {
-        let log = self.log(deal)?;
-        self.with_catalog(|catalog| {
-            Deal::replay(deal.clone(), catalog, log.iter().map(|e| &e.event))
-        })
+        self.verify(deal).map(|verified| verified.deal)
     }
 
     fn load_or_new(&mut self, deal: &DealId) -> Result<Deal, StoreError> {
@@ -842,7 +849,14 @@ impl Store {
     /// # Ok::<(), StoreError>(())
     /// ```
     pub fn read_stream(&mut self, after: u64, limit: usize) -> Result<Vec<Record>, StoreError> {
-        let rows = self.backend.stream(after, limit as u64)?;
+        // Positions and counts are kept as 64-bit signed integers: past them there is nothing,
+        // and a larger limit means everything.
+        let most = i64::MAX.unsigned_abs();
+        if after >= most || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let limit = u64::try_from(limit).unwrap_or(most).min(most);
+        let rows = self.backend.stream(after, limit)?;
         rows.into_iter().map(read_row).collect()
     }
 
@@ -970,8 +984,10 @@ impl Store {
     /// [`StoreError::UnknownDeal`]; [`StoreError::Tampered`] naming what does not hold;
     /// [`StoreError::Engine`] when the log does not replay.
     pub fn verify(&mut self, deal: &DealId) -> Result<Verified, StoreError> {
+        // The row first, then the events: an append that commits in between adds events after
+        // the version the row said, never removes one, so the log up to that version is checked.
         let summary = self.backend.summary(deal)?;
-        let rows = self.backend.rows(deal, 0)?;
+        let mut rows = self.backend.rows(deal, 0)?;
         let Some(summary) = summary else {
             if rows.is_empty() {
                 return Err(StoreError::UnknownDeal { deal: deal.clone() });
@@ -981,6 +997,23 @@ impl Store {
                 problem: format!("{} events are stored without the deal's row", rows.len()),
             });
         };
+        let kept = usize::try_from(summary.version).unwrap_or(usize::MAX);
+        if rows.len() > kept {
+            // Events beyond the version the row keeps: another writer's append that committed
+            // after the row was read, or events written behind the store's back.
+            let again = self.backend.summary(deal)?;
+            if again.as_ref().map(|s| s.version) == Some(summary.version) {
+                return Err(StoreError::Tampered {
+                    deal: deal.clone(),
+                    problem: format!(
+                        "{} events are stored beyond version {}, the one kept beside the deal",
+                        rows.len() - kept,
+                        summary.version
+                    ),
+                });
+            }
+            rows.truncate(kept);
+        }
         let log = rows
             .into_iter()
             .map(|row| read_row(row).map(|r| r.event))
@@ -1004,6 +1037,7 @@ impl Store {
         Ok(Verified {
             deal: replayed,
             head,
+            log,
         })
     }
 

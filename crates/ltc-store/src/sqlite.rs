@@ -104,10 +104,32 @@ impl Sqlite {
     pub(crate) fn open(path: &Path, standard: &str) -> Result<Self, StoreError> {
         let mut conn = Connection::open(path).map_err(err)?;
         conn.busy_timeout(BUSY).map_err(err)?;
+        // A database of something else is refused, not given the store's tables and journal.
+        if schema_version(&conn)?.is_none() {
+            let other: Option<String> = conn
+                .query_row(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' \
+                     AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' \
+                     AND name NOT LIKE 'ltc\\_%' ESCAPE '\\' LIMIT 1",
+                    [],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(err)?;
+            if let Some(table) = other {
+                return Err(StoreError::Backend {
+                    backend: "sqlite",
+                    message: format!(
+                        "`{}` is a SQLite database of something else (it has a table `{}`), not \
+                         a store: give the path of a store, or of a file that does not exist yet",
+                        crate::error::esc(&path.display()),
+                        crate::error::esc(&table)
+                    ),
+                });
+            }
+        }
         // WAL: readers do not block the writer; FULL: a commit is durable when it returns.
-        let _mode: String = conn
-            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-            .map_err(err)?;
+        wal(&conn)?;
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(err)?;
         // A file with the schema is only read; an empty one gets it under the write lock.
@@ -139,6 +161,38 @@ impl Sqlite {
             tx.commit().map_err(err)?;
         }
         Ok(Self { conn })
+    }
+}
+
+/// Puts the database in WAL mode unless it is. Switching takes the database's exclusive lock,
+/// which SQLite does not wait for with the busy timeout: two processes opening a new file at once
+/// would see `database is locked`, so the switch is tried again for a while.
+fn wal(conn: &Connection) -> Result<(), StoreError> {
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .map_err(err)?;
+    if mode.eq_ignore_ascii_case("wal") {
+        return Ok(());
+    }
+    let mut waited = Duration::ZERO;
+    loop {
+        match conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0)) {
+            Ok(_) => return Ok(()),
+            Err(e)
+                if waited < BUSY
+                    && matches!(
+                        e.sqlite_error_code(),
+                        Some(
+                            rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                        )
+                    ) =>
+            {
+                let pause = Duration::from_millis(20);
+                std::thread::sleep(pause);
+                waited += pause;
+            }
+            Err(e) => return Err(err(e)),
+        }
     }
 }
 

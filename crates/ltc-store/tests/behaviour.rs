@@ -49,6 +49,10 @@ suite!(
     import_checks_every_log_before_writing,
     unknown_deals_are_typed,
     refuses_a_schema_of_another_version,
+    a_deal_is_read_and_decided_on_only_from_a_log_that_verifies,
+    verify_raises_no_false_alarm_while_another_writer_appends,
+    an_import_of_a_held_deal_says_so,
+    the_stream_reads_past_its_limits_as_nothing_or_everything,
 );
 
 /// The whole script through `execute`, against the same script run in memory.
@@ -551,14 +555,7 @@ fn import_checks_every_log_before_writing(db: &Db) {
     assert!(store.verify_all().unwrap().is_ok());
     // A deal the store holds is not imported again.
     let err = store.import(vec![exported[1].clone()]).unwrap_err();
-    assert!(matches!(
-        err,
-        StoreError::Conflict {
-            expected: 0,
-            actual: 4,
-            ..
-        }
-    ));
+    assert!(matches!(err, StoreError::Held { version: 4, .. }));
     // And the imported deals go on.
     let next = &script()[4];
     let done = store.execute(&id("D-1"), &envelope(next, Some(4))).unwrap();
@@ -635,4 +632,126 @@ fn postgres_with_events_partitioned_by_deal() {
         .unwrap()
         .get(0);
     assert!(used > 1, "the events sit in {used} partition(s)");
+}
+
+/// `load`, and so `execute`, check the log as `verify` does: an edit that still replays, or events
+/// written beyond the kept head, are refused, and nothing is decided or written on them.
+fn a_deal_is_read_and_decided_on_only_from_a_log_that_verifies(db: &Db) {
+    let mut store = three_deals(db);
+    db.sql(
+        r#"UPDATE ltc_events SET record = replace(record, '"actor":"ana"', '"actor":"sam"')
+           WHERE deal = 'D-2' AND version = 2"#,
+    );
+    assert_eq!(store.load(&id("D-2")).unwrap_err().code(), "tampered");
+    let next = &script()[4];
+    let refused = store
+        .execute(&id("D-2"), &envelope(next, None))
+        .unwrap_err();
+    assert_eq!(refused.code(), "tampered");
+    assert_eq!(store.log(&id("D-2")).unwrap().len(), 4);
+    // An event copied in beyond the version the deal's row keeps.
+    db.sql(
+        "INSERT INTO ltc_events (position, deal, version, record) \
+         SELECT 1000, deal, 5, record FROM ltc_events WHERE deal = 'D-3' AND version = 4",
+    );
+    let caught = store.verify(&id("D-3")).unwrap_err();
+    assert!(caught.to_string().contains("beyond version 4"), "{caught}");
+    assert_eq!(store.load(&id("D-3")).unwrap_err().code(), "tampered");
+    // The untouched deal reads and moves on.
+    store.execute(&id("D-1"), &envelope(next, None)).unwrap();
+    assert_eq!(store.verify(&id("D-1")).unwrap().log.len(), 5);
+}
+
+/// One connection appends while another verifies the same deal: every verification passes.
+fn verify_raises_no_false_alarm_while_another_writer_appends(db: &Db) {
+    let mut writer = db.open();
+    let deal = id("D-1");
+    let steps = script();
+    writer.execute(&deal, &envelope(&steps[0], None)).unwrap();
+    let location = db.location.clone();
+    let reader = std::thread::spawn(move || {
+        let mut store = Store::open(&location).unwrap();
+        let mut checked = 0;
+        let mut last = 0;
+        while last < 20 {
+            let verified = store.verify(&id("D-1")).unwrap();
+            last = verified.log.len();
+            assert_eq!(verified.deal.version() as usize, last);
+            checked += 1;
+        }
+        checked
+    });
+    for step in steps.iter().skip(1).take(19) {
+        writer.execute(&deal, &envelope(step, None)).unwrap();
+    }
+    assert!(reader.join().unwrap() >= 1);
+}
+
+/// An import that brings a deal the store holds names it, with the `conflict` code.
+fn an_import_of_a_held_deal_says_so(db: &Db) {
+    let mut store = three_deals(db);
+    let log = store.log(&id("D-1")).unwrap();
+    let err = store.import(vec![log]).unwrap_err();
+    assert_eq!(err.code(), "conflict");
+    assert!(
+        err.to_string()
+            .starts_with("the store already holds deal `D-1` (at version 4)"),
+        "{err}"
+    );
+}
+
+/// A position past any the store can keep reads nothing; a limit past it reads everything.
+fn the_stream_reads_past_its_limits_as_nothing_or_everything(db: &Db) {
+    let mut store = three_deals(db);
+    assert_eq!(store.read_stream(0, usize::MAX).unwrap().len(), 12);
+    assert!(store.read_stream(u64::MAX, 10).unwrap().is_empty());
+    assert!(store.read_stream(3, 0).unwrap().is_empty());
+}
+
+/// A SQLite database of something else is refused, and left as it was.
+#[test]
+fn a_sqlite_database_of_something_else_is_refused_and_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("other.db");
+    let other = rusqlite::Connection::open(&path).unwrap();
+    other
+        .execute_batch("CREATE TABLE invoices (id INTEGER)")
+        .unwrap();
+    let mode: String = other
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    drop(other);
+    let err = Store::open(path.to_str().unwrap()).unwrap_err();
+    assert!(err.to_string().contains("a table `invoices`"), "{err}");
+    let other = rusqlite::Connection::open(&path).unwrap();
+    let tables: i64 = other
+        .query_row(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(tables, 1);
+    let after: String = other
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(after, mode);
+}
+
+/// Two processes' worth of connections opening a new file at once both get a store.
+#[test]
+fn connections_opening_a_new_file_at_once_all_get_the_store() {
+    for round in 0..10 {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(format!("race-{round}.db"));
+        let openers: Vec<_> = (0..4)
+            .map(|_| {
+                let path = path.clone();
+                std::thread::spawn(move || Store::open(path.to_str().unwrap()).map(drop))
+            })
+            .collect();
+        for opener in openers {
+            opener.join().unwrap().unwrap();
+        }
+    }
 }

@@ -227,6 +227,12 @@ pub struct Store {
     opening: ProcessRef,
 }
 
+// A store moves to the thread that uses it (one connection per thread).
+const _: fn() = || {
+    fn send<T: Send>() {}
+    send::<Store>();
+};
+
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Store")

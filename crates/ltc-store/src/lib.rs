@@ -992,8 +992,15 @@ impl Store {
     pub fn verify(&mut self, deal: &DealId) -> Result<Verified, StoreError> {
         // The row first, then the events: an append that commits in between adds events after
         // the version the row said, never removes one, so the log up to that version is checked.
-        let summary = self.backend.summary(deal)?;
+        let mut summary = self.backend.summary(deal)?;
         let mut rows = self.backend.rows(deal, 0)?;
+        if summary.is_none() && !rows.is_empty() {
+            // The deal's first append may have committed between the two reads: read again.
+            summary = self.backend.summary(deal)?;
+            if summary.is_some() {
+                rows = self.backend.rows(deal, 0)?;
+            }
+        }
         let Some(summary) = summary else {
             if rows.is_empty() {
                 return Err(StoreError::UnknownDeal { deal: deal.clone() });

@@ -51,6 +51,7 @@ suite!(
     refuses_a_schema_of_another_version,
     a_deal_is_read_and_decided_on_only_from_a_log_that_verifies,
     verify_raises_no_false_alarm_while_another_writer_appends,
+    a_deal_being_opened_reads_as_unknown_or_opened_never_tampered,
     an_import_of_a_held_deal_says_so,
     the_stream_reads_past_its_limits_as_nothing_or_everything,
 );
@@ -754,4 +755,33 @@ fn connections_opening_a_new_file_at_once_all_get_the_store() {
             opener.join().unwrap().unwrap();
         }
     }
+}
+
+/// Readers of deals that another connection is opening see each one as unknown or as opened,
+/// never as tampered (the first append may commit between reading the row and the events).
+fn a_deal_being_opened_reads_as_unknown_or_opened_never_tampered(db: &Db) {
+    let location = db.location.clone();
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stop = done.clone();
+    let reader = std::thread::spawn(move || {
+        let mut store = Store::open(&location).unwrap();
+        let mut reads = 0;
+        while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+            for n in 0..40 {
+                match store.verify(&id(&format!("N-{n}"))) {
+                    Ok(_) | Err(StoreError::UnknownDeal { .. }) => reads += 1,
+                    Err(e) => panic!("N-{n}: {e}"),
+                }
+            }
+        }
+        reads
+    });
+    let mut writer = db.open();
+    for n in 0..40 {
+        writer
+            .execute(&id(&format!("N-{n}")), &envelope(&script()[0], None))
+            .unwrap();
+    }
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    assert!(reader.join().unwrap() > 0);
 }

@@ -296,6 +296,19 @@ fn check(cli: &Cli) -> Result<(), clap::Error> {
         ));
     }
     if let Sub::Report {
+        from: Some(from),
+        until: Some(until),
+        ..
+    } = &cli.command
+    {
+        if until < from {
+            return Err(usage_error(
+                "report",
+                format!("--until {until} is before --from {from}: the range selects nothing"),
+            ));
+        }
+    }
+    if let Sub::Report {
         stored: false,
         now,
         person,

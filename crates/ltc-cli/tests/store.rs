@@ -480,6 +480,17 @@ fn report_over_the_store_is_the_report_over_the_same_logs_in(world: &World) {
     assert!(run.stderr.contains("give --stored"), "{}", run.stderr);
     let run = world.ltc(&["report", "--stored", "x.json"], "");
     assert_eq!(run.status, 2);
+    let backwards = [
+        "report",
+        "--stored",
+        "--from",
+        "2026-06-01T00:00:00Z",
+        "--until",
+        "2026-01-01T00:00:00Z",
+    ];
+    let run = world.ltc(&backwards, "");
+    assert_eq!(run.status, 2);
+    assert!(run.stderr.contains("is before --from"), "{}", run.stderr);
 }
 
 /// Rewrites stored rows behind the store's back, as someone with the file could.

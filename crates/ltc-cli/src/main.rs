@@ -281,8 +281,10 @@ fn progress(what: &'static str) -> impl FnMut(u64, u64) {
     }
 }
 
-/// What clap's `requires` cannot say of a flag that is always set (`--stored` defaults to false):
-/// the options of a stored report need `--stored`.
+/// Usage rules clap cannot state: `--stored` is a flag, always set (to false by default), so
+/// `requires = "stored"` is always met; the options that read the store (`report --now`,
+/// `--person`, `--role`, `--from`, `--until`; `verify --deal`) need `--stored` given, and a range
+/// must not end before it starts.
 fn check(cli: &Cli) -> Result<(), clap::Error> {
     if let Sub::Verify {
         stored: false,

@@ -328,7 +328,8 @@ pub enum StatementLine {
         recorded: NaiveDate,
         /// Why.
         reason: String,
-        /// The corrected period's commission before the fact (none for a manual adjustment).
+        /// What the corrected period earned before the fact: its commission topped up to its
+        /// guarantee and non-recoverable draw (none for a manual adjustment).
         #[serde(with = "crate::exact::option")]
         before: Option<Decimal>,
         /// After it.
@@ -339,7 +340,8 @@ pub enum StatementLine {
         amount: Decimal,
     },
     /// A refund or credit note of a closed period's credit, recorded after it closed: exactly
-    /// what the reversed part earned there, at that period's rates.
+    /// what the reversed part earned there, at that period's rates, net of what its guarantee
+    /// and non-recoverable draw still pay.
     Clawback {
         /// The period of the credit reversed.
         period: String,
@@ -351,7 +353,8 @@ pub enum StatementLine {
         recorded: NaiveDate,
         /// Why.
         reason: String,
-        /// The period's commission before it.
+        /// What the period earned before it: its commission topped up to its guarantee and
+        /// non-recoverable draw.
         #[serde(with = "crate::exact")]
         before: Decimal,
         /// After it.
@@ -912,6 +915,16 @@ impl<'a> Book<'a> {
         })
     }
 
+    /// What `person` earns in period `p` from the first `n` facts: the commission, topped up
+    /// to the guarantee and to a non-recoverable draw of the version in force. A recoverable
+    /// draw's advance and a holdback only move pay between periods (the advance is recovered,
+    /// the holdback released), so they are not earnings.
+    fn earned(&self, person: &str, p: usize, n: usize) -> Result<Decimal, Error> {
+        let c = self.commission(person, p, n)?;
+        let version = c.version.and_then(|vi| self.plan().versions.get(vi));
+        Ok(earned(version, c.amount))
+    }
+
     /// Whether `fact` can change period `p`'s commission.
     fn touches(&self, fact: Fact, p: usize) -> bool {
         let Some(period) = self.request.periods.get(p) else {
@@ -965,9 +978,9 @@ impl<'a> Book<'a> {
         }
         let before = match before {
             Some(b) => b,
-            None => self.commission(person, p, k)?.amount,
+            None => self.earned(person, p, k)?,
         };
-        let after = self.commission(person, p, k + 1)?.amount;
+        let after = self.earned(person, p, k + 1)?;
         if before == after {
             return Ok((None, Some(after)));
         }
@@ -1275,6 +1288,24 @@ impl<'a> Book<'a> {
         }
         Ok(out)
     }
+}
+
+/// What a period whose commission is `commission` earns under `v`: topped up to the guarantee,
+/// then to a non-recoverable draw.
+fn earned(v: Option<&PlanVersion>, commission: Decimal) -> Decimal {
+    let Some(v) = v else { return commission };
+    let mut earned = commission;
+    if let Some(g) = v.guarantee {
+        earned = earned.max(g);
+    }
+    if let Some(d) = v
+        .draw
+        .as_ref()
+        .filter(|d| d.kind == DrawKind::NonRecoverable)
+    {
+        earned = earned.max(d.amount);
+    }
+    earned
 }
 
 /// The earning lines of `credits` under `v`, and the earnings by tier.

@@ -877,3 +877,118 @@ fn cash_credits_are_dated_by_the_payment_and_partial_payments_credit_their_part(
         ]
     );
 }
+
+/// Flat 5%, `v` added to; D-1 10,000.00 signed January 10; January closed on February 3.
+fn closed_january(v: PlanVersion, frozen: Decimal) -> StatementRequest {
+    let mut periods = months(2);
+    periods[0].closed = Some(Closed {
+        on: d(2, 3),
+        payable: Some(frozen),
+    });
+    request(
+        plan(vec![v]),
+        periods,
+        vec![deal("D-1", dec!(10000.00), d(1, 10))],
+        "2026-02",
+    )
+}
+
+fn credit_note(amount: Decimal, day: NaiveDate) -> Reversal {
+    Reversal {
+        id: "CN-1".into(),
+        of: "signature".into(),
+        date: day,
+        amount,
+        reason: "credit note".into(),
+        recorded: None,
+    }
+}
+
+#[test]
+fn a_correction_to_a_closed_period_keeps_its_guarantee_and_draw() {
+    let flat = || version(Method::Marginal, &[(dec!(0), dec!(0.05))]);
+    // Guarantee 2,000: January earned 500 and was topped up by 1,500, paid 2,000. A credit note
+    // of 4,000 on February 15 takes January's commission to 300, still topped up to 2,000:
+    // nothing is owed.
+    let mut r = closed_january(flat().guarantee(dec!(2000.00)), dec!(2000.00));
+    r.deals[0]
+        .reversals
+        .push(credit_note(dec!(4000.00), d(2, 15)));
+    let all = history(&r, "ana").unwrap();
+    assert_eq!(all[0].payable, dec!(2000.00));
+    assert!(!kinds(&all[1]).contains(&"clawback"), "{:?}", all[1].lines);
+    // February: no credit, commission 0, guaranteed 2,000.
+    assert_eq!(all[1].payable, dec!(2000.00));
+
+    // A non-recoverable draw of 3,000: January paid 3,000 (500 + 2,500); with the credit note
+    // 300 + 2,700, still 3,000: nothing is owed either.
+    let draw = Draw {
+        kind: DrawKind::NonRecoverable,
+        amount: dec!(3000.00),
+        limit: None,
+    };
+    let mut r = closed_january(flat().draw(draw), dec!(3000.00));
+    r.deals[0]
+        .reversals
+        .push(credit_note(dec!(4000.00), d(2, 15)));
+    let all = history(&r, "ana").unwrap();
+    assert_eq!(all[0].payable, dec!(3000.00));
+    assert!(!kinds(&all[1]).contains(&"clawback"));
+    assert_eq!(all[1].payable, dec!(3000.00));
+
+    // A credit note of 9,000 with a guarantee of 200: January earned 500, now 50 topped up to
+    // 200: clawed back 300, not 450.
+    let mut r = closed_january(flat().guarantee(dec!(200.00)), dec!(500.00));
+    r.deals[0]
+        .reversals
+        .push(credit_note(dec!(9000.00), d(2, 15)));
+    let feb = ana(&r);
+    let claw: Vec<Decimal> = feb
+        .lines
+        .iter()
+        .filter(|l| l.kind() == "clawback")
+        .map(StatementLine::amount)
+        .collect();
+    assert_eq!(claw, [dec!(-300.00)]);
+    assert_eq!(sum(&feb), feb.payable);
+}
+
+#[test]
+fn a_new_version_adding_a_guarantee_adjusts_the_closed_period() {
+    // Version 1, flat 5%, no guarantee: January closes on February 3 having paid 500. Version 2,
+    // published February 10, effective January 1, the same rate with a guarantee of 2,000:
+    // January knowing it pays 2,000, so February carries +1,500 for it, and its own 2,000.
+    let v1 = version(Method::Marginal, &[(dec!(0), dec!(0.05))]);
+    let mut v2 = version(Method::Marginal, &[(dec!(0), dec!(0.05))])
+        .guarantee(dec!(2000.00))
+        .published(d(2, 10));
+    v2.version = 2;
+    let mut r = closed_january(v1, dec!(500.00));
+    r.plan.versions.push(v2);
+    let all = history(&r, "ana").unwrap();
+    assert_eq!(all[0].payable, dec!(500.00));
+    let feb = &all[1];
+    let adjustments: Vec<_> = feb
+        .lines
+        .iter()
+        .filter(|l| l.kind() == "adjustment")
+        .collect();
+    assert_eq!(adjustments.len(), 1);
+    match adjustments[0] {
+        StatementLine::Adjustment {
+            period,
+            cause,
+            before,
+            after,
+            amount,
+            ..
+        } => {
+            assert_eq!((period.as_str(), *cause), ("2026-01", Cause::Version));
+            assert_eq!((*before, *after), (Some(dec!(500.00)), Some(dec!(2000.00))));
+            assert_eq!(*amount, dec!(1500.00));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(feb.payable, dec!(3500.00)); // 2,000 guaranteed + 1,500 for January
+    assert_eq!(sum(feb), feb.payable);
+}

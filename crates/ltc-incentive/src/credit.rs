@@ -109,7 +109,8 @@ impl TeamSplit {
 /// Cash received for a deal.
 ///
 /// Serialized as `{"id": "R-1", "date": "2026-02-10", "amount": "30000.00", "recorded": null}`;
-/// `recorded` (the day it was entered) defaults to `date`.
+/// `recorded` (the day it was entered) defaults to `date`, except in a statement request where
+/// `date` is on or before the last close (refused: `recorded_required`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(remote = "Self", deny_unknown_fields)]
 pub struct Receipt {
@@ -154,7 +155,9 @@ pub struct Reversal {
 /// Serialized as `{"id": "D-1", "value": "60000.00", "signed": "2026-01-12", "recorded": null,
 /// "splits": [...], "team": null, "receipts": [...], "reversals": [...]}`. The revenue is
 /// shared either by `splits` of type revenue (totalling exactly 1) or by a `team`, never both;
-/// overlay splits may be added to either. `recorded` defaults to `signed`; `splits`,
+/// overlay splits may be added to either. `recorded` defaults to `signed` (in a statement
+/// request, only when `signed` is after the last close; the same for the `recorded` of receipts
+/// and reversals: else `recorded_required`); `splits`,
 /// `receipts`, `reversals` to `[]`.
 ///
 /// # Examples

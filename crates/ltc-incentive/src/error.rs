@@ -389,6 +389,21 @@ pub enum Error {
         /// The day it was recorded.
         recorded: NaiveDate,
     },
+    /// A fact dated on or before the last close carries no `recorded` day: the default (its
+    /// own date) would count it as known when the period closed, and rewrite that period.
+    #[error(
+        "dated {date}, on or before the close of period {} on {closed}: say when it was \
+         recorded",
+        esc(.period)
+    )]
+    RecordedRequired {
+        /// The fact's own date (a deal's `signed`, a receipt's or reversal's `date`).
+        date: NaiveDate,
+        /// The last closed period.
+        period: String,
+        /// Its close.
+        closed: NaiveDate,
+    },
     /// A closed period computes to another amount than the one frozen when it was closed: a fact
     /// was recorded (backdated) on or before its close.
     #[error(
@@ -465,6 +480,7 @@ impl Error {
             Error::PeriodsNotContiguous { .. } => "periods_not_contiguous",
             Error::CloseOutOfOrder { .. } => "close_out_of_order",
             Error::RecordedBeforeDate { .. } => "recorded_before_date",
+            Error::RecordedRequired { .. } => "recorded_required",
             Error::ClosedPeriodChanged { .. } => "closed_period_changed",
         }
     }

@@ -6,7 +6,8 @@
 //! day it was recorded. A period closed on day `K` is computed from the facts recorded on or
 //! before `K` only, so nothing recorded later can change it: what a later fact changes in it is
 //! booked as a dated line, with its reason, in the first period open on the day the fact was
-//! recorded.
+//! recorded. A fact dated on or before the last close must say when it was recorded: its
+//! default (its own date) would make it known at a close it was not there for.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -695,7 +696,8 @@ pub(crate) fn to_minor(value: Decimal, scale: u32) -> Result<Decimal, Error> {
 ///
 /// Any validation error of the plan, periods, deals and adjustments, as [`Error::At`] naming
 /// the field (`deals[2].splits`); [`Error::UnknownReference`] for an unknown period;
-/// [`Error::ClosedPeriodChanged`] when a closed period no longer computes to its frozen
+/// [`Error::RecordedRequired`] for a deal, receipt or reversal dated on or before the last close
+/// without its `recorded` day; [`Error::ClosedPeriodChanged`] when a closed period no longer computes to its frozen
 /// payable; [`Error::Inexact`] or [`Error::Overflow`] when an amount cannot be held exactly.
 ///
 /// # Examples
@@ -757,6 +759,7 @@ impl<'a> Book<'a> {
             d.validate(plan.credit_on, scale)
                 .map_err(|e| e.at(format!("deals[{i}]")))?;
         }
+        recorded_after_close(&request.periods, &request.deals)?;
         let manual = unique(&request.adjustments, |a| &a.id, "adjustments")?;
         for (i, a) in request.adjustments.iter().enumerate() {
             let at = |e: Error| e.at(format!("adjustments[{i}]"));
@@ -1465,6 +1468,48 @@ fn limits(
             cap,
             amount: tidy(sub(cap, after_deals)?, scale),
         });
+    }
+    Ok(())
+}
+
+/// Refuses a deal, receipt or reversal without `recorded` whose own date (the default recorded
+/// day) falls on or before the last close: it would count as known at that close and rewrite
+/// the closed period without an adjustment.
+fn recorded_after_close(periods: &[Period], deals: &[WonDeal]) -> Result<(), Error> {
+    let Some((period, closed)) = periods
+        .iter()
+        .filter_map(|p| p.closed.map(|c| (p, c.on)))
+        .next_back()
+    else {
+        return Ok(());
+    };
+    let check = |date: NaiveDate, recorded: Option<NaiveDate>, path: String| {
+        if recorded.is_none() && date <= closed {
+            return Err(Error::RecordedRequired {
+                date,
+                period: period.id.clone(),
+                closed,
+            }
+            .at(path));
+        }
+        Ok(())
+    };
+    for (i, d) in deals.iter().enumerate() {
+        check(d.signed, d.recorded, format!("deals[{i}].recorded"))?;
+        for (j, r) in d.receipts.iter().enumerate() {
+            check(
+                r.date,
+                r.recorded,
+                format!("deals[{i}].receipts[{j}].recorded"),
+            )?;
+        }
+        for (j, r) in d.reversals.iter().enumerate() {
+            check(
+                r.date,
+                r.recorded,
+                format!("deals[{i}].reversals[{j}].recorded"),
+            )?;
+        }
     }
     Ok(())
 }

@@ -50,8 +50,11 @@ fn plan(versions: Vec<PlanVersion>) -> Plan {
     }
 }
 
+/// A deal crediting ana in full, recorded the day it was signed.
 fn deal(id: &str, value: Decimal, signed: NaiveDate) -> WonDeal {
-    WonDeal::new(id, value, signed).split(SplitShare::revenue("ana", dec!(1)))
+    WonDeal::new(id, value, signed)
+        .split(SplitShare::revenue("ana", dec!(1)))
+        .recorded(signed)
 }
 
 fn request(
@@ -401,19 +404,18 @@ fn cash_request() -> StatementRequest {
     );
     let mut p = plan(vec![v]);
     p.credit_on = CreditOn::Cash;
-    let deal = WonDeal::new("D-1", dec!(100000.00), d(1, 5))
-        .split(SplitShare::revenue("ana", dec!(1)))
+    let deal = deal("D-1", dec!(100000.00), d(1, 5))
         .receipt(Receipt {
             id: "R-1".into(),
             date: d(1, 15),
             amount: dec!(30000.00),
-            recorded: None,
+            recorded: Some(d(1, 15)),
         })
         .receipt(Receipt {
             id: "R-2".into(),
             date: d(2, 10),
             amount: dec!(20000.00),
-            recorded: None,
+            recorded: Some(d(2, 10)),
         });
     let mut periods = months(3);
     periods[0].closed = Some(Closed {
@@ -430,7 +432,7 @@ fn refund() -> Reversal {
         date: d(2, 20),
         amount: dec!(10000.00),
         reason: "refund".into(),
-        recorded: None,
+        recorded: Some(d(2, 20)),
     }
 }
 
@@ -900,7 +902,7 @@ fn credit_note(amount: Decimal, day: NaiveDate) -> Reversal {
         date: day,
         amount,
         reason: "credit note".into(),
-        recorded: None,
+        recorded: Some(day),
     }
 }
 
@@ -991,4 +993,55 @@ fn a_new_version_adding_a_guarantee_adjusts_the_closed_period() {
     }
     assert_eq!(feb.payable, dec!(3500.00)); // 2,000 guaranteed + 1,500 for January
     assert_eq!(sum(feb), feb.payable);
+}
+
+#[test]
+fn a_fact_dated_before_a_close_must_say_when_it_was_recorded() {
+    // January closed on February 3 with 500 paid (D-1, 10,000 x 5%). A deal signed January 28
+    // given without `recorded` would count as known at the close and make January 700 with no
+    // adjustment: refused, naming the field.
+    let flat = version(Method::Marginal, &[(dec!(0), dec!(0.05))]);
+    let mut r = closed_january(flat, dec!(500.00));
+    r.periods[0].closed = Some(Closed {
+        on: d(2, 3),
+        payable: None,
+    });
+    let mut late = r.clone();
+    late.deals.push(
+        WonDeal::new("D-2", dec!(4000.00), d(1, 28)).split(SplitShare::revenue("ana", dec!(1))),
+    );
+    let err = statement(&late).unwrap_err();
+    assert_eq!(err.code(), "recorded_required");
+    assert_eq!(err.path(), Some("deals[1].recorded"));
+    // On the close day itself too; the day after, the default is safe.
+    late.deals[1].signed = d(2, 3);
+    assert_eq!(statement(&late).unwrap_err().code(), "recorded_required");
+    late.deals[1].signed = d(2, 4);
+    assert_eq!(ana(&late).commission, dec!(200.00));
+
+    // Entered on February 5, it is an adjustment of +200 in February, January unchanged.
+    late.deals[1].signed = d(1, 28);
+    late.deals[1].recorded = Some(d(2, 5));
+    let all = history(&late, "ana").unwrap();
+    assert_eq!(all[0].payable, dec!(500.00));
+    assert_eq!(all[1].adjustments, dec!(200.00));
+
+    // The same for a receipt and a reversal.
+    let mut receipt = r.clone();
+    receipt.deals[0].receipts.push(Receipt {
+        id: "R-1".into(),
+        date: d(1, 20),
+        amount: dec!(1000.00),
+        recorded: None,
+    });
+    let err = statement(&receipt).unwrap_err();
+    assert_eq!(err.code(), "recorded_required");
+    assert_eq!(err.path(), Some("deals[0].receipts[0].recorded"));
+    let mut reversal = r;
+    let mut note = credit_note(dec!(1000.00), d(1, 30));
+    note.recorded = None;
+    reversal.deals[0].reversals.push(note);
+    let err = statement(&reversal).unwrap_err();
+    assert_eq!(err.code(), "recorded_required");
+    assert_eq!(err.path(), Some("deals[0].reversals[0].recorded"));
 }

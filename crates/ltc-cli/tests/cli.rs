@@ -550,7 +550,36 @@ fn a_bad_statement_request_names_the_field() {
     let err = cli::statement(&typo, false).unwrap_err();
     assert_eq!(err.code, "malformed_json");
     assert!(err.message.contains("plan.versions[0].holdback"), "{err}");
-    let backdated = input.replacen(r#""payable": "1860.00""#, r#""payable": "1900.00""#, 1);
+    let backdated = input.replacen(r#""ana": "1860.00""#, r#""ana": "1900.00""#, 1);
     let err = cli::statement(&backdated, false).unwrap_err();
     assert_eq!(err.code, "closed_period_changed");
+    assert!(err.message.contains("periods[0].closed.payables"), "{err}");
+    // Every person computed is checked against their own frozen payable.
+    let bo = backdated.replace(
+        "\"person\": \"ana\",\n  \"period\"",
+        "\"person\": \"bo\",\n  \"period\"",
+    );
+    assert!(cli::statement(&bo, false).is_ok());
+    let bo_changed = input
+        .replacen(r#""bo": "1960.00""#, r#""bo": "1961.00""#, 1)
+        .replace(
+            "\"person\": \"ana\",\n  \"period\"",
+            "\"person\": \"bo\",\n  \"period\"",
+        );
+    let err = cli::statement(&bo_changed, false).unwrap_err();
+    assert_eq!(err.code, "closed_period_changed");
+    let everyone = backdated.replace(
+        "\"person\": \"ana\",\n  \"period\"",
+        "\"person\": null,\n  \"period\"",
+    );
+    assert_eq!(
+        cli::statement(&everyone, false).unwrap_err().code,
+        "closed_period_changed"
+    );
+    let inexact = input.replacen(r#""ana": "1860.00""#, r#""ana": "1860.001""#, 1);
+    let err = cli::statement(&inexact, false).unwrap_err();
+    assert!(
+        err.message.contains("periods[0].closed.payables.ana"),
+        "{err}"
+    );
 }

@@ -404,16 +404,18 @@ pub enum Error {
         /// Its close.
         closed: NaiveDate,
     },
-    /// A closed period computes to another amount than the one frozen when it was closed: a fact
-    /// was recorded (backdated) on or before its close.
+    /// A closed period computes, for a person, to another payable than the one frozen when it
+    /// was closed.
     #[error(
-        "period {} was closed with {frozen} payable, but its facts now give {now}: a fact is \
-         recorded on or before the close",
-        esc(.period)
+        "period {} was closed with {frozen} payable to {}, but its facts now give {now}",
+        esc(.period),
+        esc(.person)
     )]
     ClosedPeriodChanged {
         /// The period.
         period: String,
+        /// The person.
+        person: String,
         /// The payable frozen at its close.
         frozen: Decimal,
         /// The payable its facts give now.

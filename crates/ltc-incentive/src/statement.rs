@@ -9,7 +9,7 @@
 //! recorded. A fact dated on or before the last close must say when it was recorded: its
 //! default (its own date) would make it known at a close it was not there for.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use chrono::NaiveDate;
@@ -24,7 +24,7 @@ use crate::{CreditOn, Error};
 /// A statement period: `[start, end)`, and whether it is closed.
 ///
 /// Serialized as `{"id": "2026-01", "start": "2026-01-01", "end": "2026-02-01", "closed":
-/// {"on": "2026-02-03", "payable": "4525.00"}}`; `closed` defaults to `null` (open).
+/// {"on": "2026-02-03", "payables": {"ana": "4525.00"}}}`; `closed` defaults to `null` (open).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(remote = "Self", deny_unknown_fields)]
 pub struct Period {
@@ -39,19 +39,31 @@ pub struct Period {
     pub closed: Option<Closed>,
 }
 
-/// A period's close: the day, and optionally the payable frozen that day, which the period
-/// must still compute to (a fact recorded on or before the close that was not there then, a
-/// backdated fact, is refused with `closed_period_changed`).
+/// A period's close: the day, and the payables frozen that day, per person, which the period
+/// must still compute to for every person a request computes (else `closed_period_changed`).
 ///
-/// Serialized as `{"on": "2026-02-03", "payable": "4525.00"}`; `payable` defaults to `null`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// Serialized as `{"on": "2026-02-03", "payables": {"ana": "4525.00", "bo": "0.00"}}`;
+/// `payables` defaults to `{}` (nothing frozen). When it is given, a person it does not name
+/// was paid nothing that period: their payable must be zero.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(remote = "Self", deny_unknown_fields)]
 pub struct Closed {
     /// The day it was closed: facts recorded on or before it count in the period.
     pub on: NaiveDate,
-    /// The payable of the person's statement when it was closed (for one-person requests).
-    #[serde(default, with = "crate::exact::option")]
-    pub payable: Option<Decimal>,
+    /// Person to the payable of their statement when it was closed, whole minor units `>= 0`.
+    #[serde(default, with = "crate::exact::map")]
+    pub payables: BTreeMap<String, Decimal>,
+}
+
+impl Closed {
+    /// The payable frozen for `person`: none if nothing is frozen, zero for a person not named.
+    #[must_use]
+    pub fn payable(&self, person: &str) -> Option<Decimal> {
+        if self.payables.is_empty() {
+            return None;
+        }
+        Some(self.payables.get(person).copied().unwrap_or(Decimal::ZERO))
+    }
 }
 
 impl Period {
@@ -69,7 +81,10 @@ impl Period {
     /// The period closed on `on`.
     #[must_use]
     pub fn closed_on(mut self, on: NaiveDate) -> Self {
-        self.closed = Some(Closed { on, payable: None });
+        self.closed = Some(Closed {
+            on,
+            payables: BTreeMap::new(),
+        });
         self
     }
 
@@ -754,6 +769,19 @@ impl<'a> Book<'a> {
         plan.validate().map_err(|e| e.at("plan"))?;
         let scale = plan.scale;
         validate_periods(&request.periods)?;
+        for (i, p) in request.periods.iter().enumerate() {
+            let Some(c) = &p.closed else { continue };
+            for (person, &amount) in &c.payables {
+                let at = |e: Error| e.at(format!("periods[{i}].closed.payables.{person}"));
+                if amount < Decimal::ZERO {
+                    return Err(at(Error::NegativeValue {
+                        what: "a frozen payable",
+                        value: amount,
+                    }));
+                }
+                whole(amount, "a frozen payable", scale).map_err(at)?;
+            }
+        }
         let deals = unique(&request.deals, |d| &d.id, "deals")?;
         for (i, d) in request.deals.iter().enumerate() {
             d.validate(plan.credit_on, scale)
@@ -793,7 +821,7 @@ impl<'a> Book<'a> {
         let known = request
             .periods
             .iter()
-            .map(|p| match p.closed {
+            .map(|p| match &p.closed {
                 Some(c) => facts.partition_point(|(day, _)| *day <= c.on),
                 None => facts.len(),
             })
@@ -1248,21 +1276,15 @@ impl<'a> Book<'a> {
                 total
             };
             carry.balance = balance.after;
-            if let (
-                Some(Closed {
-                    payable: Some(frozen),
-                    ..
-                }),
-                Some(_),
-            ) = (period.closed, &self.request.person)
-            {
+            if let Some(frozen) = period.closed.as_ref().and_then(|c| c.payable(person)) {
                 if frozen != payable {
                     return Err(Error::ClosedPeriodChanged {
                         period: period.id.clone(),
+                        person: person.to_owned(),
                         frozen,
                         now: payable,
                     }
-                    .at(format!("periods[{i}].closed.payable")));
+                    .at(format!("periods[{i}].closed.payables")));
                 }
             }
             let attainment = version.and_then(|v| c.credit.checked_div(v.quota));
@@ -1272,7 +1294,7 @@ impl<'a> Book<'a> {
                     id: period.id.clone(),
                     start: period.start,
                     end: period.end,
-                    closed: period.closed.map(|c| c.on),
+                    closed: period.closed.as_ref().map(|c| c.on),
                 },
                 plan: plan.id.clone(),
                 version: version.map(|v| v.version),
@@ -1478,7 +1500,7 @@ fn limits(
 fn recorded_after_close(periods: &[Period], deals: &[WonDeal]) -> Result<(), Error> {
     let Some((period, closed)) = periods
         .iter()
-        .filter_map(|p| p.closed.map(|c| (p, c.on)))
+        .filter_map(|p| p.closed.as_ref().map(|c| (p, c.on)))
         .next_back()
     else {
         return Ok(());
@@ -1549,7 +1571,7 @@ fn validate_periods(periods: &[Period]) -> Result<(), Error> {
                 ));
             }
         }
-        if let Some(c) = p.closed {
+        if let Some(c) = &p.closed {
             if c.on < p.start {
                 return Err(at(
                     Error::RecordedBeforeDate {
@@ -1560,7 +1582,7 @@ fn validate_periods(periods: &[Period]) -> Result<(), Error> {
                 ));
             }
             if let Some(q) = before {
-                let out_of_order = match q.closed {
+                let out_of_order = match &q.closed {
                     None => Some("is open".to_owned()),
                     Some(qc) if qc.on > c.on => Some(format!("was closed on {}", qc.on)),
                     Some(_) => None,

@@ -30,8 +30,8 @@ use proptest::prelude::*;
 use rust_decimal::Decimal;
 
 use crate::{
-    Basis, Caps, Closed, CreditOn, Draw, DrawKind, Holdback, ManualAdjustment, Member, Method,
-    Payment, Period, Plan, PlanVersion, PoolRule, Receipt, Reversal, SplitRequest, SplitShare,
+    Basis, Caps, CreditOn, Draw, DrawKind, Holdback, ManualAdjustment, Member, Method, Payment,
+    Period, Plan, PlanVersion, PoolRule, Receipt, Reversal, SplitRequest, SplitShare,
     StatementRequest, TeamSplit, Tier, VacantRoles, Window, WonDeal,
 };
 
@@ -470,7 +470,7 @@ pub fn statement_request() -> impl Strategy<Value = StatementRequest> {
             let mut periods = months(6);
             for p in periods.iter_mut().take(closed) {
                 let on = p.end.checked_add_days(Days::new(3)).unwrap_or(p.end);
-                p.closed = Some(Closed { on, payable: None });
+                *p = p.clone().closed_on(on);
             }
             let adjustments = manual
                 .into_iter()

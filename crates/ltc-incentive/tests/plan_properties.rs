@@ -116,7 +116,7 @@ proptest! {
         let mut request = request;
         request.period = "2026-06".to_owned();
         let before = all(&request);
-        let last_close = request.periods.iter().filter_map(|p| p.closed.map(|c| c.on)).max();
+        let last_close = request.periods.iter().filter_map(|p| p.closed.as_ref().map(|c| c.on)).max();
         let Some(last_close) = last_close else { return Ok(()) };
         let later = last_close.checked_add_days(Days::new(after)).unwrap();
         let mut changed = request.clone();

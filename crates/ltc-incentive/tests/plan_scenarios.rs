@@ -6,6 +6,8 @@
     clippy::panic
 )]
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
 use ltc_incentive::{
     history, statement, Caps, Cause, Closed, CreditOn, Draw, DrawKind, Holdback, ManualAdjustment,
@@ -420,7 +422,7 @@ fn cash_request() -> StatementRequest {
     let mut periods = months(3);
     periods[0].closed = Some(Closed {
         on: d(2, 2),
-        payable: Some(dec!(2000.00)),
+        payables: [("ana".to_owned(), dec!(2000.00))].into(),
     });
     request(p, periods, vec![deal], "2026-02")
 }
@@ -491,7 +493,7 @@ fn a_refund_after_a_payout_is_clawed_back_exactly_once() {
     let mut closed = r.clone();
     closed.periods[1].closed = Some(Closed {
         on: d(3, 2),
-        payable: Some(dec!(0.00)),
+        payables: [("ana".to_owned(), dec!(0.00))].into(),
     });
     closed.period = "2026-03".into();
     let march = ana(&closed);
@@ -538,7 +540,7 @@ fn a_new_plan_version_published_after_a_period_closed() {
     let mut periods = months(2);
     periods[0].closed = Some(Closed {
         on: d(2, 3),
-        payable: Some(dec!(5000.00)),
+        payables: [("ana".to_owned(), dec!(5000.00))].into(),
     });
     let deals = vec![
         deal("D-1", dec!(100000.00), d(1, 15)),
@@ -602,7 +604,7 @@ fn a_new_plan_version_published_after_a_period_closed() {
         .push(deal("D-9", dec!(1000.00), d(1, 28)).recorded(d(2, 1)));
     let err = statement(&backdated).unwrap_err();
     assert_eq!(err.code(), "closed_period_changed");
-    assert_eq!(err.path(), Some("periods[0].closed.payable"));
+    assert_eq!(err.path(), Some("periods[0].closed.payables"));
 }
 
 #[test]
@@ -885,7 +887,7 @@ fn closed_january(v: PlanVersion, frozen: Decimal) -> StatementRequest {
     let mut periods = months(2);
     periods[0].closed = Some(Closed {
         on: d(2, 3),
-        payable: Some(frozen),
+        payables: [("ana".to_owned(), frozen)].into(),
     });
     request(
         plan(vec![v]),
@@ -1004,7 +1006,7 @@ fn a_fact_dated_before_a_close_must_say_when_it_was_recorded() {
     let mut r = closed_january(flat, dec!(500.00));
     r.periods[0].closed = Some(Closed {
         on: d(2, 3),
-        payable: None,
+        payables: BTreeMap::new(),
     });
     let mut late = r.clone();
     late.deals.push(
@@ -1044,4 +1046,52 @@ fn a_fact_dated_before_a_close_must_say_when_it_was_recorded() {
     let err = statement(&reversal).unwrap_err();
     assert_eq!(err.code(), "recorded_required");
     assert_eq!(err.path(), Some("deals[0].reversals[0].recorded"));
+}
+
+#[test]
+fn frozen_payables_are_checked_per_person() {
+    // D-1 10,000 signed January 10, 60% ana, 40% bo, flat 5%: January pays ana 300, bo 200.
+    let flat = version(Method::Marginal, &[(dec!(0), dec!(0.05))]);
+    let mut r = closed_january(flat, dec!(300.00));
+    r.deals[0] = WonDeal::new("D-1", dec!(10000.00), d(1, 10))
+        .split(SplitShare::revenue("ana", dec!(0.6)))
+        .split(SplitShare::revenue("bo", dec!(0.4)))
+        .recorded(d(1, 10));
+    let frozen = |ana: Decimal, bo: Decimal| {
+        Some(Closed {
+            on: d(2, 3),
+            payables: [("ana".to_owned(), ana), ("bo".to_owned(), bo)].into(),
+        })
+    };
+    r.periods[0].closed = frozen(dec!(300.00), dec!(200.00));
+    for person in [Some("ana"), Some("bo"), None] {
+        let mut each = r.clone();
+        each.person = person.map(str::to_owned);
+        assert!(statement(&each).is_ok(), "{person:?}");
+    }
+    // bo's frozen payable differs: refused for bo and for everyone, not for ana alone.
+    r.periods[0].closed = frozen(dec!(300.00), dec!(250.00));
+    assert!(statement(&r).is_ok());
+    for person in [Some("bo"), None] {
+        let mut each = r.clone();
+        each.person = person.map(str::to_owned);
+        let err = statement(&each).unwrap_err();
+        assert_eq!(err.code(), "closed_period_changed", "{person:?}");
+        assert_eq!(err.path(), Some("periods[0].closed.payables"));
+    }
+    // A person not named was paid nothing: bo's 200 is a change.
+    r.periods[0].closed = Some(Closed {
+        on: d(2, 3),
+        payables: [("ana".to_owned(), dec!(300.00))].into(),
+    });
+    r.person = Some("bo".into());
+    assert_eq!(statement(&r).unwrap_err().code(), "closed_period_changed");
+    // Frozen payables are whole minor units, never negative.
+    r.periods[0].closed = frozen(dec!(300.001), dec!(200.00));
+    let err = statement(&r).unwrap_err();
+    assert_eq!(err.path(), Some("periods[0].closed.payables.ana"));
+    r.periods[0].closed = frozen(dec!(300.00), dec!(-1.00));
+    let err = statement(&r).unwrap_err();
+    assert_eq!(err.code(), "negative_value");
+    assert_eq!(err.path(), Some("periods[0].closed.payables.bo"));
 }

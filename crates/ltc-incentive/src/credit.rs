@@ -358,7 +358,8 @@ impl WonDeal {
     /// shares `>= 0`, a person at most once per split type; revenue shared by splits totalling
     /// exactly 1 or by a valid team, not both; every reversal names a credit of this deal
     /// (`signature` on the signature basis, a receipt on the cash basis), is not dated before
-    /// it, and the reversals of a credit do not exceed it.
+    /// it, and the reversals of a credit do not exceed it; no receipt is dated before the
+    /// signature, and the receipts, each net of its reversals, total at most the deal's value.
     ///
     /// # Errors
     ///
@@ -421,6 +422,13 @@ impl WonDeal {
         for (i, r) in self.receipts.iter().enumerate() {
             let at = |e: Error| e.at(format!("receipts[{i}]"));
             dated_amount(r.amount, "a receipt", scale, r.date, r.recorded).map_err(at)?;
+            if r.date < self.signed {
+                return Err(at(Error::BeforeSigned {
+                    date: r.date,
+                    signed: self.signed,
+                }
+                .at("date")));
+            }
         }
         let sources = self.sources_from(on, &receipts);
         let reversals = unique(&self.reversals, |r| &r.id, "reversals")?;
@@ -453,6 +461,33 @@ impl WonDeal {
                     amount: source.amount,
                     reversed: *total,
                 }));
+            }
+        }
+        self.received_within_value(&receipts)
+    }
+
+    /// Refuses receipts that, in order and each net of its reversals, total more than the
+    /// deal's value, at the receipt that passes it.
+    fn received_within_value(&self, receipts: &[&Receipt]) -> Result<(), Error> {
+        let kept = unique(&self.reversals, |r| &r.id, "reversals")?;
+        let mut received = Decimal::ZERO;
+        for r in receipts {
+            let mut net = r.amount;
+            for x in kept.iter().filter(|x| x.of == r.id) {
+                net = crate::arith::sub(net, x.amount, "a receipt net of its reversals")?;
+            }
+            received = crate::arith::add(received, net, "the receipts of a deal")?;
+            if received > self.value {
+                let i = self
+                    .receipts
+                    .iter()
+                    .position(|x| std::ptr::eq(x, *r))
+                    .unwrap_or(0);
+                return Err(Error::OverReceipt {
+                    value: self.value,
+                    received,
+                }
+                .at(format!("receipts[{i}].amount")));
             }
         }
         Ok(())

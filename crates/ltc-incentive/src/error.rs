@@ -389,6 +389,34 @@ pub enum Error {
         /// The day it was recorded.
         recorded: NaiveDate,
     },
+    /// A receipt is dated before its deal was signed.
+    #[error("dated {date}, before the deal was signed on {signed}")]
+    BeforeSigned {
+        /// The receipt's date.
+        date: NaiveDate,
+        /// The deal's signature.
+        signed: NaiveDate,
+    },
+    /// A deal's receipts, net of their reversals, exceed its value.
+    #[error(
+        "the receipts so far total {received} net of their reversals, more than the deal's {value}"
+    )]
+    OverReceipt {
+        /// The deal's value.
+        value: Decimal,
+        /// What its receipts total, net of their reversals, up to this one.
+        received: Decimal,
+    },
+    /// A credit is dated outside every period of the request, so no statement would count it.
+    #[error("dated {date}, outside the periods [{start}, {end})")]
+    OutsidePeriods {
+        /// The credit's date.
+        date: NaiveDate,
+        /// The first period's start.
+        start: NaiveDate,
+        /// The last period's end.
+        end: NaiveDate,
+    },
     /// A fact dated on or before the last close carries no `recorded` day: the default (its
     /// own date) would count it as known when the period closed, and rewrite that period.
     #[error(
@@ -482,6 +510,9 @@ impl Error {
             Error::PeriodsNotContiguous { .. } => "periods_not_contiguous",
             Error::CloseOutOfOrder { .. } => "close_out_of_order",
             Error::RecordedBeforeDate { .. } => "recorded_before_date",
+            Error::BeforeSigned { .. } => "before_signed",
+            Error::OverReceipt { .. } => "over_receipt",
+            Error::OutsidePeriods { .. } => "outside_periods",
             Error::RecordedRequired { .. } => "recorded_required",
             Error::ClosedPeriodChanged { .. } => "closed_period_changed",
         }

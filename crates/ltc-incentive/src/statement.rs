@@ -788,6 +788,7 @@ impl<'a> Book<'a> {
                 .map_err(|e| e.at(format!("deals[{i}]")))?;
         }
         recorded_after_close(&request.periods, &request.deals)?;
+        inside_periods(&request.periods, &request.deals, plan.credit_on)?;
         let manual = unique(&request.adjustments, |a| &a.id, "adjustments")?;
         for (i, a) in request.adjustments.iter().enumerate() {
             let at = |e: Error| e.at(format!("adjustments[{i}]"));
@@ -1531,6 +1532,36 @@ fn recorded_after_close(periods: &[Period], deals: &[WonDeal]) -> Result<(), Err
                 r.recorded,
                 format!("deals[{i}].reversals[{j}].recorded"),
             )?;
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a credit dated outside every period (a deal's signature on the signature basis, a
+/// receipt on the cash basis): no statement would ever count it.
+fn inside_periods(periods: &[Period], deals: &[WonDeal], on: CreditOn) -> Result<(), Error> {
+    let (Some(first), Some(last)) = (periods.first(), periods.last()) else {
+        return Ok(());
+    };
+    let check = |date: NaiveDate, path: String| {
+        if date < first.start || date >= last.end {
+            return Err(Error::OutsidePeriods {
+                date,
+                start: first.start,
+                end: last.end,
+            }
+            .at(path));
+        }
+        Ok(())
+    };
+    for (i, d) in deals.iter().enumerate() {
+        match on {
+            CreditOn::Signature => check(d.signed, format!("deals[{i}].signed"))?,
+            CreditOn::Cash => {
+                for (j, r) in d.receipts.iter().enumerate() {
+                    check(r.date, format!("deals[{i}].receipts[{j}].date"))?;
+                }
+            }
         }
     }
     Ok(())

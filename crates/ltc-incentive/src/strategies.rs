@@ -402,8 +402,17 @@ pub fn won_deal(id: String, on: CreditOn) -> impl Strategy<Value = WonDeal> {
                     deal.splits
                         .push(SplitShare::overlay("sam", Decimal::new(o, 2)));
                 }
+                // Receipts within the deal's value, dated from the signature to the last day
+                // of the six months.
                 let mut sources: Vec<(String, NaiveDate, i64)> = Vec::new();
+                let mut unpaid = value;
                 for (k, (after, cents, late)) in receipts.into_iter().enumerate() {
+                    let cents = cents.min(unpaid);
+                    if cents <= 0 {
+                        continue;
+                    }
+                    unpaid -= cents;
+                    let after = after.min(180u64.saturating_sub(signed));
                     let date = day(signed + after);
                     let id = format!("R-{k}");
                     sources.push((id.clone(), date, cents));

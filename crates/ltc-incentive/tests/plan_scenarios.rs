@@ -1095,3 +1095,63 @@ fn frozen_payables_are_checked_per_person() {
     assert_eq!(err.code(), "negative_value");
     assert_eq!(err.path(), Some("periods[0].closed.payables.bo"));
 }
+
+#[test]
+fn receipts_are_bounded_by_the_deal() {
+    // D-1, 100,000, signed January 5: R-1 30,000 and R-2 20,000 received.
+    let receipt = |id: &str, date: NaiveDate, amount: Decimal| Receipt {
+        id: id.into(),
+        date,
+        amount,
+        recorded: Some(date),
+    };
+    // 50,000 more is exactly the value; one cent more is refused at the receipt that passes it.
+    let mut r = cash_request();
+    r.deals[0]
+        .receipts
+        .push(receipt("R-3", d(3, 10), dec!(50000.00)));
+    assert!(statement(&r).is_ok());
+    r.deals[0].receipts[2].amount = dec!(50000.01);
+    let err = statement(&r).unwrap_err();
+    assert_eq!(err.code(), "over_receipt");
+    assert_eq!(err.path(), Some("deals[0].receipts[2].amount"));
+    // Net of its reversals: 10,000 of R-1 refunded leaves room for 60,000.
+    r.deals[0].reversals.push(refund());
+    r.deals[0].receipts[2].amount = dec!(60000.00);
+    assert!(statement(&r).is_ok());
+    r.deals[0].receipts[2].amount = dec!(60000.01);
+    assert_eq!(statement(&r).unwrap_err().code(), "over_receipt");
+
+    // Cash before the signature is refused.
+    let mut early = cash_request();
+    early.deals[0]
+        .receipts
+        .push(receipt("R-3", d(1, 4), dec!(100.00)));
+    let err = statement(&early).unwrap_err();
+    assert_eq!(err.code(), "before_signed");
+    assert_eq!(err.path(), Some("deals[0].receipts[2].date"));
+
+    // Cash outside every period (here after March) would be counted by no statement: refused.
+    let mut late = cash_request();
+    late.deals[0]
+        .receipts
+        .push(receipt("R-3", d(4, 1), dec!(100.00)));
+    let err = statement(&late).unwrap_err();
+    assert_eq!(err.code(), "outside_periods");
+    assert_eq!(err.path(), Some("deals[0].receipts[2].date"));
+    late.deals[0].receipts[2].date = d(3, 31);
+    late.deals[0].receipts[2].recorded = Some(d(3, 31));
+    assert!(statement(&late).is_ok());
+
+    // On the signature basis, a deal signed outside every period likewise.
+    let v = version(Method::Marginal, &[(dec!(0), dec!(0.05))]);
+    let r = request(
+        plan(vec![v]),
+        months(1),
+        vec![deal("D-1", dec!(100.00), d(2, 1))],
+        "2026-01",
+    );
+    let err = statement(&r).unwrap_err();
+    assert_eq!(err.code(), "outside_periods");
+    assert_eq!(err.path(), Some("deals[0].signed"));
+}

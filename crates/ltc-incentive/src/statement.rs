@@ -1285,7 +1285,7 @@ impl<'a> Book<'a> {
                         frozen,
                         now: payable,
                     }
-                    .at(format!("periods[{i}].closed.payables")));
+                    .at(format!("periods[{i}].closed.payables.{person}")));
                 }
             }
             let attainment = version.and_then(|v| c.credit.checked_div(v.quota));
@@ -1568,7 +1568,7 @@ fn inside_periods(periods: &[Period], deals: &[WonDeal], on: CreditOn) -> Result
 }
 
 /// Periods: at least one, ids unique, each at least a day, each starting where the one before
-/// ends; closed periods first, closed in order, not before they start, frozen payables whole.
+/// ends; closed periods first, closed in order, not before they start.
 fn validate_periods(periods: &[Period]) -> Result<(), Error> {
     if periods.is_empty() {
         return Err(Error::Empty {

@@ -604,7 +604,7 @@ fn a_new_plan_version_published_after_a_period_closed() {
         .push(deal("D-9", dec!(1000.00), d(1, 28)).recorded(d(2, 1)));
     let err = statement(&backdated).unwrap_err();
     assert_eq!(err.code(), "closed_period_changed");
-    assert_eq!(err.path(), Some("periods[0].closed.payables"));
+    assert_eq!(err.path(), Some("periods[0].closed.payables.ana"));
 }
 
 #[test]
@@ -1077,7 +1077,7 @@ fn frozen_payables_are_checked_per_person() {
         each.person = person.map(str::to_owned);
         let err = statement(&each).unwrap_err();
         assert_eq!(err.code(), "closed_period_changed", "{person:?}");
-        assert_eq!(err.path(), Some("periods[0].closed.payables"));
+        assert_eq!(err.path(), Some("periods[0].closed.payables.bo"));
     }
     // A person not named was paid nothing: bo's 200 is a change.
     r.periods[0].closed = Some(Closed {

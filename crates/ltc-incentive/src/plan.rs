@@ -309,6 +309,7 @@ impl PlanVersion {
             }
             .at("quota"));
         }
+        whole(self.quota, "the quota", scale).map_err(|e| e.at("quota"))?;
         let Some(first) = self.rate_table.first() else {
             return Err(Error::Empty {
                 what: "the rate table",

@@ -1686,7 +1686,15 @@ impl fmt::Display for Statement {
             "quota {}  credit {}  attainment {}",
             shown(self.quota),
             self.credit,
-            shown(self.attainment.map(|a| a.round_dp(4))),
+            // Four places for reading; `≈` says when that is not the exact ratio.
+            self.attainment.map_or("-".to_owned(), |a| {
+                let short = a.round_dp(4);
+                if short == a {
+                    short.to_string()
+                } else {
+                    format!("≈ {short}")
+                }
+            }),
         )?;
         if !self.credits.is_empty() {
             writeln!(f)?;

@@ -187,3 +187,26 @@ fn every_message_is_one_line() {
             .table();
     assert!(table.starts_with(r"a\nna · 2026-01"), "{table}");
 }
+
+#[test]
+fn a_quota_is_money_in_whole_minor_units() {
+    for quota in ["1000.001", "0.0000000000000000000000000001"] {
+        let err =
+            refused(&REQUEST.replace(r#""quota": "10000.00""#, &format!(r#""quota": "{quota}""#)));
+        let text = err.to_string();
+        assert!(text.contains("quota"), "{quota}: {text}");
+        assert!(text.contains(quota), "{quota}: {text}");
+    }
+}
+
+#[test]
+fn the_table_marks_an_attainment_it_shows_shortened() {
+    // 100.00 of a 30000.00 quota is 1/300: four places are not the exact ratio.
+    let request = REQUEST.replace(r#""quota": "10000.00""#, r#""quota": "30000.00""#);
+    let s = statement(&read(&request).unwrap()).unwrap();
+    let table = s.statements[0].table();
+    assert!(table.contains("attainment ≈ 0.0033"), "{table}");
+    // 100.00 of 10000.00 is exactly 0.01.
+    let s = statement(&read(REQUEST).unwrap()).unwrap();
+    assert!(s.statements[0].table().contains("attainment 0.01"));
+}

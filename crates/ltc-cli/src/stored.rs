@@ -42,37 +42,8 @@ impl From<StoreError> for Failure {
     }
 }
 
-/// Whether a store location names a PostgreSQL database: a `postgres://` or `postgresql://` URL
-/// (in any case), or a libpq key=value string (`host=db.internal dbname=ltc user=ltc`).
-///
-/// ```
-/// use ltc_cli::stored::is_postgres;
-/// assert!(is_postgres("postgres://ltc@localhost/ltc"));
-/// assert!(is_postgres("POSTGRESQL://ltc@localhost/ltc"));
-/// assert!(is_postgres("host=127.0.0.1 port=5432 dbname=ltc"));
-/// assert!(!is_postgres("deals.db"));
-/// assert!(!is_postgres("./host=x.db"));
-/// ```
-pub fn is_postgres(location: &str) -> bool {
-    let lower = location.trim_start().to_ascii_lowercase();
-    if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
-        return true;
-    }
-    // key=value pairs separated by spaces, the first key one libpq knows.
-    const KEYS: [&str; 8] = [
-        "host=",
-        "hostaddr=",
-        "port=",
-        "dbname=",
-        "user=",
-        "password=",
-        "sslmode=",
-        "service=",
-    ];
-    KEYS.iter().any(|key| lower.starts_with(key))
-}
-
-/// Opens the store at `location`: PostgreSQL for a URL or key=value string ([`is_postgres`]),
+/// Opens the store at `location`: PostgreSQL for a URL or key=value string
+/// ([`ltc_store::is_postgres`]),
 /// else a SQLite file. A command that only reads passes `create: false`, so that a mistyped
 /// path is `no_store` instead of a new, empty store.
 ///
@@ -86,7 +57,7 @@ pub fn open(location: &str, create: bool) -> Result<Store, Failure> {
             "the store location is empty: give --store PATH_OR_URL, or set LTC_STORE",
         ));
     }
-    if is_postgres(location) {
+    if ltc_store::is_postgres(location) {
         return Ok(Store::open_postgres(location)?);
     }
     if location == ":memory:" || location.starts_with("file:") {

@@ -243,9 +243,40 @@ impl std::fmt::Debug for Store {
     }
 }
 
+/// Whether a store location names a PostgreSQL database: a `postgres://` or `postgresql://` URL
+/// (in any case), or a libpq key=value string (`host=db.internal dbname=ltc user=ltc`).
+///
+/// ```
+/// use ltc_store::is_postgres;
+/// assert!(is_postgres("postgres://ltc@localhost/ltc"));
+/// assert!(is_postgres("POSTGRESQL://ltc@localhost/ltc"));
+/// assert!(is_postgres("host=127.0.0.1 port=5432 dbname=ltc"));
+/// assert!(!is_postgres("deals.db"));
+/// assert!(!is_postgres("./host=x.db"));
+/// ```
+pub fn is_postgres(location: &str) -> bool {
+    let lower = location.trim_start().to_ascii_lowercase();
+    if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
+        return true;
+    }
+    // key=value pairs separated by spaces, the first key one libpq knows.
+    const KEYS: [&str; 8] = [
+        "host=",
+        "hostaddr=",
+        "port=",
+        "dbname=",
+        "user=",
+        "password=",
+        "sslmode=",
+        "service=",
+    ];
+    KEYS.iter().any(|key| lower.starts_with(key))
+}
+
 impl Store {
-    /// Opens a store: a `postgres://` or `postgresql://` URL is a PostgreSQL database, anything
-    /// else the path of a SQLite file (created if missing). The schema is created when the
+    /// Opens a store: a PostgreSQL database when [`is_postgres`] says the location names one (a
+    /// `postgres://` or `postgresql://` URL, or a libpq key=value string), else the path of a
+    /// SQLite file (created if missing). The schema is created when the
     /// database has none, and checked when it has one.
     ///
     /// # Errors
@@ -261,7 +292,7 @@ impl Store {
     /// # Ok::<(), ltc_store::StoreError>(())
     /// ```
     pub fn open(location: &str) -> Result<Self, StoreError> {
-        if location.starts_with("postgres://") || location.starts_with("postgresql://") {
+        if is_postgres(location) {
             Self::open_postgres(location)
         } else {
             Self::open_sqlite(location)

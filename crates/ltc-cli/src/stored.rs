@@ -394,25 +394,15 @@ pub fn import(
     logs: Vec<Vec<StoredEvent>>,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<String, Failure> {
-    let total = u64::try_from(logs.len()).unwrap_or(u64::MAX);
-    // Checked here one by one, so that a long import shows where it is; the store checks again
-    // inside its transaction.
-    let catalog = store.processes()?;
-    for (done, log) in logs.iter().enumerate() {
-        ltc_pipeline::integrity::verify(log)?;
-        if let Some(first) = log.first() {
-            let events: Vec<Event> = log.iter().map(|e| e.event.clone()).collect();
-            Deal::replay(first.event.deal.clone(), catalog, &events).map_err(|e| match e {
-                ltc_pipeline::Error::UnknownProcess { .. } => Failure::new(
-                    e.code(),
-                    format!("{e}; publish it in the store first: `ltc process publish FILE`"),
-                ),
-                other => Failure::from(other),
-            })?;
-        }
-        progress(u64::try_from(done + 1).unwrap_or(u64::MAX), total);
-    }
-    let imported = store.import(logs)?;
+    // Each log is checked (its chain, a replay) before anything is written; a process the
+    // store does not keep is named with what to do.
+    let imported = store.import_with(logs, progress).map_err(|e| match e {
+        StoreError::Engine(e @ ltc_pipeline::Error::UnknownProcess { .. }) => Failure::new(
+            e.code(),
+            format!("{e}; publish it in the store first: `ltc process publish FILE`"),
+        ),
+        other => Failure::from(other),
+    })?;
     pretty(&ImportOutput {
         deals: imported.deals,
         events: imported.events,

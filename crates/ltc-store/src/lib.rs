@@ -606,9 +606,23 @@ impl Store {
     /// # Ok::<(), StoreError>(())
     /// ```
     pub fn import(&mut self, logs: Vec<Vec<StoredEvent>>) -> Result<Imported, StoreError> {
+        self.import_with(logs, &mut |_, _| ())
+    }
+
+    /// [`import`](Self::import), telling `progress` how many logs have been checked of how many
+    /// (for a progress bar on a long import).
+    ///
+    /// # Errors
+    /// As [`import`](Self::import).
+    pub fn import_with(
+        &mut self,
+        logs: Vec<Vec<StoredEvent>>,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<Imported, StoreError> {
         let mut seen = BTreeSet::new();
         let mut events = 0u64;
-        for log in &logs {
+        let total = logs.len() as u64;
+        for (checked, log) in logs.iter().enumerate() {
             let Some(first) = log.first() else {
                 return Err(StoreError::Misplaced {
                     deal: DealId::new(""),
@@ -634,6 +648,7 @@ impl Store {
                 });
             }
             events += log.len() as u64;
+            progress(checked as u64 + 1, total);
         }
         let deals = logs.len() as u64;
         let pending = logs

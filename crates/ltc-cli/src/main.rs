@@ -144,19 +144,19 @@ enum Sub {
         #[arg(long, conflicts_with = "file")]
         stored: bool,
         /// With --stored: the instant the report is for (RFC 3339); default now.
-        #[arg(long, value_name = "INSTANT", requires = "stored")]
+        #[arg(long, value_name = "INSTANT")]
         now: Option<DateTime<Utc>>,
         /// With --stored: only deals this person held a stint on.
-        #[arg(long, value_name = "PERSON", requires = "stored")]
+        #[arg(long, value_name = "PERSON")]
         person: Option<String>,
         /// With --stored: only deals where this role was staffed (with --person, in this role).
-        #[arg(long, value_name = "ROLE", requires = "stored")]
+        #[arg(long, value_name = "ROLE")]
         role: Option<String>,
         /// With --stored: only leads captured at or after this instant.
-        #[arg(long, value_name = "INSTANT", requires = "stored")]
+        #[arg(long, value_name = "INSTANT")]
         from: Option<DateTime<Utc>>,
         /// With --stored: only leads captured before this instant.
-        #[arg(long, value_name = "INSTANT", requires = "stored")]
+        #[arg(long, value_name = "INSTANT")]
         until: Option<DateTime<Utc>>,
         #[command(flatten)]
         input: Input,
@@ -282,7 +282,7 @@ fn progress(what: &'static str) -> impl FnMut(u64, u64) {
 }
 
 /// Usage rules clap cannot state: `--stored` is a flag, always set (to false by default), so
-/// `requires = "stored"` is always met; the options that read the store (`report --now`,
+/// clap's `requires = "stored"` would always be met; the options that read the store (`report --now`,
 /// `--person`, `--role`, `--from`, `--until`; `verify --deal`) need `--stored` given, and a range
 /// must not end before it starts.
 fn check(cli: &Cli) -> Result<(), clap::Error> {

@@ -3,11 +3,11 @@
 use crate::money::{add, sub};
 
 use crate::serde_strict::objects_only;
+use crate::Records;
 use crate::{Error, InvoiceId, MilestoneId, Money, PaymentId, StageKind};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// A delivery milestone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -139,11 +139,11 @@ pub struct Contract {
     /// When it was signed.
     pub signed_at: DateTime<Utc>,
     /// Delivery milestones.
-    pub milestones: BTreeMap<MilestoneId, Milestone>,
+    pub milestones: Records<MilestoneId, Milestone>,
     /// Invoices.
-    pub invoices: BTreeMap<InvoiceId, Invoice>,
+    pub invoices: Records<InvoiceId, Invoice>,
     /// Payments and refunds.
-    pub cash: BTreeMap<PaymentId, CashMovement>,
+    pub cash: Records<PaymentId, CashMovement>,
     /// Approved amendments, oldest first.
     pub amendments: Vec<Amendment>,
     /// An amendment waiting for the change decision.
@@ -158,9 +158,9 @@ impl Contract {
             value,
             signed_value: value.amount,
             signed_at,
-            milestones: BTreeMap::new(),
-            invoices: BTreeMap::new(),
-            cash: BTreeMap::new(),
+            milestones: Records::new(),
+            invoices: Records::new(),
+            cash: Records::new(),
             amendments: Vec::new(),
             proposed_amendment: None,
         }

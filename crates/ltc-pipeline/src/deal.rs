@@ -6,7 +6,7 @@ use crate::serde_strict::objects_only;
 use crate::{
     Amendment, CashKind, CashMovement, Change, Closing, ConditionId, Contract, Currency, DealId,
     EndKind, Error, Event, GateKind, Invoice, Milestone, Money, Outcome, PersonId, Process,
-    ProcessRef, Processes, ProposedAmendment, StageKind, Stint, Team,
+    ProcessRef, Processes, ProposedAmendment, Records, StageKind, Stint, Team,
 };
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -230,11 +230,11 @@ impl Execution {
         self.invoice_fits(invoice.amount)?;
         let invoiced = crate::money::add(self.totals.invoiced, invoice.amount)?;
         match self.contract.invoices.entry(id.clone()) {
-            std::collections::btree_map::Entry::Occupied(_) => Err(Error::DuplicateId {
+            indexmap::map::Entry::Occupied(_) => Err(Error::DuplicateId {
                 kind: "invoice",
                 id: id.to_string(),
             }),
-            std::collections::btree_map::Entry::Vacant(slot) => {
+            indexmap::map::Entry::Vacant(slot) => {
                 slot.insert(invoice);
                 self.totals.invoiced = invoiced;
                 Ok(())
@@ -249,7 +249,7 @@ impl Execution {
                 id: id.to_string(),
             });
         }
-        self.contract.milestones.insert(
+        self.contract.milestones.insert_new(
             id.clone(),
             Milestone {
                 title: title.to_owned(),
@@ -429,7 +429,7 @@ pub struct Deal {
     pub(crate) team: Team,
     pub(crate) meeting: Option<Meeting>,
     pub(crate) gate_log: Vec<GateRecord>,
-    pub(crate) conditions: BTreeMap<ConditionId, Condition>,
+    pub(crate) conditions: Records<ConditionId, Condition>,
     #[serde(skip)]
     counts: Counts,
 }
@@ -525,7 +525,7 @@ impl Deal {
             team: Team::default(),
             meeting: None,
             gate_log: Vec::new(),
-            conditions: BTreeMap::new(),
+            conditions: Records::new(),
             counts: Counts::default(),
         }
     }
@@ -670,7 +670,7 @@ impl Deal {
         &self.gate_log
     }
     /// Every condition, open or closed.
-    pub fn conditions(&self) -> &BTreeMap<ConditionId, Condition> {
+    pub fn conditions(&self) -> &Records<ConditionId, Condition> {
         &self.conditions
     }
     /// The ids of the open conditions.
@@ -1078,8 +1078,7 @@ impl Deal {
                     _ => CashKind::Refund,
                 };
                 let execution = self.execution(event)?;
-                let std::collections::btree_map::Entry::Vacant(slot) =
-                    execution.contract.cash.entry(id.clone())
+                let indexmap::map::Entry::Vacant(slot) = execution.contract.cash.entry(id.clone())
                 else {
                     return Err(bad(event, format!("payment `{id}` already exists")));
                 };
@@ -1196,7 +1195,7 @@ impl Deal {
                 None => return Err(bad(event, "no amendment is proposed")),
             }
         }
-        let mut ids = std::collections::BTreeSet::new();
+        let mut ids = crate::records::IdSet::default();
         if let Some(spec) = conditions
             .iter()
             .find(|c| self.conditions.contains_key(&c.id) || !ids.insert(&c.id))
@@ -1217,7 +1216,7 @@ impl Deal {
         };
         for spec in conditions {
             self.counts.open_conditions += 1;
-            self.conditions.insert(
+            self.conditions.insert_new(
                 spec.id.clone(),
                 Condition {
                     spec: spec.clone(),

@@ -95,6 +95,7 @@ pub mod integrity;
 mod kinds;
 mod money;
 mod process;
+mod records;
 pub mod serde_strict;
 mod session;
 #[cfg(feature = "proptest")]
@@ -123,6 +124,7 @@ pub use process::{
     Criterion, DecisionRule, Escalation, GatePolicy, Guard, LevelSeats, PanelSpec, Process,
     ProcessDefinition, ProcessRef, Processes, Scorecard,
 };
+pub use records::Records;
 pub use session::GateSession;
 pub use team::{Stint, Team};
 

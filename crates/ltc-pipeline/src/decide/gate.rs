@@ -369,7 +369,7 @@ impl<'a> Decider<'a> {
             Vote::Rework => Outcome::Rework,
             Vote::Reject => Outcome::Rejected,
         };
-        let mut ids = BTreeSet::new();
+        let mut ids = crate::records::IdSet::default();
         for spec in conditions {
             identifier(spec.id.as_str(), "condition.id")?;
             text(&spec.text, "condition.text")?;

@@ -1,0 +1,255 @@
+//! Records keyed by their id, in the order the log recorded them: a deal's conditions, a
+//! contract's milestones, invoices and payments.
+
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use std::fmt;
+use std::hash::Hash;
+use std::marker::PhantomData;
+
+// A record is found by hashing its id: the same cost whatever the number of records, where an
+// ordered map's look-up grows with its depth (and follows a pointer to an id's text at every
+// comparison). The hasher is seeded with a constant, so nothing about a deal depends on the
+// machine or the run: iteration is in insertion order, which the hash never affects.
+type Hasher = foldhash::fast::FixedState;
+
+/// A set of ids found by hashing, as the records are: for the duplicates among many.
+pub(crate) type IdSet<'a, K> = std::collections::HashSet<&'a K, Hasher>;
+
+/// Records keyed by their id, in the order they were recorded.
+///
+/// A look-up by id costs the same whatever the number of records. Iteration, and the JSON
+/// object this serializes to, follow the order the deal's log recorded them in; two collections
+/// are equal when they hold the same records in the same order. Reading one back refuses an id
+/// given twice.
+///
+/// ```
+/// use ltc_pipeline::{Deal, DealId};
+/// let deal = Deal::new(DealId::new("D-1"));
+/// assert!(deal.conditions().is_empty());
+/// assert_eq!(deal.conditions().iter().count(), 0);
+/// ```
+#[derive(Clone)]
+pub struct Records<K, V> {
+    map: indexmap::IndexMap<K, V, Hasher>,
+}
+
+impl<K: Hash + Eq, V> Records<K, V> {
+    pub(crate) fn new() -> Self {
+        Self {
+            map: indexmap::IndexMap::with_hasher(Hasher::default()),
+        }
+    }
+
+    /// The record with id `key`.
+    ///
+    /// ```
+    /// use ltc_pipeline::{ConditionId, Deal, DealId};
+    /// let deal = Deal::new(DealId::new("D-1"));
+    /// assert!(deal.conditions().get(&ConditionId::new("C-1")).is_none());
+    /// ```
+    pub fn get(&self, key: &K) -> Option<&V> {
+        self.map.get(key)
+    }
+
+    /// Whether a record has id `key`.
+    ///
+    /// ```
+    /// use ltc_pipeline::{ConditionId, Deal, DealId};
+    /// let deal = Deal::new(DealId::new("D-1"));
+    /// assert!(!deal.conditions().contains_key(&ConditionId::new("C-1")));
+    /// ```
+    pub fn contains_key(&self, key: &K) -> bool {
+        self.map.contains_key(key)
+    }
+
+    /// How many records there are.
+    ///
+    /// ```
+    /// use ltc_pipeline::{Deal, DealId};
+    /// assert_eq!(Deal::new(DealId::new("D-1")).conditions().len(), 0);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Whether there are none.
+    ///
+    /// ```
+    /// use ltc_pipeline::{Deal, DealId};
+    /// assert!(Deal::new(DealId::new("D-1")).conditions().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// The records with their ids, in the order they were recorded.
+    ///
+    /// ```
+    /// use ltc_pipeline::{Deal, DealId};
+    /// let deal = Deal::new(DealId::new("D-1"));
+    /// assert!(deal.conditions().iter().all(|(_, c)| c.closed.is_some()));
+    /// ```
+    pub fn iter(&self) -> indexmap::map::Iter<'_, K, V> {
+        self.map.iter()
+    }
+
+    /// The ids, in the order they were recorded.
+    ///
+    /// ```
+    /// use ltc_pipeline::{Deal, DealId};
+    /// assert_eq!(Deal::new(DealId::new("D-1")).conditions().keys().count(), 0);
+    /// ```
+    pub fn keys(&self) -> indexmap::map::Keys<'_, K, V> {
+        self.map.keys()
+    }
+
+    /// The records, in the order they were recorded.
+    ///
+    /// ```
+    /// use ltc_pipeline::{Deal, DealId};
+    /// assert_eq!(Deal::new(DealId::new("D-1")).conditions().values().count(), 0);
+    /// ```
+    pub fn values(&self) -> indexmap::map::Values<'_, K, V> {
+        self.map.values()
+    }
+
+    pub(crate) fn get_mut(&mut self, key: &K) -> Option<&mut V> {
+        self.map.get_mut(key)
+    }
+
+    /// The slot of id `key`: its record, or where a new one goes (after every other).
+    pub(crate) fn entry(&mut self, key: K) -> indexmap::map::Entry<'_, K, V> {
+        self.map.entry(key)
+    }
+
+    /// Adds a record under a new id; `false` (and nothing changed) when the id is taken.
+    pub(crate) fn insert_new(&mut self, key: K, value: V) -> bool {
+        match self.map.entry(key) {
+            indexmap::map::Entry::Occupied(_) => false,
+            indexmap::map::Entry::Vacant(v) => {
+                v.insert(value);
+                true
+            }
+        }
+    }
+}
+
+impl<K: Hash + Eq, V> Default for Records<K, V> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for Records<K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.map.iter()).finish()
+    }
+}
+
+// Equal when the same records were recorded in the same order: what serializes alike is equal.
+impl<K: PartialEq, V: PartialEq> PartialEq for Records<K, V> {
+    fn eq(&self, other: &Self) -> bool {
+        self.map.len() == other.map.len() && self.map.iter().eq(other.map.iter())
+    }
+}
+
+impl<K: Eq, V: Eq> Eq for Records<K, V> {}
+
+impl<'a, K, V> IntoIterator for &'a Records<K, V> {
+    type Item = (&'a K, &'a V);
+    type IntoIter = indexmap::map::Iter<'a, K, V>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.map.iter()
+    }
+}
+
+impl<K: Serialize, V: Serialize> Serialize for Records<K, V> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.map.len()))?;
+        for (k, v) in &self.map {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de, K, V> Deserialize<'de> for Records<K, V>
+where
+    K: Deserialize<'de> + Hash + Eq + fmt::Display,
+    V: Deserialize<'de>,
+{
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Unique<K, V>(PhantomData<(K, V)>);
+        impl<'de, K, V> Visitor<'de> for Unique<K, V>
+        where
+            K: Deserialize<'de> + Hash + Eq + fmt::Display,
+            V: Deserialize<'de>,
+        {
+            type Value = Records<K, V>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
+                let mut out = Records::new();
+                while let Some(key) = access.next_key::<K>()? {
+                    if out.contains_key(&key) {
+                        return Err(serde::de::Error::custom(format!(
+                            "the key `{}` is given twice",
+                            crate::error::esc(&key)
+                        )));
+                    }
+                    let value = access.next_value::<V>()?;
+                    out.map.insert(key, value);
+                }
+                Ok(out)
+            }
+        }
+        deserializer.deserialize_map(Unique(PhantomData))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::InvoiceId;
+
+    fn records(ids: &[&str]) -> Records<InvoiceId, u32> {
+        let mut r = Records::new();
+        for (i, id) in ids.iter().enumerate() {
+            assert!(r.insert_new(InvoiceId::new(*id), i as u32));
+        }
+        r
+    }
+
+    #[test]
+    fn keeps_the_order_recorded_and_refuses_a_taken_id() {
+        let mut r = records(&["INV-10", "INV-9", "A"]);
+        assert!(!r.insert_new(InvoiceId::new("INV-9"), 7));
+        assert_eq!(r.get(&InvoiceId::new("INV-9")), Some(&1));
+        let keys: Vec<&str> = r.keys().map(InvoiceId::as_str).collect();
+        assert_eq!(keys, ["INV-10", "INV-9", "A"]);
+        assert_eq!(
+            serde_json::to_string(&r).ok().as_deref(),
+            Some(r#"{"INV-10":0,"INV-9":1,"A":2}"#)
+        );
+    }
+
+    #[test]
+    fn equal_only_in_the_same_order() {
+        assert_eq!(records(&["a", "b"]), records(&["a", "b"]));
+        assert_ne!(records(&["a", "b"]), records(&["b", "a"]));
+        assert_ne!(records(&["a"]), records(&["a", "b"]));
+    }
+
+    #[test]
+    fn reads_back_what_it_wrote_and_refuses_an_id_twice() {
+        let r = records(&["z", "a", "m"]);
+        let json = serde_json::to_string(&r).unwrap_or_default();
+        let back: Result<Records<InvoiceId, u32>, _> = serde_json::from_str(&json);
+        assert_eq!(back.ok(), Some(r));
+        let twice: Result<Records<InvoiceId, u32>, _> = serde_json::from_str(r#"{"a":1,"a":2}"#);
+        let err = twice.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("the key `a` is given twice"), "{err}");
+    }
+}

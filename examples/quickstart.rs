@@ -112,9 +112,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     // Four-eyes: the deal's own AR cannot sit on its panel.
     let self_review = Command::ConveneGate {
         gate: GateKind::OpportunityApproval,
-        panel: vec![Seat::new("ana", "director")],
+        panel: vec![Seat::new("ana", "director")].into(),
         chair: None,
-        materials: vec!["opportunity brief".into()],
+        materials: vec!["opportunity brief".into()].into(),
     };
     s.refused("ops", self_review);
     s.gate(
@@ -139,9 +139,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     // The condition blocks the bid decision until it is closed.
     let early_bid = Command::ConveneGate {
         gate: GateKind::BidDecision,
-        panel: vec![Seat::new("mia", "manager"), Seat::new("dan", "director")],
+        panel: vec![Seat::new("mia", "manager"), Seat::new("dan", "director")].into(),
         chair: None,
-        materials: vec!["pricing".into(), "risk assessment".into()],
+        materials: vec!["pricing".into(), "risk assessment".into()].into(),
     };
     s.refused("ops", early_bid);
     let close = Command::close_condition("C-1", "delivery risk reviewed with Fred");

@@ -825,7 +825,7 @@ impl Translator {
                 materials,
             } => {
                 let mut seats = [(0, 0); 3];
-                for (slot, seat) in seats.iter_mut().zip(panel) {
+                for (slot, seat) in seats.iter_mut().zip(panel.iter()) {
                     let level = match seat.level.as_str() {
                         "manager" => 0,
                         "director" => 1,

@@ -106,7 +106,7 @@ pub fn deal(deal: &Deal, light: Option<&DealLight>, due: &[Due], now: DateTime<U
             tally.rejections,
             tally.pending,
         );
-        for seat in &meeting.panel {
+        for seat in meeting.panel.iter() {
             let vote = meeting.ballot(&seat.person).map_or_else(
                 || "not voted".to_owned(),
                 |b| format!("{} on {}", b.vote, date(b.at)),

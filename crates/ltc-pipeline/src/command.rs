@@ -74,13 +74,13 @@ pub enum Command {
         /// The gate.
         gate: GateKind,
         /// The panel.
-        panel: Vec<Seat>,
+        panel: std::sync::Arc<[Seat]>,
         /// The chair (required for single-decider gates).
         #[serde(default)]
         chair: Option<PersonId>,
         /// The materials presented.
         #[serde(default)]
-        materials: Vec<String>,
+        materials: std::sync::Arc<[String]>,
     },
     /// The acting reviewer hands their vote to a substitute of at least the same level.
     DelegateVote {
@@ -237,9 +237,9 @@ pub(crate) enum CommandRef<'a> {
     },
     ConveneGate {
         gate: &'a GateKind,
-        panel: &'a Vec<Seat>,
+        panel: &'a std::sync::Arc<[Seat]>,
         chair: &'a Option<PersonId>,
-        materials: &'a Vec<String>,
+        materials: &'a std::sync::Arc<[String]>,
     },
     DelegateVote {
         substitute: &'a Seat,

@@ -84,11 +84,11 @@ pub enum Change {
         /// The gate.
         gate: GateKind,
         /// The panel.
-        panel: Vec<Seat>,
+        panel: std::sync::Arc<[Seat]>,
         /// The chair.
         chair: Option<PersonId>,
         /// The materials presented.
-        materials: Vec<String>,
+        materials: std::sync::Arc<[String]>,
     },
     /// A reviewer delegated their vote.
     VoteDelegated {

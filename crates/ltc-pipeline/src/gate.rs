@@ -116,11 +116,11 @@ pub struct Meeting {
     /// Who convened it (sales operations); only they record its decision or withdraw it.
     pub convened_by: PersonId,
     /// The panel.
-    pub panel: Vec<Seat>,
+    pub panel: std::sync::Arc<[Seat]>,
     /// The chair, who decides alone under [`DecisionRule::SingleDecider`].
     pub chair: Option<PersonId>,
     /// The materials presented.
-    pub materials: Vec<String>,
+    pub materials: std::sync::Arc<[String]>,
     /// Seats whose holder delegated the vote, to the substitute's seat.
     pub substitutes: BTreeMap<PersonId, Seat>,
     /// The votes cast so far.

@@ -33,9 +33,9 @@
 //! now += Duration::days(2);
 //! let convene = Command::ConveneGate {
 //!     gate: GateKind::OpportunityApproval,
-//!     panel: vec![Seat::new("eve", "director")],
+//!     panel: vec![Seat::new("eve", "director")].into(),
 //!     chair: None,
-//!     materials: vec!["opportunity brief".into()],
+//!     materials: vec!["opportunity brief".into()].into(),
 //! };
 //! run(&mut deal, "ops", convene, now)?;
 //! // A member of the deal's own team may not vote on it (four-eyes).

@@ -220,8 +220,14 @@ impl Currency {
     /// # Ok::<(), ltc_pipeline::Error>(())
     /// ```
     pub fn iso_minor_units(&self) -> Option<u32> {
+        // Codes compared as integers (their three letters, in order), not as byte strings.
+        let packed = |code: &[u8]| match code {
+            [a, b, c] => u32::from_be_bytes([0, *a, *b, *c]),
+            _ => 0,
+        };
+        let key = packed(&self.0);
         MINOR_UNITS
-            .binary_search_by(|(code, _)| code.as_bytes().cmp(&self.0[..]))
+            .binary_search_by(|(code, _)| packed(code.as_bytes()).cmp(&key))
             .ok()
             .and_then(|i| MINOR_UNITS.get(i))
             .map(|(_, units)| *units)

@@ -413,7 +413,8 @@ const BACKBONE: &[(StageKind, StageKind, Guard)] = &[
 pub struct Process {
     definition: ProcessDefinition,
     graph: DiGraph<StageKind, Guard>,
-    level_rank: BTreeMap<String, usize>,
+    /// The levels, lowest first: a level's rank is its position (few levels, so a scan).
+    level_rank: Vec<String>,
     policies: BTreeMap<GateKind, Arc<GatePolicy>>,
     reference: ProcessRef,
 }
@@ -508,14 +509,9 @@ impl Process {
                 ));
             }
         }
-        let level_rank: BTreeMap<String, usize> = d
-            .levels
-            .iter()
-            .enumerate()
-            .map(|(i, l)| (l.clone(), i))
-            .collect();
+        let level_rank: Vec<String> = d.levels.clone();
         let known_level = |level: &str, path: String| -> Result<(), Error> {
-            if level_rank.contains_key(level) {
+            if level_rank.iter().any(|l| l == level) {
                 Ok(())
             } else {
                 Err(Error::UnknownLevel {
@@ -681,7 +677,7 @@ impl Process {
     /// assert_eq!(p.level_rank("pope"), None);
     /// ```
     pub fn level_rank(&self, level: &str) -> Option<usize> {
-        self.level_rank.get(level).copied()
+        self.level_rank.iter().position(|l| l == level)
     }
 
     /// The minor units (decimal places) of a currency: the definition's `currencies`, else the

@@ -143,9 +143,9 @@ impl GateSession {
             self.convener.clone(),
             crate::Command::ConveneGate {
                 gate: self.gate,
-                panel: self.panel.clone(),
+                panel: self.panel.clone().into(),
                 chair: chair.clone(),
-                materials: policy.materials.clone(),
+                materials: policy.materials.clone().into(),
             },
         )];
         // The votes the rule counts, found by playing them on a meeting of this panel.
@@ -155,9 +155,9 @@ impl GateSession {
             attempt: 1,
             convened_at: DateTime::<Utc>::MIN_UTC,
             convened_by: self.convener.clone(),
-            panel: self.panel.clone(),
+            panel: self.panel.clone().into(),
             chair,
-            materials: Vec::new(),
+            materials: Vec::new().into(),
             substitutes: Default::default(),
             ballots: Vec::new(),
         };

@@ -273,8 +273,8 @@ pub fn command_in(process: &Process) -> impl Strategy<Value = Command> {
             .prop_map(|((gate, materials), panel, chair)| Command::ConveneGate {
                 gate,
                 chair: chair.or_else(|| panel.first().map(|s| s.person.clone())),
-                panel,
-                materials,
+                panel: panel.into(),
+                materials: materials.into(),
             }),
         (person(), select(levels)).prop_map(|(p, l)| Command::DelegateVote {
             substitute: Seat::new(p, l)

@@ -292,7 +292,7 @@ fn the_first_response_decides() {
             gate: GateKind::SolutionReview,
             panel: panel.iter().map(|(p, l)| Seat::new(*p, *l)).collect(),
             chair: None,
-            materials: materials(GateKind::SolutionReview),
+            materials: materials(GateKind::SolutionReview).into(),
         },
     );
     w.then_error(
@@ -503,9 +503,9 @@ fn a_forged_closure_does_not_replay() {
     for change in [
         Change::GateConvened {
             gate: GateKind::ClosureDecision,
-            panel: vec![Seat::new("eve", "executive")],
+            panel: vec![Seat::new("eve", "executive")].into(),
             chair: Some("eve".into()),
-            materials: materials(GateKind::ClosureDecision),
+            materials: materials(GateKind::ClosureDecision).into(),
         },
         Change::GateDecided {
             gate: GateKind::ClosureDecision,

@@ -206,9 +206,9 @@ fn samples() -> Vec<Event> {
             "ops",
             Change::GateConvened {
                 gate: GateKind::SolutionReview,
-                panel: vec![Seat::new("mia", "manager"), Seat::new("dan", "director")],
+                panel: vec![Seat::new("mia", "manager"), Seat::new("dan", "director")].into(),
                 chair: Some("mia".into()),
-                materials: vec!["solution document".into(), "pricing".into()],
+                materials: vec!["solution document".into(), "pricing".into()].into(),
             },
         ),
         event(
@@ -520,9 +520,9 @@ fn real_log() -> (Deal, Vec<Event>) {
             "ops",
             Command::ConveneGate {
                 gate: GateKind::OpportunityApproval,
-                panel: vec![Seat::new("eve", "director"), Seat::new("mia", "manager")],
+                panel: vec![Seat::new("eve", "director"), Seat::new("mia", "manager")].into(),
                 chair: None,
-                materials: vec!["opportunity brief".into()],
+                materials: vec!["opportunity brief".into()].into(),
             },
         ),
         (

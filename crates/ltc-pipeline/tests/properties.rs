@@ -133,7 +133,7 @@ proptest! {
         }
         for record in deal.gate_log() {
             if let ltc_pipeline::GateRecord::Decided(d) = record {
-                for seat in &d.meeting.panel {
+                for seat in d.meeting.panel.iter() {
                     prop_assert!(process.level_rank(&seat.level).is_some(), "{}", seat.level);
                 }
             }

@@ -593,9 +593,9 @@ fn required_roles_and_materials_are_checked_when_convening() {
         "ops",
         Command::ConveneGate {
             gate: GateKind::OpportunityApproval,
-            panel: vec![Seat::new("eve", "executive")],
+            panel: vec![Seat::new("eve", "executive")].into(),
             chair: None,
-            materials: vec![],
+            materials: vec![].into(),
         },
         "missing_material",
     );
@@ -763,9 +763,9 @@ fn closure_needs_delivery_invoicing_and_cash() {
         "ops",
         Command::ConveneGate {
             gate: GateKind::ClosureDecision,
-            panel: vec![Seat::new("eve", "executive")],
+            panel: vec![Seat::new("eve", "executive")].into(),
             chair: None,
-            materials: materials(GateKind::ClosureDecision),
+            materials: materials(GateKind::ClosureDecision).into(),
         },
         "chair_required",
     );

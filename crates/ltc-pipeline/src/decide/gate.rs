@@ -203,21 +203,20 @@ impl<'a> Decider<'a> {
         if panel.is_empty() {
             return Err(Error::EmptyPanel { gate });
         }
-        let mut seen = BTreeSet::new();
-        for seat in panel {
+        for seat in panel.iter() {
             identifier(seat.person.as_str(), "panel.person")?;
-            if !seen.insert(&seat.person) {
-                return Err(Error::DuplicateSeat {
-                    person: seat.person.clone(),
-                });
-            }
+        }
+        if let Some(person) = first_repeated(panel.iter().map(|s| &s.person)) {
+            return Err(Error::DuplicateSeat {
+                person: person.clone(),
+            });
         }
         self.authority("convene_gate", policy, panel)?;
         for seat in panel {
             self.four_eyes(policy, &seat.person)?;
         }
         if let Some(chair) = chair {
-            if !seen.contains(chair) {
+            if !panel.iter().any(|s| &s.person == chair) {
                 return Err(Error::ChairNotOnPanel {
                     person: chair.clone(),
                 });
@@ -258,14 +257,18 @@ impl<'a> Decider<'a> {
                 });
             }
         }
-        let mut ranks = Vec::with_capacity(panel.len());
+        // Every seat's level is known; the highest rank seated answers the escalation.
+        let mut highest = None;
         for seat in panel {
-            let rank = self.process.level_rank(&seat.level);
-            ranks.push(rank.ok_or_else(|| Error::UnknownLevel {
-                level: seat.level.clone(),
-                path: format!("{command}.panel"),
-            })?);
+            let Some(rank) = self.process.level_rank(&seat.level) else {
+                return Err(Error::UnknownLevel {
+                    level: seat.level.clone(),
+                    path: format!("{command}.panel"),
+                });
+            };
+            highest = highest.max(Some(rank));
         }
+        let rank_of = |seat: &Seat| self.process.level_rank(&seat.level);
         for named in &policy.panel.named {
             if !panel.iter().any(|s| &s.person == named) {
                 return Err(Error::NamedReviewerMissing {
@@ -276,7 +279,10 @@ impl<'a> Decider<'a> {
         }
         for need in &policy.panel.levels {
             let rank = self.level(&need.level, "policy")?;
-            let found = ranks.iter().filter(|r| **r >= rank).count() as u32;
+            let found = panel
+                .iter()
+                .filter(|s| rank_of(s).is_some_and(|r| r >= rank))
+                .count() as u32;
             if found < need.count {
                 return Err(Error::PanelShort {
                     gate,
@@ -291,7 +297,7 @@ impl<'a> Decider<'a> {
                 .amount_at_stake(gate)
                 .ok_or(Error::AmountUnknown { command })?;
             let rank = self.level(&escalation.level, "policy")?;
-            if amount > escalation.above && !ranks.iter().any(|r| *r >= rank) {
+            if amount > escalation.above && highest.is_none_or(|h| h < rank) {
                 return Err(Error::EscalationRequired {
                     gate,
                     amount,
@@ -398,5 +404,38 @@ impl<'a> Decider<'a> {
             gate: meeting.gate,
             outcome,
         })
+    }
+}
+
+/// The first item equal to an earlier one, without allocating for the few seats a panel has
+/// (compared pairwise), and in O(n log n) for a longer list.
+fn first_repeated<'a, T: Ord + 'a>(items: impl Iterator<Item = &'a T> + Clone) -> Option<&'a T> {
+    const PAIRWISE: usize = 16;
+    if items.clone().nth(PAIRWISE).is_none() {
+        items
+            .clone()
+            .enumerate()
+            .find(|(i, item)| items.clone().take(*i).any(|earlier| earlier == *item))
+            .map(|(_, item)| item)
+    } else {
+        let mut seen = BTreeSet::new();
+        items.into_iter().find(|item| !seen.insert(*item))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_repeated;
+    use proptest::prelude::*;
+
+    proptest! {
+        // Pairwise for short lists, by a set for long ones: the same first repeat as a set
+        // finds, on either side of the switch.
+        #[test]
+        fn first_repeated_is_the_first_item_seen_before(items in proptest::collection::vec(0u8..24, 0..40)) {
+            let mut seen = std::collections::BTreeSet::new();
+            let expected = items.iter().find(|i| !seen.insert(**i));
+            prop_assert_eq!(first_repeated(items.iter()), expected);
+        }
     }
 }

@@ -321,7 +321,7 @@ impl Sim<'_> {
                 fr,
                 Command::AddMilestone {
                     id: format!("M-{m}").into(),
-                    title: format!("delivery {m}"),
+                    title: format!("delivery {m}").into(),
                 },
             )?;
         }
@@ -339,7 +339,7 @@ impl Sim<'_> {
                     Command::RemoveMember {
                         person: ar.as_str().into(),
                         role: Role::ar(),
-                        closure_recommendation: note,
+                        closure_recommendation: note.map(Into::into),
                     },
                 )?;
             }
@@ -388,7 +388,7 @@ impl Sim<'_> {
                     Command::RemoveMember {
                         person: leaving.as_str().into(),
                         role: Role::ar(),
-                        closure_recommendation: note,
+                        closure_recommendation: note.map(Into::into),
                     },
                 )?;
                 let next = ARS

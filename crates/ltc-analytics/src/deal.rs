@@ -52,7 +52,7 @@ impl Replayed {
                 kind: e.kind,
                 at: e.at,
                 from: e.from,
-                reason: e.reason.clone(),
+                reason: e.reason.to_string(),
             }),
             cycle: Elapsed::between(self.opened_at(), self.cycle_end()),
             age_in_stage: match ending {

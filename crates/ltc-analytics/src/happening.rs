@@ -116,8 +116,8 @@ pub(crate) fn happening(deal: &Deal, event: &Event, signed_before: bool) -> Opti
         Change::LeadCaptured {
             customer, source, ..
         } => What::LeadCaptured {
-            customer: customer.clone(),
-            source: source.clone(),
+            customer: customer.to_string(),
+            source: source.to_string(),
         },
         Change::MemberJoined { person, role, .. } => What::MemberJoined {
             person: person.clone(),
@@ -157,7 +157,7 @@ pub(crate) fn happening(deal: &Deal, event: &Event, signed_before: bool) -> Opti
         },
         Change::Ended { kind, reason } => What::Ended {
             kind: *kind,
-            reason: reason.clone(),
+            reason: reason.to_string(),
         },
         _ => return None,
     };

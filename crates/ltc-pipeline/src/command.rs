@@ -24,9 +24,9 @@ pub enum Command {
     /// Open the deal with a lead.
     CaptureLead {
         /// The customer.
-        customer: String,
+        customer: crate::Text,
         /// Where the lead came from (marketing, a contact, an event).
-        source: String,
+        source: crate::Text,
         /// An estimate of the deal's value, if known.
         #[serde(default)]
         estimate: Option<Money>,
@@ -42,7 +42,7 @@ pub enum Command {
     /// End a lead as not worth an opportunity.
     Disqualify {
         /// Why.
-        reason: String,
+        reason: crate::Text,
     },
     /// Set or revise the estimated deal value.
     SetEstimate {
@@ -67,7 +67,7 @@ pub enum Command {
         role: Role,
         /// The closure recommendation a leaving owner writes.
         #[serde(default)]
-        closure_recommendation: Option<String>,
+        closure_recommendation: Option<crate::Text>,
     },
     /// Convene a gate: the panel, the chair and the materials presented.
     ConveneGate {
@@ -93,17 +93,17 @@ pub enum Command {
         vote: Vote,
         /// A comment for the minutes.
         #[serde(default)]
-        comment: Option<String>,
+        comment: Option<crate::Text>,
     },
     /// The convener withdraws the convened gate before it is decided.
     WithdrawGate {
         /// Why.
-        reason: String,
+        reason: crate::Text,
     },
     /// The convener records the decision the rule draws from the votes, with minutes.
     RecordDecision {
         /// The minutes.
-        minutes: String,
+        minutes: crate::Text,
         /// Conditions attached to an approval.
         #[serde(default)]
         conditions: Vec<ConditionSpec>,
@@ -113,7 +113,7 @@ pub enum Command {
         /// The condition.
         id: ConditionId,
         /// What was done.
-        note: String,
+        note: crate::Text,
     },
     /// Skip the solution review for a deal below the process's threshold.
     SkipSolutionReview {},
@@ -127,7 +127,7 @@ pub enum Command {
         /// Its id.
         id: MilestoneId,
         /// What is delivered.
-        title: String,
+        title: crate::Text,
     },
     /// Record delivery of a milestone.
     DeliverMilestone {
@@ -177,12 +177,12 @@ pub enum Command {
         /// The value asked for.
         new_value: Money,
         /// Why.
-        reason: String,
+        reason: crate::Text,
     },
     /// Close the contract by force after long inactivity.
     ForceClose {
         /// The closure recommendation.
-        recommendation: String,
+        recommendation: crate::Text,
     },
     /// Move the deal to another version of its process. Decided against that version (the
     /// process given to [`decide`](crate::decide) must be it): refused with
@@ -195,12 +195,12 @@ pub enum Command {
     /// End the deal as lost (a competitor won, the customer cancelled).
     Lose {
         /// Why.
-        reason: String,
+        reason: crate::Text,
     },
     /// End the opportunity: we do not go on.
     Withdraw {
         /// Why.
-        reason: String,
+        reason: crate::Text,
     },
 }
 
@@ -211,8 +211,8 @@ objects_only!(Command);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum CommandRef<'a> {
     CaptureLead {
-        customer: &'a String,
-        source: &'a String,
+        customer: &'a crate::Text,
+        source: &'a crate::Text,
         estimate: &'a Option<Money>,
     },
     GradeLead {
@@ -220,7 +220,7 @@ pub(crate) enum CommandRef<'a> {
     },
     QualifyLead {},
     Disqualify {
-        reason: &'a String,
+        reason: &'a crate::Text,
     },
     SetEstimate {
         value: &'a Money,
@@ -233,7 +233,7 @@ pub(crate) enum CommandRef<'a> {
     RemoveMember {
         person: &'a PersonId,
         role: &'a Role,
-        closure_recommendation: &'a Option<String>,
+        closure_recommendation: &'a Option<crate::Text>,
     },
     ConveneGate {
         gate: &'a GateKind,
@@ -246,18 +246,18 @@ pub(crate) enum CommandRef<'a> {
     },
     CastVote {
         vote: &'a Vote,
-        comment: &'a Option<String>,
+        comment: &'a Option<crate::Text>,
     },
     WithdrawGate {
-        reason: &'a String,
+        reason: &'a crate::Text,
     },
     RecordDecision {
-        minutes: &'a String,
+        minutes: &'a crate::Text,
         conditions: &'a Vec<ConditionSpec>,
     },
     CloseCondition {
         id: &'a ConditionId,
-        note: &'a String,
+        note: &'a crate::Text,
     },
     SkipSolutionReview {},
     RequestContractDecision {
@@ -265,7 +265,7 @@ pub(crate) enum CommandRef<'a> {
     },
     AddMilestone {
         id: &'a MilestoneId,
-        title: &'a String,
+        title: &'a crate::Text,
     },
     DeliverMilestone {
         id: &'a MilestoneId,
@@ -293,19 +293,19 @@ pub(crate) enum CommandRef<'a> {
     },
     ProposeAmendment {
         new_value: &'a Money,
-        reason: &'a String,
+        reason: &'a crate::Text,
     },
     ForceClose {
-        recommendation: &'a String,
+        recommendation: &'a crate::Text,
     },
     MigrateProcess {
         version: &'a u32,
     },
     Lose {
-        reason: &'a String,
+        reason: &'a crate::Text,
     },
     Withdraw {
-        reason: &'a String,
+        reason: &'a crate::Text,
     },
 }
 
@@ -619,8 +619,8 @@ impl Command {
 impl Command {
     /// `capture_lead`: open the deal with a lead.
     pub fn capture_lead(
-        customer: impl Into<String>,
-        source: impl Into<String>,
+        customer: impl Into<crate::Text>,
+        source: impl Into<crate::Text>,
         estimate: Option<Money>,
     ) -> Self {
         Command::CaptureLead {
@@ -669,7 +669,7 @@ impl Command {
     }
 
     /// `record_decision` with minutes and no conditions.
-    pub fn record_decision(minutes: impl Into<String>) -> Self {
+    pub fn record_decision(minutes: impl Into<crate::Text>) -> Self {
         Command::RecordDecision {
             minutes: minutes.into(),
             conditions: Vec::new(),
@@ -677,7 +677,7 @@ impl Command {
     }
 
     /// `close_condition` with the note of what was done.
-    pub fn close_condition(id: impl Into<ConditionId>, note: impl Into<String>) -> Self {
+    pub fn close_condition(id: impl Into<ConditionId>, note: impl Into<crate::Text>) -> Self {
         Command::CloseCondition {
             id: id.into(),
             note: note.into(),
@@ -690,7 +690,7 @@ impl Command {
     }
 
     /// `add_milestone`.
-    pub fn add_milestone(id: impl Into<MilestoneId>, title: impl Into<String>) -> Self {
+    pub fn add_milestone(id: impl Into<MilestoneId>, title: impl Into<crate::Text>) -> Self {
         Command::AddMilestone {
             id: id.into(),
             title: title.into(),
@@ -739,7 +739,7 @@ impl Command {
     }
 
     /// `propose_amendment` of the contract value.
-    pub fn propose_amendment(new_value: Money, reason: impl Into<String>) -> Self {
+    pub fn propose_amendment(new_value: Money, reason: impl Into<crate::Text>) -> Self {
         Command::ProposeAmendment {
             new_value,
             reason: reason.into(),

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 #[serde(remote = "Self", deny_unknown_fields)]
 pub struct Milestone {
     /// What is delivered.
-    pub title: String,
+    pub title: crate::Text,
     /// When it was delivered.
     pub delivered_at: Option<DateTime<Utc>>,
     /// When the customer accepted it.
@@ -105,7 +105,7 @@ pub struct Amendment {
     #[serde(with = "crate::serde_strict::decimal")]
     pub to: Decimal,
     /// Why.
-    pub reason: String,
+    pub reason: crate::Text,
     /// When it was approved.
     pub approved_at: DateTime<Utc>,
 }
@@ -120,7 +120,7 @@ pub struct ProposedAmendment {
     #[serde(with = "crate::serde_strict::decimal")]
     pub new_value: Decimal,
     /// Why.
-    pub reason: String,
+    pub reason: crate::Text,
     /// When it was proposed.
     pub proposed_at: DateTime<Utc>,
 }

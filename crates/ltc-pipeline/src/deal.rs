@@ -242,7 +242,7 @@ impl Execution {
         }
     }
 
-    fn add_milestone(&mut self, id: &crate::MilestoneId, title: &str) -> Result<(), Error> {
+    fn add_milestone(&mut self, id: &crate::MilestoneId, title: &crate::Text) -> Result<(), Error> {
         if self.contract.milestones.contains_key(id) {
             return Err(Error::DuplicateId {
                 kind: "milestone",
@@ -252,7 +252,7 @@ impl Execution {
         self.contract.milestones.insert_new(
             id.clone(),
             Milestone {
-                title: title.to_owned(),
+                title: title.clone(),
                 delivered_at: None,
                 accepted_at: None,
             },
@@ -293,7 +293,7 @@ pub struct Ending {
     /// The kind of end.
     pub kind: EndKind,
     /// Why.
-    pub reason: String,
+    pub reason: crate::Text,
     /// When.
     pub at: DateTime<Utc>,
     /// Who ended it.
@@ -418,8 +418,8 @@ pub struct Deal {
     pub(crate) id: DealId,
     pub(crate) version: u64,
     pub(crate) process: Option<ProcessRef>,
-    pub(crate) customer: String,
-    pub(crate) source: String,
+    pub(crate) customer: crate::Text,
+    pub(crate) source: crate::Text,
     pub(crate) currency: Option<Currency>,
     pub(crate) estimate: Option<Decimal>,
     pub(crate) stage: Stage,
@@ -514,8 +514,8 @@ impl Deal {
             id,
             version: 0,
             process: None,
-            customer: String::new(),
-            source: String::new(),
+            customer: crate::Text::default(),
+            source: crate::Text::default(),
             currency: None,
             estimate: None,
             stage: Stage::Unopened,
@@ -1146,12 +1146,12 @@ impl Deal {
         }
     }
 
-    fn end(&mut self, event: &Event, kind: EndKind, reason: String) {
+    fn end(&mut self, event: &Event, kind: EndKind, reason: crate::Text) {
         if let Some(meeting) = self.meeting.take() {
             self.gate_log.push(GateRecord::Withdrawn {
                 meeting,
                 at: event.at,
-                reason: format!("the deal ended ({kind})"),
+                reason: format!("the deal ended ({kind})").into(),
             });
         }
         let from = self.stage.kind().unwrap_or(StageKind::Captured);
@@ -1174,7 +1174,7 @@ impl Deal {
         event: &Event,
         gate: GateKind,
         outcome: Outcome,
-        minutes: &str,
+        minutes: &crate::Text,
         conditions: &[crate::ConditionSpec],
     ) -> Result<(), Error> {
         // Check that the stage fits before anything is taken out of the deal.
@@ -1211,7 +1211,7 @@ impl Deal {
             outcome,
             decided_at: event.at,
             decided_by: event.actor.clone(),
-            minutes: minutes.to_owned(),
+            minutes: minutes.clone(),
             conditions: conditions.iter().map(|c| c.id.clone()).collect(),
         };
         for spec in conditions {
@@ -1262,7 +1262,7 @@ impl Deal {
                 GateKind::ClosureDecision => {}
                 _ => {
                     let (kind, reason) = rejection(gate);
-                    self.end(event, kind, reason);
+                    self.end(event, kind, reason.into());
                 }
             },
             Outcome::Approved | Outcome::ApprovedWithConditions => {
@@ -1306,7 +1306,7 @@ impl Deal {
                     }
                     (GateKind::ClosureDecision, stage @ Stage::Execution(_), _) => {
                         self.stage = stage;
-                        self.end(event, EndKind::Won, minutes.to_owned());
+                        self.end(event, EndKind::Won, minutes.clone());
                         return Ok(());
                     }
                     (_, other, _) => other,

@@ -42,9 +42,9 @@ pub enum Change {
         /// The process (name and version) the deal was opened under.
         process: ProcessRef,
         /// The customer.
-        customer: String,
+        customer: crate::Text,
         /// The lead's source.
-        source: String,
+        source: crate::Text,
         /// The estimated value.
         estimate: Option<Money>,
     },
@@ -77,7 +77,7 @@ pub enum Change {
         /// Which role.
         role: Role,
         /// Their closure recommendation.
-        closure_recommendation: Option<String>,
+        closure_recommendation: Option<crate::Text>,
     },
     /// A gate was convened.
     GateConvened {
@@ -104,14 +104,14 @@ pub enum Change {
         /// The vote.
         vote: Vote,
         /// The comment.
-        comment: Option<String>,
+        comment: Option<crate::Text>,
     },
     /// The convened gate was withdrawn.
     GateWithdrawn {
         /// The gate.
         gate: GateKind,
         /// Why.
-        reason: String,
+        reason: crate::Text,
     },
     /// The convened gate was decided.
     GateDecided {
@@ -120,7 +120,7 @@ pub enum Change {
         /// The outcome.
         outcome: Outcome,
         /// The minutes.
-        minutes: String,
+        minutes: crate::Text,
         /// Conditions attached.
         conditions: Vec<ConditionSpec>,
     },
@@ -129,7 +129,7 @@ pub enum Change {
         /// The condition.
         id: ConditionId,
         /// What was done.
-        note: String,
+        note: crate::Text,
     },
     /// The solution review was skipped for a small deal.
     SolutionReviewSkipped {
@@ -150,7 +150,7 @@ pub enum Change {
         /// Its id.
         id: MilestoneId,
         /// What is delivered.
-        title: String,
+        title: crate::Text,
     },
     /// A milestone was delivered.
     MilestoneDelivered {
@@ -199,7 +199,7 @@ pub enum Change {
         /// The value asked for.
         new_value: Money,
         /// Why.
-        reason: String,
+        reason: crate::Text,
     },
     /// The deal moved to another version of its process: the rules from this event on.
     ProcessMigrated {
@@ -213,7 +213,7 @@ pub enum Change {
         /// How.
         kind: EndKind,
         /// Why (for a forced closure: the recommendation).
-        reason: String,
+        reason: crate::Text,
     },
 }
 

@@ -93,7 +93,7 @@ pub struct Ballot {
     /// The vote.
     pub vote: Vote,
     /// An optional comment for the minutes.
-    pub comment: Option<String>,
+    pub comment: Option<crate::Text>,
     /// When it was cast.
     pub at: DateTime<Utc>,
 }
@@ -226,7 +226,7 @@ pub struct ConditionSpec {
     /// The caller's id for it.
     pub id: ConditionId,
     /// What must be done.
-    pub text: String,
+    pub text: crate::Text,
     /// When it is due, if a date was set.
     #[serde(default)]
     pub due: Option<DateTime<Utc>>,
@@ -243,7 +243,7 @@ impl ConditionSpec {
     /// let spec = ConditionSpec::new("C-1", "review the delivery risk").due(due);
     /// assert_eq!(spec.due, Some(due));
     /// ```
-    pub fn new(id: impl Into<ConditionId>, text: impl Into<String>) -> Self {
+    pub fn new(id: impl Into<ConditionId>, text: impl Into<crate::Text>) -> Self {
         Self {
             id: id.into(),
             text: text.into(),
@@ -284,7 +284,7 @@ pub struct Closing {
     /// By whom.
     pub by: PersonId,
     /// The note recorded.
-    pub note: String,
+    pub note: crate::Text,
 }
 
 objects_only!(Closing);
@@ -302,7 +302,7 @@ pub struct GateDecision {
     /// Who recorded it.
     pub decided_by: PersonId,
     /// The minutes.
-    pub minutes: String,
+    pub minutes: crate::Text,
     /// The conditions the approval attached.
     pub conditions: Vec<ConditionId>,
 }
@@ -327,7 +327,7 @@ pub enum GateRecord {
         /// When.
         at: DateTime<Utc>,
         /// Why.
-        reason: String,
+        reason: crate::Text,
     },
 }
 

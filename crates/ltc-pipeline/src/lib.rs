@@ -125,6 +125,17 @@ pub use process::{
     ProcessDefinition, ProcessRef, Processes, Scorecard,
 };
 pub use records::Records;
+
+/// Free text in commands, events and the state (a customer's name, minutes, a comment, a reason):
+/// shared, not copied, so an event and the state folded from it hold the same text, and a clone
+/// is a reference count. Serialized as the plain string.
+///
+/// ```
+/// use ltc_pipeline::Text;
+/// let minutes: Text = "approved as presented".into();
+/// assert_eq!(&*minutes, "approved as presented");
+/// ```
+pub type Text = std::sync::Arc<str>;
 pub use session::GateSession;
 pub use team::{Stint, Team};
 

@@ -314,20 +314,26 @@ pub(crate) fn exact_add(a: Decimal, b: Decimal) -> Option<Decimal> {
 /// # Ok::<(), ltc_pipeline::Error>(())
 /// ```
 pub fn add(a: Decimal, b: Decimal) -> Result<Decimal, Error> {
-    exact_add(a, b).ok_or(Error::Inexact {
-        left: a,
-        op: '+',
-        right: b,
-    })
+    match exact_add(a, b) {
+        Some(sum) => Ok(sum),
+        None => Err(Error::Inexact {
+            left: a,
+            op: '+',
+            right: b,
+        }),
+    }
 }
 
 /// Subtracts two amounts exactly, or says why it cannot.
 pub(crate) fn sub(a: Decimal, b: Decimal) -> Result<Decimal, Error> {
-    exact_add(a, -b).ok_or(Error::Inexact {
-        left: a,
-        op: '-',
-        right: b,
-    })
+    match exact_add(a, -b) {
+        Some(sum) => Ok(sum),
+        None => Err(Error::Inexact {
+            left: a,
+            op: '-',
+            right: b,
+        }),
+    }
 }
 
 #[cfg(test)]

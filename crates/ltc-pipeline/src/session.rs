@@ -182,7 +182,7 @@ impl GateSession {
         steps.push((
             self.convener.clone(),
             crate::Command::RecordDecision {
-                minutes,
+                minutes: minutes.into(),
                 conditions: self.conditions.clone(),
             },
         ));

@@ -185,7 +185,7 @@ pub fn team_change_in(process: &Process) -> impl Strategy<Value = Command> {
             Command::RemoveMember {
                 person,
                 role,
-                closure_recommendation: note.then(|| "close when paid".to_owned()),
+                closure_recommendation: note.then(|| "close when paid".into()),
             }
         }),
     ]
@@ -261,7 +261,9 @@ pub fn command_in(process: &Process) -> impl Strategy<Value = Command> {
             .prop_map(|estimate| Command::capture_lead("ACME", "web", estimate)),
         scores.prop_map(Command::grade_lead),
         Just(Command::QualifyLead {}),
-        text().prop_map(|reason| Command::Disqualify { reason }),
+        text().prop_map(|reason| Command::Disqualify {
+            reason: reason.into()
+        }),
         money().prop_map(|value| Command::SetEstimate { value }),
         team_change_in(process),
         team_change_in(process),
@@ -281,9 +283,11 @@ pub fn command_in(process: &Process) -> impl Strategy<Value = Command> {
         }),
         vote.clone().prop_map(Command::cast_vote),
         vote.prop_map(Command::cast_vote),
-        text().prop_map(|reason| Command::WithdrawGate { reason }),
+        text().prop_map(|reason| Command::WithdrawGate {
+            reason: reason.into()
+        }),
         (text(), vec(id(), 0..2)).prop_map(|(minutes, ids)| Command::RecordDecision {
-            minutes,
+            minutes: minutes.into(),
             conditions: ids
                 .into_iter()
                 .map(|i| ConditionSpec::new(i, "follow up"))
@@ -305,9 +309,15 @@ pub fn command_in(process: &Process) -> impl Strategy<Value = Command> {
         id().prop_map(|p| Command::ReverseCash { id: p.into() }),
         (money(), text())
             .prop_map(|(new_value, reason)| Command::propose_amendment(new_value, reason)),
-        text().prop_map(|recommendation| Command::ForceClose { recommendation }),
-        text().prop_map(|reason| Command::Lose { reason }),
-        text().prop_map(|reason| Command::Withdraw { reason }),
+        text().prop_map(|recommendation| Command::ForceClose {
+            recommendation: recommendation.into()
+        }),
+        text().prop_map(|reason| Command::Lose {
+            reason: reason.into()
+        }),
+        text().prop_map(|reason| Command::Withdraw {
+            reason: reason.into()
+        }),
     ]
 }
 

@@ -25,7 +25,7 @@ pub struct Stint {
     /// When they left, if they have.
     pub left: Option<DateTime<Utc>>,
     /// The closure recommendation a leaving member wrote, if any.
-    pub closure_recommendation: Option<String>,
+    pub closure_recommendation: Option<crate::Text>,
 }
 
 objects_only!(Stint);
@@ -169,7 +169,7 @@ impl Team {
         person: &PersonId,
         role: &Role,
         at: DateTime<Utc>,
-        recommendation: Option<String>,
+        recommendation: Option<crate::Text>,
     ) -> bool {
         let Some(roles) = self.index.current.get_mut(person) else {
             return false;

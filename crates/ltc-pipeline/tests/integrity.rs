@@ -602,9 +602,9 @@ fn an_edit_that_still_replays_is_caught() {
     let head = integrity::head(&log);
     let texts = |change: &mut Change| -> Option<()> {
         match change {
-            Change::GateDecided { minutes, .. } => minutes.push_str(" (amended)"),
+            Change::GateDecided { minutes, .. } => *minutes = format!("{minutes} (amended)").into(),
             Change::ConditionClosed { note, .. } => *note = "nothing was reviewed".into(),
-            Change::MilestoneAdded { title, .. } => title.push_str(" and training"),
+            Change::MilestoneAdded { title, .. } => *title = format!("{title} and training").into(),
             Change::VoteCast { comment, .. } => *comment = Some("under protest".into()),
             _ => return None,
         }
@@ -666,7 +666,7 @@ fn a_log_sealed_again_after_an_edit_is_caught_only_against_the_kept_head() {
             _ => None,
         })
         .unwrap();
-    decided.push_str(" (amended)");
+    *decided = format!("{decided} (amended)").into();
     let forged = seal(Digest::GENESIS, events);
     assert!(verify(&forged).is_ok());
     assert!(audit(&process, &forged, None).is_ok());

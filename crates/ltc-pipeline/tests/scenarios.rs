@@ -842,7 +842,7 @@ fn a_loss_at_each_phase_carries_its_reason() {
     match w.deal.stage() {
         Stage::Ended(e) => {
             assert_eq!(e.kind, EndKind::Lost);
-            assert_eq!(e.reason, "competitor won on price");
+            assert_eq!(e.reason, "competitor won on price".into());
             assert_eq!(e.from, StageKind::SolutionWork);
         }
         other => panic!("unexpected {other:?}"),

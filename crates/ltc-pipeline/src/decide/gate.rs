@@ -293,9 +293,10 @@ impl<'a> Decider<'a> {
             }
         }
         for escalation in &policy.escalation {
-            let amount = self
-                .amount_at_stake(gate)
-                .ok_or(Error::AmountUnknown { command })?;
+            // Refusals are built only when refusing (an `ok_or` would build and drop one).
+            let Some(amount) = self.amount_at_stake(gate) else {
+                return Err(Error::AmountUnknown { command });
+            };
             let rank = self.level(&escalation.level, "policy")?;
             if amount > escalation.above && highest.is_none_or(|h| h < rank) {
                 return Err(Error::EscalationRequired {

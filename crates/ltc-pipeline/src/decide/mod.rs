@@ -45,7 +45,10 @@ pub fn decide(
     let decided = judge(deal, process, view, actor, at)?;
     Ok(vec![Event {
         deal: deal.id.clone(),
-        version: deal.version.checked_add(1).ok_or(Error::Overflow)?,
+        version: match deal.version.checked_add(1) {
+            Some(next) => next,
+            None => return Err(Error::Overflow),
+        },
         at,
         actor: actor.clone(),
         change: decided.record(view, actor, process),
@@ -326,10 +329,10 @@ fn as_commanded(command: CommandRef<'_>, actor: &PersonId) -> Change {
     }
 }
 
-fn ended(kind: EndKind, reason: &str) -> Change {
+fn ended(kind: EndKind, reason: &crate::Text) -> Change {
     Change::Ended {
         kind,
-        reason: reason.to_owned(),
+        reason: reason.clone(),
     }
 }
 
@@ -481,7 +484,9 @@ impl<'a> Decider<'a> {
         &self,
         command: &'static str,
     ) -> Result<(Decimal, Decimal), Error> {
-        let amount = self.deal.amount().ok_or(Error::AmountUnknown { command })?;
+        let Some(amount) = self.deal.amount() else {
+            return Err(Error::AmountUnknown { command });
+        };
         match self.process.definition().skip_solution_review_below {
             Some(below) if amount < below => Ok((amount, below)),
             below => Err(Error::SkipNotAllowed { amount, below }),
@@ -557,9 +562,10 @@ impl<'a> Decider<'a> {
     }
 
     fn policy(&self, gate: GateKind) -> Result<&GatePolicy, Error> {
-        self.process
-            .policy(gate)
-            .ok_or(Error::GateNotConfigured { gate })
+        match self.process.policy(gate) {
+            Some(policy) => Ok(policy),
+            None => Err(Error::GateNotConfigured { gate }),
+        }
     }
 
     fn level(&self, level: &str, path: &str) -> Result<usize, Error> {
@@ -572,7 +578,10 @@ impl<'a> Decider<'a> {
     }
 
     fn meeting(&self) -> Result<&'a Meeting, Error> {
-        self.deal.meeting.as_ref().ok_or(Error::NoMeeting)
+        match &self.deal.meeting {
+            Some(meeting) => Ok(meeting),
+            None => Err(Error::NoMeeting),
+        }
     }
 
     fn four_eyes(&self, policy: &GatePolicy, person: &PersonId) -> Result<(), Error> {

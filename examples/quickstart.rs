@@ -204,7 +204,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         .request
         .members
         .iter()
-        .map(|m| m.id.clone())
+        .map(|m| m.id.to_string())
         .collect();
     people.sort();
     people.dedup();

@@ -580,7 +580,7 @@ impl WonDeal {
                 for p in parts
                     .people
                     .iter()
-                    .filter(|p| person.is_none_or(|x| x == p.id))
+                    .filter(|p| person.is_none_or(|x| x == &*p.id))
                 {
                     out.push(credit(&p.id, CreditKind::Team, None, p.amount));
                 }

@@ -261,11 +261,11 @@ impl Ledger {
         let mut people: BTreeMap<&str, TrancheLine> = BTreeMap::new();
         let zero = Account::default();
         for p in &target.people {
-            let had = self.accounts.get(&p.id).unwrap_or(&zero);
+            let had = self.accounts.get(&*p.id).unwrap_or(&zero);
             people.insert(
-                p.id.as_str(),
+                &p.id,
                 TrancheLine {
-                    id: p.id.clone(),
+                    id: p.id.to_string(),
                     amount: sub(p.amount, had.amount)?,
                     held: sub(p.held, had.held)?,
                     payable: sub(p.payable, had.payable)?,

@@ -115,7 +115,7 @@ pub use error::Error;
 pub use ledger::{
     tranches, Account, HoldbackAction, HoldbackMovement, Ledger, Tranche, TrancheLine,
 };
-pub use split::{split, Line, Member, Payout, Split, SplitRequest, VacantRoles, Window};
+pub use split::{split, Line, Lines, Member, Payout, Split, SplitRequest, VacantRoles, Window};
 
 pub use credit::{
     Credit, CreditKind, Receipt, Reversal, SplitShare, SplitType, TeamSplit, WonDeal,

@@ -2,6 +2,9 @@
 //! rounded once over all lines by the largest remainder rule.
 
 use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -101,12 +104,14 @@ pub enum VacantRoles {
 ///     .joined(NaiveDate::from_ymd_opt(2026, 4, 1).unwrap());
 /// assert_eq!(bo.involvement, dec!(0.5));
 /// assert_eq!(bo.left, None);
+/// assert_eq!(&*bo.id, "bo");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(remote = "Self", deny_unknown_fields)]
 pub struct Member {
-    /// Who: one person may appear in several roles under the same id.
-    pub id: String,
+    /// Who: one person may appear in several roles under the same id. Shared: the
+    /// [`Payout::id`] of a split is this same text, not a copy.
+    pub id: Arc<str>,
     /// The role, a key of [`SplitRequest::roles`].
     pub role: String,
     /// Measured contribution within the role, `>= 0`.
@@ -126,7 +131,7 @@ pub struct Member {
 impl Member {
     /// A member with full involvement, on the team for the whole window.
     #[must_use]
-    pub fn new(id: impl Into<String>, role: impl Into<String>, contribution: Decimal) -> Self {
+    pub fn new(id: impl Into<Arc<str>>, role: impl Into<String>, contribution: Decimal) -> Self {
         Self {
             id: id.into(),
             role: role.into(),
@@ -326,7 +331,7 @@ impl Split {
     #[must_use]
     pub fn person(&self, id: &str) -> Option<&Payout> {
         self.people
-            .binary_search_by(|p| p.id.as_str().cmp(id))
+            .binary_search_by(|p| (*p.id).cmp(id))
             .ok()
             .and_then(|i| self.people.get(i))
     }
@@ -345,8 +350,8 @@ impl Split {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(remote = "Self", deny_unknown_fields)]
 pub struct Payout {
-    /// The person.
-    pub id: String,
+    /// The person: the [`Member::id`] of the request, shared.
+    pub id: Arc<str>,
     /// The sum of their lines.
     #[serde(with = "crate::exact")]
     pub amount: Decimal,
@@ -357,7 +362,7 @@ pub struct Payout {
     #[serde(with = "crate::exact")]
     pub payable: Decimal,
     /// One line per role they hold, sorted by role.
-    pub lines: Vec<Line>,
+    pub lines: Lines,
 }
 
 /// One (person, role) line of a split, with everything that produced it.
@@ -368,8 +373,8 @@ pub struct Payout {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(remote = "Self", deny_unknown_fields)]
 pub struct Line {
-    /// The role.
-    pub role: String,
+    /// The role: one text shared by every line of the role.
+    pub role: Arc<str>,
     /// The amount of this line, a whole number of minor units.
     #[serde(with = "crate::exact")]
     pub amount: Decimal,
@@ -398,6 +403,226 @@ pub struct Line {
     /// always less than one minor unit in size.
     #[serde(with = "crate::exact")]
     pub adjustment: Decimal,
+}
+
+/// The lines of one person's [`Payout`], sorted by role: a slice of [`Line`]s (it dereferences
+/// to `[Line]`), kept in place when there is one, the common case, and in a vector when there
+/// are more, so most payouts of a split need no memory of their own.
+///
+/// Serialized as a list of lines, exactly as a `Vec<Line>`.
+///
+/// # Examples
+///
+/// ```
+/// use chrono::NaiveDate;
+/// use ltc_incentive::{Member, SplitRequest, Window};
+/// use rust_decimal_macros::dec;
+///
+/// let d = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+/// let split = SplitRequest::new(dec!(900.00), Window::new(d(1, 1), d(7, 1)))
+///     .role("AR", dec!(40))
+///     .role("SR", dec!(60))
+///     .member(Member::new("ana", "AR", dec!(1)))
+///     .member(Member::new("bo", "AR", dec!(1)))
+///     .member(Member::new("bo", "SR", dec!(1)))
+///     .split()?;
+/// let bo = &split.person("bo").unwrap().lines;
+/// assert_eq!(bo.len(), 2);
+/// assert_eq!(&*bo[1].role, "SR");
+/// assert_eq!(bo.iter().map(|l| l.amount).sum::<rust_decimal::Decimal>(), dec!(720.00));
+/// let ana = &split.person("ana").unwrap().lines;
+/// assert_eq!(serde_json::to_value(ana)?, serde_json::to_value(ana.to_vec())?);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Default)]
+pub struct Lines(LinesRepr);
+
+#[derive(Clone)]
+enum LinesRepr {
+    One(Line),
+    Many(Vec<Line>),
+}
+
+impl Default for LinesRepr {
+    fn default() -> Self {
+        Self::Many(Vec::new())
+    }
+}
+
+impl Lines {
+    /// No lines.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a line at the end.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use chrono::NaiveDate;
+    /// # use ltc_incentive::{Lines, Member, SplitRequest, Window};
+    /// # use rust_decimal_macros::dec;
+    /// # let d = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+    /// # let split = SplitRequest::new(dec!(900.00), Window::new(d(1, 1), d(7, 1)))
+    /// #     .role("AR", dec!(1))
+    /// #     .member(Member::new("ana", "AR", dec!(1)))
+    /// #     .split()?;
+    /// let line = split.people[0].lines[0].clone();
+    /// let mut lines = Lines::new();
+    /// lines.push(line.clone());
+    /// assert_eq!(lines, [line.clone()][..]);
+    /// lines.push(line);
+    /// assert_eq!(lines.len(), 2);
+    /// # Ok::<(), ltc_incentive::Error>(())
+    /// ```
+    pub fn push(&mut self, line: Line) {
+        match &mut self.0 {
+            LinesRepr::Many(v) if v.is_empty() => self.0 = LinesRepr::One(line),
+            LinesRepr::Many(v) => v.push(line),
+            LinesRepr::One(_) => {
+                if let LinesRepr::One(first) = std::mem::take(&mut self.0) {
+                    self.0 = LinesRepr::Many(vec![first, line]);
+                }
+            }
+        }
+    }
+
+    /// The lines, as a slice.
+    #[must_use]
+    pub fn as_slice(&self) -> &[Line] {
+        match &self.0 {
+            LinesRepr::One(line) => std::slice::from_ref(line),
+            LinesRepr::Many(v) => v,
+        }
+    }
+
+    /// The lines, as a mutable slice.
+    #[must_use]
+    pub fn as_mut_slice(&mut self) -> &mut [Line] {
+        match &mut self.0 {
+            LinesRepr::One(line) => std::slice::from_mut(line),
+            LinesRepr::Many(v) => v,
+        }
+    }
+
+    /// The lines, in a vector.
+    #[must_use]
+    pub fn into_vec(self) -> Vec<Line> {
+        match self.0 {
+            LinesRepr::One(line) => vec![line],
+            LinesRepr::Many(v) => v,
+        }
+    }
+}
+
+impl Deref for Lines {
+    type Target = [Line];
+
+    fn deref(&self) -> &[Line] {
+        self.as_slice()
+    }
+}
+
+impl DerefMut for Lines {
+    fn deref_mut(&mut self) -> &mut [Line] {
+        self.as_mut_slice()
+    }
+}
+
+impl AsRef<[Line]> for Lines {
+    fn as_ref(&self) -> &[Line] {
+        self.as_slice()
+    }
+}
+
+impl fmt::Debug for Lines {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.as_slice().fmt(f)
+    }
+}
+
+impl PartialEq for Lines {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl Eq for Lines {}
+
+impl PartialEq<[Line]> for Lines {
+    fn eq(&self, other: &[Line]) -> bool {
+        self.as_slice() == other
+    }
+}
+
+impl PartialEq<Vec<Line>> for Lines {
+    fn eq(&self, other: &Vec<Line>) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl From<Line> for Lines {
+    fn from(line: Line) -> Self {
+        Self(LinesRepr::One(line))
+    }
+}
+
+impl From<Vec<Line>> for Lines {
+    fn from(lines: Vec<Line>) -> Self {
+        let mut lines = lines;
+        match lines.len() {
+            1 => lines.pop().map_or_else(Self::new, Self::from),
+            _ => Self(LinesRepr::Many(lines)),
+        }
+    }
+}
+
+impl From<Lines> for Vec<Line> {
+    fn from(lines: Lines) -> Self {
+        lines.into_vec()
+    }
+}
+
+impl FromIterator<Line> for Lines {
+    fn from_iter<T: IntoIterator<Item = Line>>(iter: T) -> Self {
+        let mut lines = Self::new();
+        for line in iter {
+            lines.push(line);
+        }
+        lines
+    }
+}
+
+impl<'a> IntoIterator for &'a Lines {
+    type Item = &'a Line;
+    type IntoIter = std::slice::Iter<'a, Line>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.as_slice().iter()
+    }
+}
+
+impl IntoIterator for Lines {
+    type Item = Line;
+    type IntoIter = std::vec::IntoIter<Line>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.into_vec().into_iter()
+    }
+}
+
+impl Serialize for Lines {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.as_slice().serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Lines {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Vec::<Line>::deserialize(d).map(Self::from)
+    }
 }
 
 crate::strict::objects_only!(Window, Member, SplitRequest, Split, Payout, Line);
@@ -504,21 +729,24 @@ pub fn split(request: &SplitRequest) -> Result<Split, Error> {
     // lines, and in it a repeated (id, role) stands next to its twin. The duplicate refused is
     // the first one in input order, in its place among the other checks.
     let members = &request.members;
-    let key = |i: u32| {
-        members
-            .get(i as usize)
-            .map(|m| (m.id.as_str(), m.role.as_str()))
-    };
+    let key = |i: u32| members.get(i as usize).map(|m| (&*m.id, m.role.as_str()));
     let count = u32::try_from(members.len()).map_err(|_| TOO_MANY)?;
     let mut order: Vec<u32> = (0..count).collect();
     order.sort_unstable_by(|&a, &b| key(a).cmp(&key(b)).then(a.cmp(&b)));
-    let first_duplicate = order
-        .windows(2)
-        .filter_map(|pair| match pair {
-            [a, b] if key(*a) == key(*b) => Some(*b as usize),
-            _ => None,
-        })
-        .min();
+    // The first duplicate in input order, and how many people there are (ids change).
+    let mut first_duplicate: Option<usize> = None;
+    let mut people_count = usize::from(!order.is_empty());
+    for pair in order.windows(2) {
+        if let [a, b] = *pair {
+            let (ka, kb) = (key(a), key(b));
+            if ka == kb {
+                let b = b as usize;
+                first_duplicate = Some(first_duplicate.map_or(b, |f| f.min(b)));
+            } else if ka.map(|k| k.0) != kb.map(|k| k.0) {
+                people_count += 1;
+            }
+        }
+    }
     let role_index: BTreeMap<&str, u32> = request
         .roles
         .keys()
@@ -528,7 +756,7 @@ pub fn split(request: &SplitRequest) -> Result<Split, Error> {
     let mut roles_of = Vec::with_capacity(request.members.len());
     let mut member_scale = 0;
     for (index, m) in request.members.iter().enumerate() {
-        let err_ctx = || (m.id.clone(), m.role.clone());
+        let err_ctx = || (m.id.to_string(), m.role.clone());
         let Some(&role) = role_index.get(m.role.as_str()) else {
             let (member, role) = err_ctx();
             return Err(Error::UnknownRole { member, role });
@@ -567,15 +795,14 @@ pub fn split(request: &SplitRequest) -> Result<Split, Error> {
         member_scale = member_scale.max(m.contribution.scale() + m.involvement.scale());
         roles_of.push(role);
     }
-    let lines: Vec<LineWork> = order
-        .iter()
-        .filter_map(|&i| {
-            let member = members.get(i as usize)?;
-            let role = *roles_of.get(i as usize)?;
-            let days = window.overlap_days(member.joined, member.left);
-            Some(LineWork { member, days, role })
-        })
-        .collect();
+    // Sized up front: collected from a filter, the vector would grow by copies.
+    let mut lines: Vec<LineWork> = Vec::with_capacity(order.len());
+    lines.extend(order.iter().filter_map(|&i| {
+        let member = members.get(i as usize)?;
+        let role = *roles_of.get(i as usize)?;
+        let days = window.overlap_days(member.joined, member.left);
+        Some(LineWork { member, days, role })
+    }));
     // Freed before the arithmetic and the result reuse the memory.
     drop((order, roles_of));
     let work = Work {
@@ -590,9 +817,24 @@ pub fn split(request: &SplitRequest) -> Result<Split, Error> {
         None => shares::<Big>(&work)?.ok_or(DISPLAY)?,
     };
 
-    // Assemble the people, with the explanation of every line.
-    let mut people: Vec<Payout> = Vec::with_capacity(lines.len());
-    let mut person_units: Vec<u128> = Vec::with_capacity(lines.len());
+    // Assemble the people, with the explanation of every line. The ids are the request's own
+    // (shared, not copied), every line of a role shares the role's name, and a person with one
+    // line keeps it in place: a payout needs no memory of its own.
+    let role_names: Vec<Arc<str>> = request
+        .roles
+        .keys()
+        .map(|k| Arc::from(k.as_str()))
+        .collect();
+    let mut people: Vec<Payout> = Vec::with_capacity(people_count);
+    // The minor units of the person being assembled, the last of `people`.
+    let mut last_units: u128 = 0;
+    let finish = |p: &mut Payout, units: u128| -> Result<(), Error> {
+        let held = held_units(units, holdback)?;
+        p.amount = from_units(units, false, scale)?;
+        p.held = from_units(held, false, scale)?;
+        p.payable = from_units(units - held, false, scale)?;
+        Ok(())
+    };
     // Participation depends only on the days, so each distinct count is shown once (windows of
     // up to 2^16 days: longer ones are computed line by line).
     let window_u = window_days.unsigned_abs();
@@ -629,7 +871,9 @@ pub fn split(request: &SplitRequest) -> Result<Split, Error> {
             .copied()
             .unwrap_or(Decimal::ZERO);
         let line = Line {
-            role: w.member.role.clone(),
+            role: role_names
+                .get(w.role as usize)
+                .map_or_else(|| Arc::from(w.member.role.as_str()), Arc::clone),
             amount,
             role_share,
             contribution: w.member.contribution,
@@ -641,28 +885,28 @@ pub fn split(request: &SplitRequest) -> Result<Split, Error> {
             // Less than a minor unit at exact_share's scale: always a `Decimal`, exactly.
             adjustment: crate::arith::sub(amount, exact_share, "an adjustment")?,
         };
-        match (people.last_mut(), person_units.last_mut()) {
-            (Some(p), Some(u)) if p.id == w.member.id => {
-                *u += part;
+        match people.last_mut() {
+            Some(p) if p.id == w.member.id => {
+                last_units += part;
                 p.lines.push(line);
             }
-            _ => {
+            last => {
+                if let Some(p) = last {
+                    finish(p, last_units)?;
+                }
                 people.push(Payout {
-                    id: w.member.id.clone(),
+                    id: Arc::clone(&w.member.id),
                     amount: Decimal::ZERO,
                     held: Decimal::ZERO,
                     payable: Decimal::ZERO,
-                    lines: vec![line],
+                    lines: Lines::from(line),
                 });
-                person_units.push(part);
+                last_units = part;
             }
         }
     }
-    for (p, &u) in people.iter_mut().zip(person_units.iter()) {
-        let held = held_units(u, holdback)?;
-        p.amount = from_units(u, false, scale)?;
-        p.held = from_units(held, false, scale)?;
-        p.payable = from_units(u - held, false, scale)?;
+    if let Some(p) = people.last_mut() {
+        finish(p, last_units)?;
     }
     let retained = shares.parts.last().copied().unwrap_or(0);
     Ok(Split {
@@ -835,11 +1079,13 @@ fn shares<I: Int>(work: &Work<'_>) -> Result<Option<Shares>, Error> {
 
     // The units left over go to the largest remainders, ties to the lower line.
     let leftover = fit!(work.units.checked_sub(floors));
-    let mut candidates: Vec<u32> = (0u32..)
-        .zip(rems.iter())
-        .filter(|(_, r)| !r.is_zero())
-        .map(|(i, _)| i)
-        .collect();
+    let mut candidates: Vec<u32> = Vec::with_capacity(rems.len());
+    candidates.extend(
+        (0u32..)
+            .zip(rems.iter())
+            .filter(|(_, r)| !r.is_zero())
+            .map(|(i, _)| i),
+    );
     let k = fit!(usize::try_from(leftover).ok());
     if k > 0 && k <= candidates.len() {
         let rem = |i: u32| rems.get(i as usize);
@@ -1007,7 +1253,7 @@ fn scaled_div_rem<I: Int>(r: &I, d: &I, extra: u32) -> Option<(u128, I)> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
     use super::*;
     use num_bigint::BigUint;
     use num_traits::ToPrimitive;
@@ -1150,5 +1396,77 @@ mod tests {
         let exact = BigUint::from(MAX_UNITS) * 33_333_333_333_333_333_333_333_333u128;
         let want = ratio_reference(&exact, &BigUint::from(10u32).pow(28), 0).unwrap();
         assert_eq!(Decimal::from(held), want.round());
+    }
+
+    fn team() -> SplitRequest {
+        let d = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+        SplitRequest::new(Decimal::new(100_000, 2), Window::new(d(1, 1), d(7, 1)))
+            .role("AR", Decimal::from(40))
+            .role("SR", Decimal::from(60))
+            .member(Member::new("bo", "SR", Decimal::ONE))
+            .member(Member::new("ana", "AR", Decimal::ONE))
+            .member(Member::new("bo", "AR", Decimal::from(3)))
+            .member(Member::new("cy", "SR", Decimal::from(2)))
+    }
+
+    #[test]
+    fn the_result_shares_the_ids_of_the_request_and_one_name_per_role() {
+        let request = team();
+        let s = split(&request).unwrap();
+        for p in &s.people {
+            // The text of one of the person's members (bo has two), not a copy.
+            let shared = request.members.iter().any(|m| Arc::ptr_eq(&m.id, &p.id));
+            assert!(shared, "{}", p.id);
+        }
+        let sr: Vec<&Arc<str>> = s
+            .people
+            .iter()
+            .flat_map(|p| p.lines.iter())
+            .map(|l| &l.role)
+            .filter(|r| &***r == "SR")
+            .collect();
+        assert_eq!(sr.len(), 2);
+        assert!(Arc::ptr_eq(sr[0], sr[1]));
+        // One line in place, two in a vector.
+        let kinds: Vec<(&str, bool)> = s
+            .people
+            .iter()
+            .map(|p| (&*p.id, matches!(p.lines.0, LinesRepr::One(_))))
+            .collect();
+        assert_eq!(kinds, [("ana", true), ("bo", false), ("cy", true)]);
+    }
+
+    #[test]
+    fn lines_are_a_vector_of_lines_in_every_representation() {
+        let s = split(&team()).unwrap();
+        let all: Vec<Line> = s.people.iter().flat_map(|p| p.lines.to_vec()).collect();
+        assert_eq!(all.len(), 4);
+        for n in 0..=all.len() {
+            let want: Vec<Line> = all.iter().take(n).cloned().collect();
+            let pushed: Lines = want.iter().cloned().collect();
+            let from = Lines::from(want.clone());
+            for lines in [&pushed, &from] {
+                assert_eq!(lines.as_slice(), want.as_slice());
+                assert_eq!(*lines, want);
+                assert_eq!(format!("{lines:?}"), format!("{want:?}"));
+                let json = serde_json::to_string(lines).unwrap();
+                assert_eq!(json, serde_json::to_string(&want).unwrap());
+                let back: Lines = serde_json::from_str(&json).unwrap();
+                assert_eq!(back, *lines);
+                assert_eq!(lines.clone().into_vec(), want);
+                assert_eq!(lines.into_iter().count(), n);
+            }
+            assert_eq!(matches!(pushed.0, LinesRepr::One(_)), n == 1);
+            assert_eq!(matches!(from.0, LinesRepr::One(_)), n == 1);
+        }
+        // Equal whatever the representation: one line in place or in a vector of one.
+        let one = all.first().cloned().unwrap();
+        assert_eq!(
+            Lines::from(one.clone()),
+            Lines(LinesRepr::Many(vec![one.clone()]))
+        );
+        let mut changed = Lines::from(one);
+        changed[0].days += 1;
+        assert_ne!(changed, Lines::from(all[0].clone()));
     }
 }

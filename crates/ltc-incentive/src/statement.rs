@@ -865,7 +865,7 @@ impl<'a> Book<'a> {
             }
             if let Some(team) = &d.team {
                 for m in &team.members {
-                    people.insert(m.id.clone());
+                    people.insert(m.id.to_string());
                 }
             }
         }

@@ -103,7 +103,7 @@ fn member() -> impl Strategy<Value = Member> {
                     .get(id)
                     .copied()
                     .unwrap_or("ana")
-                    .to_owned(),
+                    .into(),
                 role: ROLES.get(role).copied().unwrap_or("AR").to_owned(),
                 contribution,
                 involvement: involvement.min(Decimal::ONE),

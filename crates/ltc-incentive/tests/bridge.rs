@@ -136,7 +136,7 @@ fn the_team_history_becomes_involvement_weighted_days() {
     );
     assert!(!request.prorate_by_time);
     assert_eq!(request.pool, dec!(5000.00));
-    let find = |id: &str| request.members.iter().find(|m| m.id == id).unwrap();
+    let find = |id: &str| request.members.iter().find(|m| &*m.id == id).unwrap();
     // sam: 10 days at 0.5, left, then 80 days at 1 since rejoining on day 20.
     assert_eq!(find("sam").contribution, dec!(0.5) * dec!(10) + dec!(80));
     assert_eq!(find("sam").joined, Some(day(0)));
@@ -208,7 +208,10 @@ fn each_member_weight_is_explained_by_its_stints() {
     let payout = payout(&deal(), &terms()).unwrap();
     assert_eq!(payout.basis.len(), payout.request.members.len());
     for (member, basis) in payout.request.members.iter().zip(&payout.basis) {
-        assert_eq!((&member.id, &member.role), (&basis.id, &basis.role));
+        assert_eq!(
+            (&*member.id, &member.role),
+            (basis.id.as_str(), &basis.role)
+        );
         assert_eq!(
             member.contribution,
             basis.measured_contribution * basis.weighted_days

@@ -72,7 +72,7 @@ fn exact_shares(r: &SplitRequest) -> (BTreeMap<(String, String), BigRational>, B
         } else {
             BigRational::zero()
         };
-        lines.insert((m.id.clone(), m.role.clone()), share);
+        lines.insert((m.id.to_string(), m.role.clone()), share);
     }
     let retained = if r.vacant_roles == VacantRoles::Retain {
         r.roles
@@ -98,7 +98,7 @@ fn check(r: &SplitRequest, s: &Split) {
     for p in &s.people {
         let mut person = Decimal::ZERO;
         for l in &p.lines {
-            let want = &exact[&(p.id.clone(), l.role.clone())];
+            let want = &exact[&(p.id.to_string(), l.role.to_string())];
             assert_eq!(l.amount.scale(), r.scale);
             // The explanation adds up: the adjustment exactly, the exact share to the
             // digits it is shown with.

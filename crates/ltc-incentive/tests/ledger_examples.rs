@@ -169,7 +169,7 @@ fn team_change_between_tranches() {
     // By the second, dan has joined AR on April 1, and cy has been dropped from
     // the team entirely: the pool has grown to 2000.00.
     let mut later = team().member(Member::new("dan", "AR", dec!(1)).joined(d(4, 1)));
-    later.members.retain(|m| m.id != "cy");
+    later.members.retain(|m| &*m.id != "cy");
     let target = later.pool(dec!(2000.00)).split().unwrap();
     let t = ledger.pay(d(5, 1), &target).unwrap();
     // FR is vacant now, so AR gets 40/70 of 2000.00 = 1142.857...; ana had

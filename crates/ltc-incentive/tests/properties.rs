@@ -25,7 +25,7 @@ fn units(d: Decimal, scale: u32) -> i128 {
 fn totals(s: &Split) -> BTreeMap<String, (Decimal, Decimal, Decimal)> {
     s.people
         .iter()
-        .map(|p| (p.id.clone(), (p.amount, p.held, p.payable)))
+        .map(|p| (p.id.to_string(), (p.amount, p.held, p.payable)))
         .collect()
 }
 

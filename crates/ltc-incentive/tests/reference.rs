@@ -371,7 +371,7 @@ fn split_reference(r: &SplitRequest) -> Result<RefSplit, &'static str> {
         };
         exact.push(share.clone());
         lines.push(RefLine {
-            id: m.id.clone(),
+            id: m.id.to_string(),
             role: m.role.clone(),
             amount: BigRational::zero(),
             exact_share: share,
@@ -467,7 +467,12 @@ fn check_split(request: &SplitRequest) -> Result<(), TestCaseError> {
     let people: BTreeMap<String, (BigRational, BigRational, BigRational)> = s
         .people
         .iter()
-        .map(|p| (p.id.clone(), (rat(p.amount), rat(p.held), rat(p.payable))))
+        .map(|p| {
+            (
+                p.id.to_string(),
+                (rat(p.amount), rat(p.held), rat(p.payable)),
+            )
+        })
         .collect();
     prop_assert_eq!(&people, &expected.people);
     let lines: Vec<(&Member, &ltc_incentive::Line)> = s
@@ -478,7 +483,7 @@ fn check_split(request: &SplitRequest) -> Result<(), TestCaseError> {
             let m = request
                 .members
                 .iter()
-                .find(|m| m.id == p.id && m.role == l.role)
+                .find(|m| m.id == p.id && *m.role == *l.role)
                 .expect("a line per member");
             (m, l)
         })
@@ -487,7 +492,7 @@ fn check_split(request: &SplitRequest) -> Result<(), TestCaseError> {
     let unit = BigRational::new(BigInt::one(), pow10(scale));
     let mut total = rat(s.retained);
     for ((m, l), want) in lines.iter().zip(&expected.lines) {
-        prop_assert_eq!((&m.id, &l.role), (&want.id, &want.role));
+        prop_assert_eq!((&*m.id, &*l.role), (want.id.as_str(), want.role.as_str()));
         prop_assert_eq!(l.amount.scale(), scale);
         prop_assert_eq!(&rat(l.amount), &want.amount);
         // Each line within one minor unit of its exact share.

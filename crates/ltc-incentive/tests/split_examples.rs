@@ -23,7 +23,10 @@ fn triangle(pool: Decimal) -> SplitRequest {
 }
 
 fn amounts(s: &ltc_incentive::Split) -> Vec<(String, Decimal)> {
-    s.people.iter().map(|p| (p.id.clone(), p.amount)).collect()
+    s.people
+        .iter()
+        .map(|p| (p.id.to_string(), p.amount))
+        .collect()
 }
 
 fn total(s: &ltc_incentive::Split) -> Decimal {
@@ -149,11 +152,7 @@ fn one_person_in_two_roles() {
     let s = split(&request).unwrap();
     let bo = s.person("bo").unwrap();
     assert_eq!(bo.amount, dec!(450.00));
-    let roles: Vec<_> = bo
-        .lines
-        .iter()
-        .map(|l| (l.role.as_str(), l.amount))
-        .collect();
+    let roles: Vec<_> = bo.lines.iter().map(|l| (&*l.role, l.amount)).collect();
     assert_eq!(roles, [("FR", dec!(150.00)), ("SR", dec!(300.00))]);
     assert_eq!(s.people.len(), 3);
 }

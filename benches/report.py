@@ -83,7 +83,7 @@ def history(data):
     lines = ["| family | per event at 10 | at 1,000 | at 30,000 | × 30,000 / 10 |",
              "|---|---:|---:|---:|---:|"]
     for function in ("invoices", "milestones", "conditions", "stints", "reworks",
-                     "decision_with_conditions", "ordered_map"):
+                     "decision_with_conditions", "records", "ordered_map"):
         per = []
         for n in ("10", "1000", "30000"):
             ns, elements = data.get(("history", function, n), (None, None))

@@ -1,7 +1,9 @@
 //! Fixed work for an instruction count, which a shared machine does not disturb: run under
 //! `valgrind --tool=callgrind` with one argument, `decide` (the lead-to-cash script decided and
 //! applied for 100 deals), `replay` (200 stored logs replayed) or `floor-decide` /
-//! `floor-replay` (the floor machine doing the same). Times nothing; prints what it did.
+//! `floor-replay` (the floor machine doing the same), or `history FAMILY N` (100 runs of the
+//! history group's next 10 items on a deal of `N` items of `FAMILY`, `invoices`, `milestones`,
+//! `conditions`, `stints` or `reworks`, counted in `measured`). Times nothing; prints what it did.
 //!
 //! Count only the work itself, not the fixtures, with callgrind's `--toggle-collect`:
 //!
@@ -9,12 +11,16 @@
 //! cargo bench -p ltc-benches --bench instructions --no-run
 //! valgrind --tool=callgrind --toggle-collect='*Deal::replay*' \
 //!     target/release/deps/instructions-<hash> replay
-//! valgrind --tool=callgrind --toggle-collect='*Deal::execute*' \
+//! valgrind --tool=callgrind --toggle-collect='*Deal>::execute*' \
 //!     target/release/deps/instructions-<hash> decide
+//! valgrind --tool=callgrind --toggle-collect='*measured*' \
+//!     target/release/deps/instructions-<hash> history conditions 30000
 //! ```
 #![allow(clippy::expect_used)] // Fixtures are built before counting starts; a broken fixture should stop the run.
 
+use ltc_benches::history::{Family, History};
 use ltc_benches::{fixtures, floor};
+use ltc_pipeline::strategies::Step;
 use ltc_pipeline::{Deal, DealId, Process};
 use std::hint::black_box;
 
@@ -71,7 +77,44 @@ fn main() {
                 println!("replayed {} events", REPLAYED * log.len());
             }
         }
+        "history" => history(&process),
         // `cargo bench` runs every bench target with `--bench`: nothing to count then.
         _ => eprintln!("instructions: give decide, replay, floor-decide or floor-replay"),
     }
+}
+
+/// The steps run on the deal: the only work counted in `history` mode.
+#[inline(never)]
+fn measured(history: &mut History, process: &Process, steps: &[Step]) {
+    history.run(process, black_box(steps)).expect("accepted");
+}
+
+fn history(process: &Process) {
+    let mut args = std::env::args().skip(2);
+    let name = args.next().unwrap_or_default();
+    let n: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(10);
+    let Some(family) = Family::ALL.into_iter().find(|f| f.name() == name) else {
+        eprintln!("instructions history: give a family (invoices, milestones, conditions, stints, reworks) and a size");
+        return;
+    };
+    const NEXT: usize = 10;
+    const RUNS: usize = 100;
+    let base = History::new(family, n).expect("the history builds");
+    let budget = (n / 10).max(NEXT);
+    let mut current = base.clone();
+    let mut spent = Vec::new();
+    let mut added = 0;
+    let mut events = 0;
+    for _ in 0..RUNS {
+        if added + NEXT > budget {
+            spent.push(std::mem::replace(&mut current, base.clone()));
+            added = 0;
+        }
+        let steps = current.next(NEXT);
+        events += steps.len();
+        measured(&mut current, process, &steps);
+        added += NEXT;
+    }
+    drop(spent);
+    println!("{events} events on a deal of {n} {name}");
 }

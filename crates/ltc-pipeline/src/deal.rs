@@ -977,7 +977,7 @@ impl Deal {
             Change::GateWithdrawn { gate, reason } => {
                 let meeting = self.take_meeting(event, *gate)?;
                 self.gate_log.push(GateRecord::Withdrawn {
-                    meeting,
+                    meeting: Box::new(meeting),
                     at,
                     reason: reason.clone(),
                 });
@@ -1149,7 +1149,7 @@ impl Deal {
     fn end(&mut self, event: &Event, kind: EndKind, reason: crate::Text) {
         if let Some(meeting) = self.meeting.take() {
             self.gate_log.push(GateRecord::Withdrawn {
-                meeting,
+                meeting: Box::new(meeting),
                 at: event.at,
                 reason: format!("the deal ended ({kind})").into(),
             });

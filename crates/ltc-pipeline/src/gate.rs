@@ -322,8 +322,8 @@ pub enum GateRecord {
     Decided(std::sync::Arc<GateDecision>),
     /// A meeting the convener withdrew before it was decided.
     Withdrawn {
-        /// The meeting as it stood.
-        meeting: Meeting,
+        /// The meeting as it stood (boxed: the gate log stays a list of small records).
+        meeting: Box<Meeting>,
         /// When.
         at: DateTime<Utc>,
         /// Why.

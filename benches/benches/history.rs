@@ -5,7 +5,7 @@
 #![allow(clippy::expect_used)] // Fixtures are built before timing starts; a broken fixture should stop the run.
 
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
-use ltc_benches::history::{Family, History};
+use ltc_benches::history::{Copies, Family, History};
 use ltc_pipeline::{InvoiceId, Process};
 use std::collections::BTreeMap;
 use std::hint::black_box;
@@ -26,29 +26,18 @@ fn history(c: &mut Criterion) {
             // The deal is copied outside the timing, and used again until its history has grown
             // (or, for conditions, its open conditions shrunk) by a tenth of `n`, or by 10 items
             // on the smallest deal, so the depth measured stays about `n`.
-            let budget = (n / 10).max(NEXT);
             group.bench_function(BenchmarkId::new(family.name(), n), |b| {
                 b.iter_custom(|iters| {
                     let mut total = Duration::ZERO;
-                    let mut history = base.clone();
-                    // The copies used up are dropped after the timed runs: freeing a deal of
-                    // 30,000 records between two timed runs would have the allocator tidy its
-                    // free lists inside the next one, which measures the benchmark, not the
-                    // command.
-                    let mut spent = Vec::new();
-                    let mut added = 0;
+                    let mut copies = Copies::new(base.clone(), n, NEXT);
                     for _ in 0..iters {
-                        if added + NEXT > budget {
-                            spent.push(std::mem::replace(&mut history, base.clone()));
-                            added = 0;
-                        }
+                        let (history, _) = copies.take();
                         let steps = history.next(NEXT);
                         let start = Instant::now();
                         history.run(&process, black_box(&steps)).expect("accepted");
                         total += start.elapsed();
-                        added += NEXT;
                     }
-                    drop(spent);
+                    drop(copies);
                     total
                 });
             });
@@ -115,30 +104,23 @@ fn baseline<M: Clone>(
     base: M,
     op: impl Fn(&mut M, &InvoiceId),
 ) {
-    let budget = (n / 10).max(NEXT);
     group.throughput(Throughput::Elements(NEXT as u64));
     group.bench_function(BenchmarkId::new(name, n), |b| {
         b.iter_custom(|iters| {
             let mut total = Duration::ZERO;
-            let mut map = base.clone();
-            let mut spent = Vec::new();
-            let mut added = 0;
+            let mut copies = Copies::new(base.clone(), n, NEXT);
             for _ in 0..iters {
-                if added + NEXT > budget {
-                    spent.push(std::mem::replace(&mut map, base.clone()));
-                    added = 0;
-                }
+                let (map, added) = copies.take();
                 let keys: Vec<InvoiceId> = (0..NEXT)
                     .map(|i| InvoiceId::new(format!("INV-{}", n + added + i)))
                     .collect();
                 let start = Instant::now();
                 for key in &keys {
-                    op(&mut map, key);
+                    op(map, key);
                 }
                 total += start.elapsed();
-                added += NEXT;
             }
-            drop(spent);
+            drop(copies);
             total
         });
     });

@@ -18,7 +18,7 @@
 //! ```
 #![allow(clippy::expect_used)] // Fixtures are built before counting starts; a broken fixture should stop the run.
 
-use ltc_benches::history::{Family, History};
+use ltc_benches::history::{Copies, Family, History};
 use ltc_benches::{fixtures, floor};
 use ltc_pipeline::strategies::Step;
 use ltc_pipeline::{Deal, DealId, Process};
@@ -100,21 +100,14 @@ fn history(process: &Process) {
     const NEXT: usize = 10;
     const RUNS: usize = 100;
     let base = History::new(family, n).expect("the history builds");
-    let budget = (n / 10).max(NEXT);
-    let mut current = base.clone();
-    let mut spent = Vec::new();
-    let mut added = 0;
+    let mut copies = Copies::new(base, n, NEXT);
     let mut events = 0;
     for _ in 0..RUNS {
-        if added + NEXT > budget {
-            spent.push(std::mem::replace(&mut current, base.clone()));
-            added = 0;
-        }
+        let (current, _) = copies.take();
         let steps = current.next(NEXT);
         events += steps.len();
-        measured(&mut current, process, &steps);
-        added += NEXT;
+        measured(current, process, &steps);
     }
-    drop(spent);
+    drop(copies);
     println!("{events} events on a deal of {n} {name}");
 }

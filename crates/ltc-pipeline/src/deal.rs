@@ -243,21 +243,19 @@ impl Execution {
     }
 
     fn add_milestone(&mut self, id: &crate::MilestoneId, title: &crate::Text) -> Result<(), Error> {
-        if self.contract.milestones.contains_key(id) {
-            return Err(Error::DuplicateId {
+        let milestone = Milestone {
+            title: title.clone(),
+            delivered_at: None,
+            accepted_at: None,
+        };
+        if self.contract.milestones.insert_new(id.clone(), milestone) {
+            Ok(())
+        } else {
+            Err(Error::DuplicateId {
                 kind: "milestone",
                 id: id.to_string(),
-            });
+            })
         }
-        self.contract.milestones.insert_new(
-            id.clone(),
-            Milestone {
-                title: title.clone(),
-                delivered_at: None,
-                accepted_at: None,
-            },
-        );
-        Ok(())
     }
 
     /// Marks a milestone delivered (`accepted` false) or accepted, once.

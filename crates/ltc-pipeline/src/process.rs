@@ -413,8 +413,6 @@ const BACKBONE: &[(StageKind, StageKind, Guard)] = &[
 pub struct Process {
     definition: ProcessDefinition,
     graph: DiGraph<StageKind, Guard>,
-    /// The levels, lowest first: a level's rank is its position (few levels, so a scan).
-    level_rank: Vec<String>,
     policies: BTreeMap<GateKind, Arc<GatePolicy>>,
     reference: ProcessRef,
 }
@@ -509,9 +507,8 @@ impl Process {
                 ));
             }
         }
-        let level_rank: Vec<String> = d.levels.clone();
         let known_level = |level: &str, path: String| -> Result<(), Error> {
-            if level_rank.iter().any(|l| l == level) {
+            if d.levels.iter().any(|l| l == level) {
                 Ok(())
             } else {
                 Err(Error::UnknownLevel {
@@ -616,7 +613,6 @@ impl Process {
         Ok(Self {
             definition,
             graph,
-            level_rank,
             policies,
             reference,
         })
@@ -677,7 +673,8 @@ impl Process {
     /// assert_eq!(p.level_rank("pope"), None);
     /// ```
     pub fn level_rank(&self, level: &str) -> Option<usize> {
-        self.level_rank.iter().position(|l| l == level)
+        // The definition's levels, lowest first: a rank is a position (few levels, so a scan).
+        self.definition.levels.iter().position(|l| l == level)
     }
 
     /// The minor units (decimal places) of a currency: the definition's `currencies`, else the

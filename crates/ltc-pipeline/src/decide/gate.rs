@@ -409,8 +409,10 @@ impl<'a> Decider<'a> {
 }
 
 /// The first item equal to an earlier one, without allocating for the few seats a panel has
-/// (compared pairwise), and in O(n log n) for a longer list.
-fn first_repeated<'a, T: Ord + 'a>(items: impl Iterator<Item = &'a T> + Clone) -> Option<&'a T> {
+/// (compared pairwise), and through the hashed set the records' duplicates use for a longer list.
+fn first_repeated<'a, T: std::hash::Hash + Eq + 'a>(
+    items: impl Iterator<Item = &'a T> + Clone,
+) -> Option<&'a T> {
     const PAIRWISE: usize = 16;
     if items.clone().nth(PAIRWISE).is_none() {
         items
@@ -419,7 +421,7 @@ fn first_repeated<'a, T: Ord + 'a>(items: impl Iterator<Item = &'a T> + Clone) -
             .find(|(i, item)| items.clone().take(*i).any(|earlier| earlier == *item))
             .map(|(_, item)| item)
     } else {
-        let mut seen = BTreeSet::new();
+        let mut seen = crate::records::IdSet::default();
         items.into_iter().find(|item| !seen.insert(*item))
     }
 }

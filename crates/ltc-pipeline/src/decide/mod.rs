@@ -8,7 +8,6 @@ use crate::{
 };
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use std::collections::BTreeSet;
 
 mod contract;
 mod gate;

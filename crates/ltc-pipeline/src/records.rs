@@ -1,11 +1,10 @@
 //! Records keyed by their id, in the order the log recorded them: a deal's conditions, a
 //! contract's milestones, invoices and payments.
 
-use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+use serde::de::{Deserialize, Deserializer};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use std::fmt;
 use std::hash::Hash;
-use std::marker::PhantomData;
 
 // A record is found by hashing its id: the same cost whatever the number of records, where an
 // ordered map's look-up grows with its depth (and follows a pointer to an id's text at every
@@ -175,38 +174,22 @@ impl<K: Serialize, V: Serialize> Serialize for Records<K, V> {
     }
 }
 
+impl<K: Hash + Eq, V> crate::serde_strict::UniqueMap<K, V> for Records<K, V> {
+    fn holds(&self, key: &K) -> bool {
+        self.map.contains_key(key)
+    }
+    fn put(&mut self, key: K, value: V) {
+        self.map.insert(key, value);
+    }
+}
+
 impl<'de, K, V> Deserialize<'de> for Records<K, V>
 where
     K: Deserialize<'de> + Hash + Eq + fmt::Display,
     V: Deserialize<'de>,
 {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Unique<K, V>(PhantomData<(K, V)>);
-        impl<'de, K, V> Visitor<'de> for Unique<K, V>
-        where
-            K: Deserialize<'de> + Hash + Eq + fmt::Display,
-            V: Deserialize<'de>,
-        {
-            type Value = Records<K, V>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
-                let mut out = Records::new();
-                while let Some(key) = access.next_key::<K>()? {
-                    if out.contains_key(&key) {
-                        return Err(serde::de::Error::custom(format!(
-                            "the key `{}` is given twice",
-                            crate::error::esc(&key)
-                        )));
-                    }
-                    let value = access.next_value::<V>()?;
-                    out.map.insert(key, value);
-                }
-                Ok(out)
-            }
-        }
-        deserializer.deserialize_map(Unique(PhantomData))
+        crate::serde_strict::unique_keys(deserializer)
     }
 }
 

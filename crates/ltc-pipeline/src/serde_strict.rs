@@ -79,23 +79,40 @@ macro_rules! objects_only {
 #[doc(inline)]
 pub use crate::objects_only;
 
+/// A map [`unique_keys`] reads into: it tells a key it holds, and takes a new one.
+pub(crate) trait UniqueMap<K, V>: Default {
+    /// Whether `key` is held.
+    fn holds(&self, key: &K) -> bool;
+    /// Adds `key` (not held) with `value`.
+    fn put(&mut self, key: K, value: V);
+}
+
+impl<K: Ord, V> UniqueMap<K, V> for std::collections::BTreeMap<K, V> {
+    fn holds(&self, key: &K) -> bool {
+        self.contains_key(key)
+    }
+    fn put(&mut self, key: K, value: V) {
+        self.insert(key, value);
+    }
+}
+
 /// Reads a map whose keys are each given once: a key given twice is refused, naming it, where
 /// serde would keep the last value silently.
-pub(crate) fn unique_keys<'de, D, K, V>(
-    deserializer: D,
-) -> Result<std::collections::BTreeMap<K, V>, D::Error>
+pub(crate) fn unique_keys<'de, D, K, V, M>(deserializer: D) -> Result<M, D::Error>
 where
     D: serde::Deserializer<'de>,
-    K: serde::Deserialize<'de> + Ord + std::fmt::Display,
+    K: serde::Deserialize<'de> + std::fmt::Display,
     V: serde::Deserialize<'de>,
+    M: UniqueMap<K, V>,
 {
-    struct Unique<K, V>(std::marker::PhantomData<(K, V)>);
-    impl<'de, K, V> serde::de::Visitor<'de> for Unique<K, V>
+    struct Unique<K, V, M>(std::marker::PhantomData<(K, V, M)>);
+    impl<'de, K, V, M> serde::de::Visitor<'de> for Unique<K, V, M>
     where
-        K: serde::Deserialize<'de> + Ord + std::fmt::Display,
+        K: serde::Deserialize<'de> + std::fmt::Display,
         V: serde::Deserialize<'de>,
+        M: UniqueMap<K, V>,
     {
-        type Value = std::collections::BTreeMap<K, V>;
+        type Value = M;
         fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str("an object")
         }
@@ -103,15 +120,15 @@ where
             self,
             mut map: A,
         ) -> Result<Self::Value, A::Error> {
-            let mut out = std::collections::BTreeMap::new();
+            let mut out = M::default();
             while let Some((key, value)) = map.next_entry::<K, V>()? {
-                if out.contains_key(&key) {
+                if out.holds(&key) {
                     return Err(serde::de::Error::custom(format!(
                         "the key `{}` is given twice",
                         crate::error::esc(&key)
                     )));
                 }
-                out.insert(key, value);
+                out.put(key, value);
             }
             Ok(out)
         }

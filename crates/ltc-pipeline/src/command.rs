@@ -146,7 +146,10 @@ pub enum Command {
         /// The amount.
         amount: Money,
         /// When payment is due.
-        #[serde(default)]
+        #[serde(
+            default,
+            deserialize_with = "crate::serde_strict::instant::option::deserialize"
+        )]
         due: Option<DateTime<Utc>>,
     },
     /// Record a payment against an invoice.
@@ -770,6 +773,7 @@ pub struct Envelope {
     /// Who sends the command.
     pub actor: PersonId,
     /// When (the host's clock, passed in).
+    #[serde(deserialize_with = "crate::serde_strict::instant::deserialize")]
     pub at: DateTime<Utc>,
     /// The version the sender saw; a different current version is a conflict.
     #[serde(default)]

@@ -19,6 +19,7 @@ pub struct Event {
     /// The deal's version once this event is applied (the first event is version 1).
     pub version: u64,
     /// When it happened.
+    #[serde(deserialize_with = "crate::serde_strict::instant::deserialize")]
     pub at: DateTime<Utc>,
     /// Who did it.
     pub actor: PersonId,
@@ -169,6 +170,10 @@ pub enum Change {
         /// The amount.
         amount: Money,
         /// When payment is due.
+        #[serde(
+            default,
+            deserialize_with = "crate::serde_strict::instant::option::deserialize"
+        )]
         due: Option<DateTime<Utc>>,
     },
     /// A payment was received.

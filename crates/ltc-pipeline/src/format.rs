@@ -144,7 +144,7 @@ fn read_record<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<StoredEv
     let mut format: Option<u64> = None;
     let mut deal = None;
     let mut version = None;
-    let mut at = None;
+    let mut at: Option<crate::serde_strict::instant::Instant> = None;
     let mut actor = None;
     let mut change = None;
     let mut hash = None;
@@ -195,7 +195,7 @@ fn read_record<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<StoredEv
         event: Event {
             deal: deal.ok_or_else(|| missing("deal"))?,
             version: version.ok_or_else(|| missing("version"))?,
-            at: at.ok_or_else(|| missing("at"))?,
+            at: at.ok_or_else(|| missing("at"))?.0,
             actor: actor.ok_or_else(|| missing("actor"))?,
             change: change.ok_or_else(|| missing("change"))?,
         },

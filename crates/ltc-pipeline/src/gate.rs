@@ -228,7 +228,10 @@ pub struct ConditionSpec {
     /// What must be done.
     pub text: crate::Text,
     /// When it is due, if a date was set.
-    #[serde(default)]
+    #[serde(
+        default,
+        deserialize_with = "crate::serde_strict::instant::option::deserialize"
+    )]
     pub due: Option<DateTime<Utc>>,
 }
 

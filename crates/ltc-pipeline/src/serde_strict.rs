@@ -299,6 +299,163 @@ pub mod decimal {
     }
 }
 
+/// Instants (`"2026-03-02T09:00:00Z"`), read as `chrono` reads them (RFC 3339, any offset,
+/// converted to UTC) and written as `chrono` writes them, but refused with a message that says
+/// what is expected: `expected an RFC 3339 instant such as 2026-03-02T09:00:00Z, got
+/// `yesterday``, where `chrono` alone says `input contains invalid characters`.
+///
+/// For `#[serde(deserialize_with = "ltc_pipeline::serde_strict::instant::deserialize")]` on a
+/// `DateTime<Utc>` field, and `...::instant::option::deserialize` (with `#[serde(default)]`) on
+/// an `Option<DateTime<Utc>>`; `with = "..."` works too, and writes what `chrono` writes.
+///
+/// ```
+/// use ltc_pipeline::serde_strict::instant;
+/// use ltc_pipeline::{Envelope, TimeZone, Utc};
+/// let at = instant::parse("2026-03-02T10:00:00+01:00")?;
+/// assert_eq!(at, Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap());
+/// let err = instant::parse("yesterday").unwrap_err();
+/// assert_eq!(err, "expected an RFC 3339 instant such as 2026-03-02T09:00:00Z, got `yesterday`");
+/// // As a field of what a host sends:
+/// let json = r#"{"actor": "ops", "at": "yesterday", "command": {"type": "qualify_lead"}}"#;
+/// let err = serde_json::from_str::<Envelope>(json).unwrap_err().to_string();
+/// assert!(err.starts_with("expected an RFC 3339 instant such as 2026-03-02T09:00:00Z, got `yesterday`"), "{err}");
+/// # Ok::<(), String>(())
+/// ```
+pub mod instant {
+    use chrono::{DateTime, FixedOffset, Utc};
+    use serde::{de, Deserializer, Serialize, Serializer};
+
+    /// What a message says is expected.
+    pub const EXPECTED: &str = "an RFC 3339 instant such as 2026-03-02T09:00:00Z";
+
+    /// How much of a refused value a message repeats: enough to recognise it, not a whole
+    /// document pasted where an instant goes.
+    const SHOWN: usize = 64;
+
+    /// Parses `text` as `chrono` reads an instant: RFC 3339 (a space for the `T` is accepted),
+    /// any offset, converted to UTC.
+    ///
+    /// # Errors
+    /// A one-line message naming `text` (escaped, and cut after 64 characters), with what is
+    /// wrong when the shape is right but a part is not (a 30 February, an hour 25).
+    pub fn parse(text: &str) -> Result<DateTime<Utc>, String> {
+        text.parse::<DateTime<FixedOffset>>()
+            .map(|at| at.with_timezone(&Utc))
+            .map_err(|e| {
+                let why = match e.kind() {
+                    chrono::format::ParseErrorKind::OutOfRange => ": a field is out of its range",
+                    chrono::format::ParseErrorKind::Impossible => ": no such date or time",
+                    _ => "",
+                };
+                format!("expected {EXPECTED}, got `{}`{why}", shown(text))
+            })
+    }
+
+    /// `text` escaped, and cut after [`SHOWN`] characters.
+    fn shown(text: &str) -> String {
+        match text.char_indices().nth(SHOWN) {
+            Some((end, _)) => format!("{}…", crate::error::Esc(text.get(..end).unwrap_or(text))),
+            None => crate::error::Esc(text).to_string(),
+        }
+    }
+
+    /// Writes the instant as `chrono` does (`"2026-03-02T09:00:00Z"`).
+    ///
+    /// # Errors
+    /// The serializer's.
+    pub fn serialize<S: Serializer>(
+        value: &DateTime<Utc>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        value.serialize(serializer)
+    }
+
+    struct InstantText;
+
+    impl de::Visitor<'_> for InstantText {
+        type Value = DateTime<Utc>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(EXPECTED)
+        }
+
+        fn visit_str<E: de::Error>(self, text: &str) -> Result<DateTime<Utc>, E> {
+            parse(text).map_err(E::custom)
+        }
+    }
+
+    /// Reads an instant from a string.
+    ///
+    /// # Errors
+    /// Anything but a string (`invalid type: integer `5`, expected an RFC 3339 instant such as
+    /// ...`), or a string [`parse`] refuses.
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<DateTime<Utc>, D::Error> {
+        deserializer.deserialize_str(InstantText)
+    }
+
+    /// An instant read through [`deserialize`]: for a reader that fills its fields by hand.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub(crate) struct Instant(pub(crate) DateTime<Utc>);
+
+    impl<'de> serde::Deserialize<'de> for Instant {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            deserialize(deserializer).map(Instant)
+        }
+    }
+
+    /// The same for an optional instant (`null` or absent is `None`).
+    pub mod option {
+        use chrono::{DateTime, Utc};
+        use serde::{de, Deserializer, Serialize, Serializer};
+
+        /// Writes the instant as `chrono` does, or `null`.
+        ///
+        /// # Errors
+        /// The serializer's.
+        pub fn serialize<S: Serializer>(
+            value: &Option<DateTime<Utc>>,
+            serializer: S,
+        ) -> Result<S::Ok, S::Error> {
+            value.serialize(serializer)
+        }
+
+        struct OptionalInstant;
+
+        impl<'de> de::Visitor<'de> for OptionalInstant {
+            type Value = Option<DateTime<Utc>>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "null or {}", super::EXPECTED)
+            }
+
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+
+            fn visit_some<D: Deserializer<'de>>(self, inner: D) -> Result<Self::Value, D::Error> {
+                super::deserialize(inner).map(Some)
+            }
+        }
+
+        /// Reads `null` as `None`, else an instant from a string. An absent field is `None` only
+        /// with `#[serde(default)]` beside it (serde asks a `deserialize_with` for a value).
+        ///
+        /// # Errors
+        /// Anything but `null` or a string, or a string [`parse`](super::parse) refuses.
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Option<DateTime<Utc>>, D::Error> {
+            deserializer.deserialize_option(OptionalInstant)
+        }
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -361,6 +518,86 @@ mod tests {
         // `null` still means no estimate where one is optional.
         let lead = r#"{"type":"capture_lead","customer":"A","source":"web","estimate":null}"#;
         assert!(serde_json::from_str::<Command>(lead).is_ok());
+    }
+
+    #[test]
+    fn a_bad_instant_says_an_rfc_3339_instant_is_expected_wherever_it_is_read() {
+        let says = |result: Result<(), serde_json::Error>, got: &str| {
+            let err = result.unwrap_err().to_string();
+            let expected =
+                format!("expected an RFC 3339 instant such as 2026-03-02T09:00:00Z, got `{got}`");
+            assert!(err.starts_with(&expected), "{err}");
+        };
+        let envelope = |at: &str| {
+            serde_json::from_str::<Envelope>(&format!(
+                r#"{{"actor":"ops","at":"{at}","command":{{"type":"qualify_lead"}}}}"#
+            ))
+            .map(drop)
+        };
+        says(envelope("yesterday"), "yesterday");
+        says(envelope(""), "");
+        says(envelope("2026-03-02"), "2026-03-02");
+        let invoice = r#"{"type":"issue_invoice","id":"I-1","amount":{"amount":"1","currency":"EUR"},"due":"soon"}"#;
+        says(serde_json::from_str::<Command>(invoice).map(drop), "soon");
+        let decision = r#"{"type":"record_decision","minutes":"ok","conditions":[{"id":"C-1","text":"x","due":"friday"}]}"#;
+        says(
+            serde_json::from_str::<Command>(decision).map(drop),
+            "friday",
+        );
+        let event = r#"{"deal":"D-1","version":1,"at":"noon","actor":"ops","change":{"type":"lead_qualified"}}"#;
+        says(
+            serde_json::from_str::<crate::Event>(event).map(drop),
+            "noon",
+        );
+        let stored = r#"{"format":1,"deal":"D-1","version":1,"at":"noon","actor":"ops","change":{"type":"lead_qualified"},"hash":"00"}"#;
+        says(
+            serde_json::from_str::<crate::StoredEvent>(stored).map(drop),
+            "noon",
+        );
+        let issued = r#"{"format":1,"deal":"D-1","version":1,"at":"2026-03-02T09:00:00Z","actor":"ops","change":{"type":"invoice_issued","id":"I-1","amount":{"amount":"1","currency":"EUR"},"due":"later"}}"#;
+        says(
+            serde_json::from_str::<crate::StoredEvent>(issued).map(drop),
+            "later",
+        );
+
+        // What is wrong, when the shape is right but a part is not; a long value is cut.
+        let err = super::instant::parse("2026-02-30T09:00:00Z").unwrap_err();
+        assert!(
+            err.ends_with("`2026-02-30T09:00:00Z`: a field is out of its range"),
+            "{err}"
+        );
+        let long = "x".repeat(1000);
+        let err = super::instant::parse(&long).unwrap_err();
+        assert!(err.len() < 200 && err.ends_with("…`"), "{err}");
+        let err = super::instant::parse("a\nb").unwrap_err();
+        assert!(err.ends_with("got `a\\nb`"), "{err}");
+        // Not a string: serde's own message, saying what is expected.
+        let err = envelope_with(r#"5"#);
+        assert!(
+            err.contains("invalid type: integer `5`, expected an RFC 3339 instant"),
+            "{err}"
+        );
+        // What chrono reads is read the same: any offset, converted to UTC; `null` and an
+        // absent due date are none.
+        assert!(envelope("2026-03-02T10:00:00+01:00").is_ok());
+        assert!(envelope("2026-03-02 09:00:00.5Z").is_ok());
+        let no_due =
+            r#"{"type":"issue_invoice","id":"I-1","amount":{"amount":"1","currency":"EUR"}}"#;
+        let null_due = r#"{"type":"issue_invoice","id":"I-1","amount":{"amount":"1","currency":"EUR"},"due":null}"#;
+        for json in [no_due, null_due] {
+            let Command::IssueInvoice { due, .. } = serde_json::from_str(json).unwrap() else {
+                unreachable!()
+            };
+            assert_eq!(due, None);
+        }
+    }
+
+    fn envelope_with(at: &str) -> String {
+        serde_json::from_str::<Envelope>(&format!(
+            r#"{{"actor":"ops","at":{at},"command":{{"type":"qualify_lead"}}}}"#
+        ))
+        .unwrap_err()
+        .to_string()
     }
 
     #[test]

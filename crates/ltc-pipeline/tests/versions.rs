@@ -285,6 +285,142 @@ fn an_open_gate_the_target_no_longer_has_blocks_the_migration() {
     w.replays();
 }
 
+fn without_change_decision(n: u32) -> Process {
+    version(n, |d| {
+        d.gates.retain(|p| p.gate != GateKind::ChangeDecision)
+    })
+}
+
+/// A signed 300,000 contract whose amendment to 350,000 waits for its change decision.
+fn amendment_waiting() -> World {
+    let mut w = World::new();
+    w.signed(300_000);
+    w.propose(350_000);
+    w
+}
+
+#[test]
+fn an_amendment_waiting_for_a_change_decision_the_target_lacks_blocks_the_migration() {
+    // Given an amendment waiting for its change decision (no gate convened),
+    let mut w = amendment_waiting();
+    assert!(w.deal.meeting().is_none());
+    // when the deal is moved to a version without the change decision, then it is refused: there
+    // nothing could take the amendment in or drop it, and it would block the closure for good.
+    let before = w.deal.clone();
+    let err = w.migrate(without_change_decision(2)).unwrap_err();
+    assert_eq!(err.code(), "migration_blocked");
+    assert!(err.to_string().contains("standard@2"), "{err}");
+    assert!(err.to_string().contains("change_decision"), "{err}");
+    assert_eq!(
+        blocked(Err(err)),
+        Error::GateNotConfigured {
+            gate: GateKind::ChangeDecision
+        }
+    );
+    assert_eq!(w.deal, before);
+    assert_eq!(w.log.len() as u64, w.deal.version());
+    // The same after the change decision sent it back for rework: the amendment still waits.
+    let panel = [("eve", "executive")];
+    w.convene(GateKind::ChangeDecision, &panel);
+    w.vote_until_decided(&panel, Vote::Rework);
+    w.decide(vec![]);
+    assert!(w.deal.contract().unwrap().proposed_amendment.is_some());
+    assert_eq!(
+        blocked(w.migrate(without_change_decision(2))),
+        Error::GateNotConfigured {
+            gate: GateKind::ChangeDecision
+        }
+    );
+    // Once the change decision drops it, the deal moves, and closes under the target.
+    w.convene(GateKind::ChangeDecision, &panel);
+    w.vote_until_decided(&panel, Vote::Reject);
+    w.decide(vec![]);
+    assert!(w.deal.contract().unwrap().proposed_amendment.is_none());
+    w.migrate(without_change_decision(2)).unwrap();
+    assert_eq!(
+        w.deal.contract().unwrap().value.amount,
+        Decimal::from(300_000)
+    );
+    w.replays();
+}
+
+#[test]
+fn a_contract_without_a_waiting_amendment_moves_to_a_version_without_the_change_decision() {
+    // The change decision is optional: a signed deal with nothing waiting for it moves, and is
+    // won under the target.
+    let mut w = World::new();
+    w.closing(300_000);
+    w.migrate(without_change_decision(2)).unwrap();
+    w.pass(GateKind::ClosureDecision);
+    assert_eq!(w.stage(), StageKind::Won);
+    w.replays();
+}
+
+#[test]
+fn open_conditions_wait_on_no_gate_and_migrate_as_they_stand() {
+    // Given an amendment approved with a condition, the condition still open,
+    let mut w = World::new();
+    w.closing(300_000);
+    w.propose(350_000);
+    let panel = [("eve", "executive")];
+    w.convene(GateKind::ChangeDecision, &panel);
+    w.vote_until_decided(&panel, Vote::Approve);
+    w.decide(vec![ConditionSpec {
+        id: "C1".into(),
+        text: "countersigned order".into(),
+        due: None,
+    }]);
+    assert!(w.deal.has_open_conditions());
+    // when the deal moves to a version without the change decision, then it moves: closing a
+    // condition needs no gate,
+    w.migrate(without_change_decision(2)).unwrap();
+    w.given(
+        "ops",
+        Command::CloseCondition {
+            id: "C1".into(),
+            note: "received".into(),
+        },
+    );
+    // and the deal goes on to its end under the target.
+    w.given("ana", invoice("I2", 50_000));
+    w.given("ana", pay("P2", "I2", 50_000));
+    w.pass(GateKind::ClosureDecision);
+    assert_eq!(w.stage(), StageKind::Won);
+    w.replays();
+}
+
+#[test]
+fn a_stored_log_cannot_migrate_a_waiting_amendment_to_a_version_without_its_decision() {
+    // A forged `process_migrated` after a proposed amendment, to a version without the change
+    // decision: replay decides it again, and refuses it as the command is refused.
+    let w = amendment_waiting();
+    let v2 = without_change_decision(2);
+    let mut log = w.log.clone();
+    log.push(Event {
+        deal: DealId::new("D-1"),
+        version: w.deal.version() + 1,
+        at: w.now,
+        actor: "ops".into(),
+        change: Change::ProcessMigrated { from: 1, to: 2 },
+    });
+    let versions = [Process::standard(), v2];
+    let err = Deal::replay(DealId::new("D-1"), &versions, &log).unwrap_err();
+    assert_eq!(err.code(), "invalid_event");
+    let message = err.to_string();
+    assert!(message.contains("migration_blocked"), "{message}");
+    assert!(message.contains("change_decision"), "{message}");
+    // Applied event by event, the deal stops before the forged event, unchanged by it.
+    let mut deal = Deal::new(DealId::new("D-1"));
+    for event in &w.log {
+        deal.apply(&versions, event).unwrap();
+    }
+    let before = deal.clone();
+    let err = deal.apply(&versions, &log[log.len() - 1]).unwrap_err();
+    assert_eq!(err.code(), "invalid_event");
+    assert_eq!(deal, before);
+    assert_eq!(deal, w.deal);
+}
+
 #[test]
 fn an_open_gate_whose_panel_levels_the_target_lacks_blocks_the_migration() {
     let mut w = World::at_bid(400_000);
@@ -525,4 +661,32 @@ fn preview_writes_nothing_and_agrees_with_the_command() {
         let executed = w.migrate(candidate.clone());
         assert_eq!(p.verdict == Verdict::Migrates, executed.is_ok());
     }
+}
+
+#[test]
+fn preview_blocks_a_waiting_amendment_as_the_command_does() {
+    // Given a deal whose amendment waits for its change decision, and one signed without,
+    let candidate = without_change_decision(2);
+    let mut waiting = amendment_waiting();
+    let mut signed = World::new();
+    signed.signed(300_000);
+    // when previewed against a version without the change decision,
+    let standard = Process::standard();
+    let p = preview(DealId::new("D-1"), &standard, &waiting.log, &candidate);
+    // then the first is blocked by the gate its amendment waits for, the second migrates,
+    assert_eq!(
+        p.verdict,
+        Verdict::Blocked(Error::GateNotConfigured {
+            gate: GateKind::ChangeDecision
+        })
+    );
+    assert_eq!(p.stage, Some(StageKind::Signed));
+    let q = preview(DealId::new("D-1"), &standard, &signed.log, &candidate);
+    assert_eq!(q.verdict, Verdict::Migrates);
+    // and the command says the same: the blocked problem is the one inside its refusal.
+    assert_eq!(
+        Verdict::Blocked(blocked(waiting.migrate(candidate.clone()))),
+        p.verdict
+    );
+    signed.migrate(candidate).unwrap();
 }

@@ -51,13 +51,15 @@ impl Decider<'_> {
                 });
             }
         }
-        // An open meeting keeps the policy and panel it was convened with; the target must still
-        // have the gate, know the levels the panel sits at, and find the panel's authority
-        // sufficient by the kept policy.
+        // Everything the deal waits on must still be decidable: each gate it waits for has a
+        // policy in the target.
+        if let Some(gate) = awaited(deal).find(|gate| self.process.policy(*gate).is_none()) {
+            return Err(Error::GateNotConfigured { gate });
+        }
+        // An open meeting keeps the policy and panel it was convened with; the target must know
+        // the levels the panel sits at, and find the panel's authority sufficient by the kept
+        // policy.
         if let Some(meeting) = &deal.meeting {
-            if self.process.policy(meeting.gate).is_none() {
-                return Err(Error::GateNotConfigured { gate: meeting.gate });
-            }
             self.authority("migrate_process", &meeting.policy, &meeting.panel)?;
         }
         match &deal.stage {
@@ -80,16 +82,39 @@ impl Decider<'_> {
             }
             _ => {}
         }
-        // The gate the deal waits for next exists in the target (the solution review aside,
-        // which a small deal may skip; the change decision is optional).
-        for gate in deal.stage.gates() {
-            let optional = matches!(gate, GateKind::ChangeDecision | GateKind::SolutionReview);
-            if !optional && self.process.policy(*gate).is_none() {
-                return Err(Error::GateNotConfigured { gate: *gate });
-            }
-        }
         Ok(())
     }
+}
+
+/// The gates a deal waits for, each of which a version it moves to must have a policy for,
+/// first found first:
+///
+/// - the gate convened, if any (its meeting is decided under the policy it was convened with,
+///   but only a gate the process has can be voted on and recorded);
+/// - the change decision while an amendment waits for it: only that decision takes the amendment
+///   in or drops it, and until then it blocks the closure (without a pending amendment the change
+///   decision is optional);
+/// - the gate of the stage the deal is in: the next step of its way to an end. The solution
+///   review is left out: a deal in `solution_work` may skip it instead, which
+///   [`Decider::fits_target`] judges by the target's threshold.
+///
+/// Open conditions wait on no gate: `close_condition` closes them under any version.
+fn awaited(deal: &Deal) -> impl Iterator<Item = GateKind> + '_ {
+    let amendment = deal
+        .contract()
+        .is_some_and(|c| c.proposed_amendment.is_some());
+    let convened = deal.meeting.as_ref().map(|m| m.gate);
+    let stage = deal
+        .stage
+        .gates()
+        .iter()
+        .copied()
+        .filter(move |gate| match gate {
+            GateKind::SolutionReview => false,
+            GateKind::ChangeDecision => amendment,
+            _ => true,
+        });
+    convened.into_iter().chain(stage)
 }
 
 /// Every amount a deal's state holds, in its currency.

@@ -1,6 +1,8 @@
 //! Invariants of plans and statements, on generated plans, deals and histories.
 //!
-//! 256 cases each by default, or `PROPTEST_CASES` of them.
+//! 256 cases each by default, or `PROPTEST_CASES` of them. Needs the crate's `proptest` feature
+//! (`cargo test -p ltc-incentive --all-features`).
+#![cfg(feature = "proptest")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -271,6 +271,15 @@ pub enum Error {
         /// What is wrong there.
         error: Box<Error>,
     },
+    /// A JSON document that does not read: not JSON, or a value of the wrong shape. Inside a
+    /// document it comes [`At`](Error::At) the path of the bad value. Returned by the
+    /// `from_json` readers ([`StatementRequest::from_json`](crate::StatementRequest::from_json),
+    /// ...).
+    #[error("malformed JSON: {}", esc(.message))]
+    MalformedJson {
+        /// What was wrong, with the line and column where the reader saw it.
+        message: String,
+    },
     /// A value that must be positive is zero or negative.
     #[error("{what} must be positive: {value}")]
     NotPositive {
@@ -495,6 +504,7 @@ impl Error {
             Error::UnknownCurrency { .. } => "unknown_currency",
             Error::CurrencyMismatch { .. } => "currency_mismatch",
             Error::At { error, .. } => error.code(),
+            Error::MalformedJson { .. } => "malformed_json",
             Error::NotPositive { .. } => "not_positive",
             Error::NegativeValue { .. } => "negative_value",
             Error::ValueOutOfRange { .. } => "value_out_of_range",

@@ -96,6 +96,7 @@ mod credit;
 mod earn;
 mod error;
 pub mod exact;
+mod json;
 mod ledger;
 mod plan;
 mod split;

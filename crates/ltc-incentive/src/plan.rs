@@ -224,6 +224,56 @@ fn two() -> u32 {
     2
 }
 
+impl Plan {
+    /// A plan named `id` with one version, in a currency of two decimal places, crediting deals
+    /// at signature.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ltc_incentive::{CreditOn, Method, NaiveDate, Plan, PlanVersion, Tier};
+    /// use rust_decimal_macros::dec;
+    ///
+    /// let jan = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+    /// let version = PlanVersion::new(1, jan, dec!(100000.00), Method::Marginal)
+    ///     .tier(Tier::new(dec!(0), dec!(0.05)));
+    /// let plan = Plan::new("ae-2026", version).credit_on(CreditOn::Cash);
+    /// assert_eq!((plan.scale, plan.versions.len()), (2, 1));
+    /// plan.validate()?;
+    /// # Ok::<(), ltc_incentive::Error>(())
+    /// ```
+    #[must_use]
+    pub fn new(id: impl Into<String>, version: PlanVersion) -> Self {
+        Self {
+            id: id.into(),
+            scale: two(),
+            credit_on: CreditOn::default(),
+            versions: vec![version],
+        }
+    }
+
+    /// Adds a version (effective from its own day).
+    #[must_use]
+    pub fn version(mut self, version: PlanVersion) -> Self {
+        self.versions.push(version);
+        self
+    }
+
+    /// Sets the decimal places of the currency's minor unit.
+    #[must_use]
+    pub fn scale(mut self, scale: u32) -> Self {
+        self.scale = scale;
+        self
+    }
+
+    /// Sets when deals credit.
+    #[must_use]
+    pub fn credit_on(mut self, credit_on: CreditOn) -> Self {
+        self.credit_on = credit_on;
+        self
+    }
+}
+
 impl PlanVersion {
     /// A version with no tiers yet, published on its effective day, with no floor, caps, draw,
     /// guarantee or holdback.

@@ -144,6 +144,99 @@ pub struct StatementRequest {
 
 crate::strict::objects_only!(Period, Closed, ManualAdjustment, StatementRequest);
 
+impl ManualAdjustment {
+    /// Adjustment `id`: `amount` (negative to take back) added to `person`'s pay for `period`,
+    /// because of `reason`, entered on `recorded`.
+    ///
+    /// ```
+    /// use ltc_incentive::{ManualAdjustment, NaiveDate};
+    /// use rust_decimal_macros::dec;
+    /// let day = NaiveDate::from_ymd_opt(2026, 2, 10).unwrap();
+    /// let a = ManualAdjustment::new("A-1", "ana", "2026-01", dec!(-150.00), "returned goods", day);
+    /// assert_eq!(a.amount, dec!(-150.00));
+    /// ```
+    #[must_use]
+    pub fn new(
+        id: impl Into<String>,
+        person: impl Into<String>,
+        period: impl Into<String>,
+        amount: Decimal,
+        reason: impl Into<String>,
+        recorded: NaiveDate,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            person: person.into(),
+            period: period.into(),
+            amount,
+            reason: reason.into(),
+            recorded,
+        }
+    }
+}
+
+impl StatementRequest {
+    /// The statements of `period` under `plan` over `periods`, with no deal and no adjustment
+    /// yet, for everyone credited (add deals with [`deal`](Self::deal), narrow it to one person
+    /// with [`person`](Self::person)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ltc_incentive::{
+    ///     history, Method, NaiveDate, Period, Plan, PlanVersion, SplitShare, StatementRequest,
+    ///     Tier, WonDeal,
+    /// };
+    /// use rust_decimal_macros::dec;
+    ///
+    /// let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+    /// let plan = Plan::new(
+    ///     "ae-2026",
+    ///     PlanVersion::new(1, d(1, 1), dec!(100000.00), Method::Marginal)
+    ///         .tier(Tier::new(dec!(0), dec!(0.05))),
+    /// );
+    /// let periods = vec![Period::new("2026-01", d(1, 1), d(2, 1))];
+    /// let deal = WonDeal::new("D-1", dec!(40000.00), d(1, 15))
+    ///     .split(SplitShare::revenue("ana", dec!(1)));
+    /// let request = StatementRequest::new(plan, periods, "2026-01").deal(deal).person("ana");
+    /// let statements = history(&request, "ana")?;
+    /// assert_eq!(statements[0].payable, dec!(2000.00));
+    /// # Ok::<(), ltc_incentive::Error>(())
+    /// ```
+    #[must_use]
+    pub fn new(plan: Plan, periods: Vec<Period>, period: impl Into<String>) -> Self {
+        Self {
+            plan,
+            periods,
+            deals: Vec::new(),
+            adjustments: Vec::new(),
+            person: None,
+            period: period.into(),
+        }
+    }
+
+    /// Adds a won deal.
+    #[must_use]
+    pub fn deal(mut self, deal: WonDeal) -> Self {
+        self.deals.push(deal);
+        self
+    }
+
+    /// Adds a manual adjustment.
+    #[must_use]
+    pub fn adjustment(mut self, adjustment: ManualAdjustment) -> Self {
+        self.adjustments.push(adjustment);
+        self
+    }
+
+    /// The statement of `person` only.
+    #[must_use]
+    pub fn person(mut self, person: impl Into<String>) -> Self {
+        self.person = Some(person.into());
+        self
+    }
+}
+
 /// The part of a statement's period, as shown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PeriodShown {

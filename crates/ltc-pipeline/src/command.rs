@@ -755,15 +755,10 @@ impl Command {
 /// This is what a host stores or ships; [`Envelope::decide`] checks the version, then decides.
 ///
 /// ```
-/// use ltc_pipeline::{Command, DealId, Deal, Envelope, Process};
-/// use chrono::{TimeZone, Utc};
+/// use ltc_pipeline::{Command, DealId, Deal, Envelope, Process, TimeZone, Utc};
 /// let deal = Deal::new(DealId::new("D-1"));
-/// let envelope = Envelope {
-///     actor: "ops".into(),
-///     at: Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap(),
-///     expected_version: Some(3),
-///     command: Command::QualifyLead {},
-/// };
+/// let at = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
+/// let envelope = Envelope::new("ops", at, Command::QualifyLead {}).expecting(3);
 /// let err = envelope.decide(&deal, &Process::standard()).unwrap_err();
 /// assert_eq!(err.code(), "version_conflict");
 /// ```
@@ -783,3 +778,61 @@ pub struct Envelope {
 }
 
 objects_only!(Envelope);
+
+impl Envelope {
+    /// `command` sent by `actor` at `at`, expecting no particular version of the deal.
+    ///
+    /// ```
+    /// use ltc_pipeline::{Command, Envelope, TimeZone, Utc};
+    /// let at = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
+    /// let envelope = Envelope::new("ana", at, Command::QualifyLead {});
+    /// assert_eq!(envelope.expected_version, None);
+    /// assert_eq!(envelope.actor.as_str(), "ana");
+    /// ```
+    #[must_use]
+    pub fn new(actor: impl Into<PersonId>, at: DateTime<Utc>, command: Command) -> Self {
+        Self {
+            actor: actor.into(),
+            at,
+            expected_version: None,
+            command,
+        }
+    }
+
+    /// The same envelope, sent by someone who saw the deal at `version`: deciding it on
+    /// another version is a conflict (optimistic concurrency).
+    ///
+    /// ```
+    /// use ltc_pipeline::{Command, Envelope, TimeZone, Utc};
+    /// let at = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
+    /// let envelope = Envelope::new("ana", at, Command::QualifyLead {}).expecting(2);
+    /// assert_eq!(envelope.expected_version, Some(2));
+    /// ```
+    #[must_use]
+    pub fn expecting(mut self, version: u64) -> Self {
+        self.expected_version = Some(version);
+        self
+    }
+
+    /// Reads an envelope from its JSON document (a request body, a line of a file), strictly,
+    /// naming the path of a bad value. A leading UTF-8 byte-order mark is skipped.
+    ///
+    /// # Errors
+    /// [`Error::MalformedJson`](crate::Error::MalformedJson) with the path and what was wrong.
+    ///
+    /// # Examples
+    /// ```
+    /// use ltc_pipeline::Envelope;
+    /// let envelope = Envelope::from_json(
+    ///     r#"{"actor": "ana", "at": "2026-01-05T09:00:00Z", "command": {"command": "qualify_lead"}}"#,
+    /// )?;
+    /// assert_eq!(envelope.actor.as_str(), "ana");
+    ///
+    /// let err = Envelope::from_json(r#"{"actor": "ana", "at": 5}"#).unwrap_err();
+    /// assert_eq!(err.code(), "malformed_json");
+    /// # Ok::<(), ltc_pipeline::Error>(())
+    /// ```
+    pub fn from_json(text: &str) -> Result<Self, crate::Error> {
+        crate::json::from_json(text)
+    }
+}

@@ -37,6 +37,16 @@ pub enum Error {
     /// Arithmetic on amounts would overflow.
     #[error("amount arithmetic would overflow")]
     Overflow,
+    /// A JSON document that does not read: not JSON, or a value of the wrong shape at `path`
+    /// (`"."` for the document itself). Returned by the `from_json` readers
+    /// ([`ProcessDefinition::from_json`](crate::ProcessDefinition::from_json), ...).
+    #[error("malformed JSON at `{path_}`: {message_}", path_ = esc(.path), message_ = esc(.message))]
+    MalformedJson {
+        /// Where in the document (`commands[2].at`), `"."` for the document itself.
+        path: String,
+        /// What was wrong, with the line and column where the reader saw it.
+        message: String,
+    },
     /// A process definition that cannot be used.
     #[error("invalid process definition at `{path_}`: {problem_}", path_ = esc(.path), problem_ = esc(.problem))]
     InvalidDefinition {
@@ -655,6 +665,7 @@ impl Error {
             Error::InvalidCurrency { .. } => "invalid_currency",
             Error::CurrencyMismatch { .. } => "currency_mismatch",
             Error::Overflow => "overflow",
+            Error::MalformedJson { .. } => "malformed_json",
             Error::InvalidDefinition { .. } => "invalid_definition",
             Error::UnknownLevel { .. } => "unknown_level",
             Error::UnknownRole { .. } => "unknown_role",

@@ -92,10 +92,11 @@ mod format;
 mod gate;
 mod ids;
 pub mod integrity;
+mod json;
 mod kinds;
 mod money;
 mod process;
-mod records;
+pub mod records;
 pub mod serde_strict;
 mod session;
 #[cfg(feature = "proptest")]

@@ -457,6 +457,28 @@ fn unique<'a, T: Ord + std::fmt::Display + 'a>(
 }
 
 impl Process {
+    /// Reads a process definition from its JSON document and validates it: what a host does
+    /// once at start-up with the definition its configuration holds.
+    ///
+    /// # Errors
+    /// [`Error::MalformedJson`] when the document does not read (naming the path of the bad
+    /// value), or any error of [`Process::new`] when the definition it holds is not valid.
+    ///
+    /// # Examples
+    /// ```
+    /// use ltc_pipeline::Process;
+    /// let text = serde_json::to_string(Process::standard().definition()).unwrap();
+    /// let process = Process::from_json(&text)?;
+    /// assert_eq!(process.definition(), Process::standard().definition());
+    ///
+    /// let zero = text.replacen(r#""version":1"#, r#""version":0"#, 1);
+    /// assert_eq!(Process::from_json(&zero).unwrap_err().code(), "invalid_definition");
+    /// # Ok::<(), ltc_pipeline::Error>(())
+    /// ```
+    pub fn from_json(text: &str) -> Result<Self, Error> {
+        Process::new(ProcessDefinition::from_json(text)?)
+    }
+
     /// Validates a definition and builds the process.
     ///
     /// Checks: no duplicate role, level, gate or criterion; `AR`, `SR` and `FR` among the roles;
@@ -901,6 +923,27 @@ fn check_graph(
 }
 
 impl ProcessDefinition {
+    /// Reads a definition from its JSON document (configuration, a file), strictly: an
+    /// unknown field at any depth, a key given twice or a value of the wrong shape is refused
+    /// with its path. A leading UTF-8 byte-order mark is skipped. The definition is not yet
+    /// validated: [`Process::new`] does that, or [`Process::from_json`] reads and validates in
+    /// one step.
+    ///
+    /// # Errors
+    /// [`Error::MalformedJson`] naming the path of the bad value and what was wrong.
+    ///
+    /// # Examples
+    /// ```
+    /// use ltc_pipeline::ProcessDefinition;
+    /// let text = r#"{"name": "ours", "version": 1, "colour": "blue"}"#;
+    /// let err = ProcessDefinition::from_json(text).unwrap_err();
+    /// assert_eq!(err.code(), "malformed_json");
+    /// assert!(err.to_string().contains("colour"), "{err}");
+    /// ```
+    pub fn from_json(text: &str) -> Result<Self, Error> {
+        crate::json::from_json(text)
+    }
+
     /// The standard definition behind [`Process::standard`], to start a custom one from.
     ///
     /// ```

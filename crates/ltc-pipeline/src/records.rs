@@ -1,5 +1,5 @@
 //! Records keyed by their id, in the order the log recorded them: a deal's conditions, a
-//! contract's milestones, invoices and payments.
+//! contract's milestones, invoices and payments ([`Records`]), and the iterators over them.
 
 use serde::de::{Deserialize, Deserializer};
 use serde::ser::{Serialize, SerializeMap, Serializer};
@@ -90,8 +90,8 @@ impl<K: Hash + Eq, V> Records<K, V> {
     /// let deal = Deal::new(DealId::new("D-1"));
     /// assert!(deal.conditions().iter().all(|(_, c)| c.closed.is_some()));
     /// ```
-    pub fn iter(&self) -> indexmap::map::Iter<'_, K, V> {
-        self.map.iter()
+    pub fn iter(&self) -> Iter<'_, K, V> {
+        Iter(self.map.iter())
     }
 
     /// The ids, in the order they were recorded.
@@ -100,8 +100,8 @@ impl<K: Hash + Eq, V> Records<K, V> {
     /// use ltc_pipeline::{Deal, DealId};
     /// assert_eq!(Deal::new(DealId::new("D-1")).conditions().keys().count(), 0);
     /// ```
-    pub fn keys(&self) -> indexmap::map::Keys<'_, K, V> {
-        self.map.keys()
+    pub fn keys(&self) -> Keys<'_, K, V> {
+        Keys(self.map.keys())
     }
 
     /// The records, in the order they were recorded.
@@ -110,8 +110,8 @@ impl<K: Hash + Eq, V> Records<K, V> {
     /// use ltc_pipeline::{Deal, DealId};
     /// assert_eq!(Deal::new(DealId::new("D-1")).conditions().values().count(), 0);
     /// ```
-    pub fn values(&self) -> indexmap::map::Values<'_, K, V> {
-        self.map.values()
+    pub fn values(&self) -> Values<'_, K, V> {
+        Values(self.map.values())
     }
 
     pub(crate) fn get_mut(&mut self, key: &K) -> Option<&mut V> {
@@ -158,11 +158,86 @@ impl<K: Eq, V: Eq> Eq for Records<K, V> {}
 
 impl<'a, K, V> IntoIterator for &'a Records<K, V> {
     type Item = (&'a K, &'a V);
-    type IntoIter = indexmap::map::Iter<'a, K, V>;
+    type IntoIter = Iter<'a, K, V>;
     fn into_iter(self) -> Self::IntoIter {
-        self.map.iter()
+        Iter(self.map.iter())
     }
 }
+
+/// Declares an iterator over [`Records`] that wraps the map's own, so the map stays private.
+macro_rules! iterator {
+    ($(#[$doc:meta])* $name:ident, $inner:ident, $item:ty) => {
+        $(#[$doc])*
+        pub struct $name<'a, K, V>(indexmap::map::$inner<'a, K, V>);
+
+        impl<'a, K, V> Iterator for $name<'a, K, V> {
+            type Item = $item;
+            fn next(&mut self) -> Option<Self::Item> {
+                self.0.next()
+            }
+            fn size_hint(&self) -> (usize, Option<usize>) {
+                self.0.size_hint()
+            }
+            fn nth(&mut self, n: usize) -> Option<Self::Item> {
+                self.0.nth(n)
+            }
+        }
+
+        impl<K, V> DoubleEndedIterator for $name<'_, K, V> {
+            fn next_back(&mut self) -> Option<Self::Item> {
+                self.0.next_back()
+            }
+        }
+
+        impl<K, V> ExactSizeIterator for $name<'_, K, V> {
+            fn len(&self) -> usize {
+                self.0.len()
+            }
+        }
+
+        impl<K, V> std::iter::FusedIterator for $name<'_, K, V> {}
+
+        impl<K, V> Clone for $name<'_, K, V> {
+            fn clone(&self) -> Self {
+                Self(self.0.clone())
+            }
+        }
+
+        impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for $name<'_, K, V> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    };
+}
+
+iterator!(
+    /// The records of a [`Records`] with their ids, in the order they were recorded
+    /// ([`Records::iter`]).
+    ///
+    /// ```
+    /// use ltc_pipeline::{records::Iter, ConditionId, Condition, Deal, DealId};
+    /// let deal = Deal::new(DealId::new("D-1"));
+    /// let mut records: Iter<'_, ConditionId, Condition> = deal.conditions().iter();
+    /// assert_eq!(records.len(), 0);
+    /// assert!(records.next_back().is_none());
+    /// ```
+    Iter,
+    Iter,
+    (&'a K, &'a V)
+);
+iterator!(
+    /// The ids of a [`Records`], in the order they were recorded ([`Records::keys`]).
+    Keys,
+    Keys,
+    &'a K
+);
+iterator!(
+    /// The records of a [`Records`], in the order they were recorded ([`Records::values`]).
+    Values,
+    Values,
+    &'a V
+);
 
 impl<K: Serialize, V: Serialize> Serialize for Records<K, V> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {

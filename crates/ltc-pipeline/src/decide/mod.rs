@@ -353,15 +353,11 @@ impl Envelope {
     ///
     /// # Examples
     /// ```
-    /// use ltc_pipeline::{Command, Deal, DealId, Envelope, Process};
-    /// use chrono::{TimeZone, Utc};
+    /// use ltc_pipeline::{Command, Deal, DealId, Envelope, Process, TimeZone, Utc};
     /// let mut deal = Deal::new(DealId::new("D-1"));
-    /// let envelope = Envelope {
-    ///     actor: "ops".into(),
-    ///     at: Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap(),
-    ///     expected_version: Some(0),
-    ///     command: Command::CaptureLead { customer: "ACME".into(), source: "web".into(), estimate: None },
-    /// };
+    /// let at = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
+    /// let capture = Command::capture_lead("ACME", "web", None);
+    /// let envelope = Envelope::new("ops", at, capture).expecting(0);
     /// let events = envelope.execute(&mut deal, &Process::standard())?;
     /// assert_eq!((events.len(), deal.version()), (1, 1));
     /// # Ok::<(), ltc_pipeline::Error>(())

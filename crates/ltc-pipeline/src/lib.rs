@@ -95,6 +95,7 @@ pub mod integrity;
 mod json;
 mod kinds;
 mod money;
+mod needs;
 mod process;
 pub mod records;
 pub mod serde_strict;
@@ -121,6 +122,7 @@ pub use gate::{
 pub use ids::{ConditionId, DealId, InvoiceId, MilestoneId, PaymentId, PersonId, Role};
 pub use kinds::{EndKind, Fact, GateKind, Phase, StageKind};
 pub use money::{add as add_amounts, Currency, Money};
+pub use needs::{Blocker, EscalationNeed, GateNeeds, RoleNeed, Votes};
 pub use process::{
     Criterion, DecisionRule, Escalation, GatePolicy, Guard, LevelSeats, PanelSpec, Process,
     ProcessDefinition, ProcessRef, Processes, Scorecard,

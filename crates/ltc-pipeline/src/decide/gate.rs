@@ -298,7 +298,7 @@ impl<'a> Decider<'a> {
                 return Err(Error::AmountUnknown { command });
             };
             let rank = self.level(&escalation.level, "policy")?;
-            if amount > escalation.above && highest.is_none_or(|h| h < rank) {
+            if escalation.applies_to(amount) && highest.is_none_or(|h| h < rank) {
                 return Err(Error::EscalationRequired {
                     gate,
                     amount,

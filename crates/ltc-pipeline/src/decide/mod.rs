@@ -528,22 +528,9 @@ impl<'a> Decider<'a> {
         }
     }
 
-    /// The amount a gate's authority is judged on: for the change decision the larger of the
-    /// contract value and the proposed one, otherwise the deal's amount.
+    /// The amount a gate's authority is judged on (the one `Deal::gate_needs` shows).
     fn amount_at_stake(&self, gate: GateKind) -> Option<rust_decimal::Decimal> {
-        let amount = self.deal.amount();
-        if gate != GateKind::ChangeDecision {
-            return amount;
-        }
-        let proposed = self
-            .deal
-            .contract()
-            .and_then(|c| c.proposed_amendment.as_ref())
-            .map(|p| p.new_value);
-        match (amount, proposed) {
-            (Some(a), Some(p)) => Some(a.max(p)),
-            (a, p) => a.or(p),
-        }
+        self.deal.amount_at_stake(gate)
     }
 
     fn contract(&self, command: CommandRef<'_>) -> Result<&Contract, Error> {

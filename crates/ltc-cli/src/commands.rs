@@ -10,12 +10,13 @@ use ltc_pipeline::{Deal, DealId, Envelope, Process, ProcessDefinition, StoredEve
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::io::Read;
 
 /// Why a subcommand refused its input: a stable code and what was wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
     /// A stable snake_case code: the library's error code, or `malformed_json`, `io`,
-    /// `unknown_process`, `missing_id`.
+    /// `input_too_large`, `unknown_process`, `missing_id`.
     pub code: String,
     /// What was wrong, with the values involved.
     pub message: String,
@@ -100,6 +101,200 @@ macro_rules! objects_only {
     };
 }
 pub(crate) use objects_only;
+
+/// The most a subcommand reads from its FILE or stdin unless told otherwise (`--max-input-bytes`,
+/// `LTC_MAX_INPUT_BYTES`): 64 MiB, over a hundred times the sample set of 64 deals
+/// (`examples/data/deals.json`, about 420 KB).
+pub const DEFAULT_MAX_INPUT_BYTES: u64 = 64 * MIB;
+
+const KIB: u64 = 1024;
+const MIB: u64 = 1024 * KIB;
+const GIB: u64 = 1024 * MIB;
+
+/// Reads a size in bytes as `--max-input-bytes` takes it: a whole number of bytes, or one with a
+/// binary unit, `KiB`, `MiB` or `GiB` (case-insensitive).
+///
+/// ```
+/// use ltc_cli::commands::parse_byte_size;
+/// assert_eq!(parse_byte_size("1048576"), Ok(1 << 20));
+/// assert_eq!(parse_byte_size("64MiB"), Ok(64 << 20));
+/// assert_eq!(parse_byte_size("2 gib"), Ok(2 << 30));
+/// assert!(parse_byte_size("0").is_err());
+/// assert!(parse_byte_size("64MB").is_err()); // decimal or binary? said with KiB, MiB, GiB
+/// ```
+///
+/// # Errors
+/// A message naming the text, for anything else, for zero, and for a size beyond 2^64 bytes.
+pub fn parse_byte_size(text: &str) -> Result<u64, String> {
+    let trimmed = text.trim();
+    let digits = trimmed
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(trimmed.len());
+    let (number, unit) = trimmed.split_at(digits);
+    let unit = unit.trim().to_ascii_lowercase();
+    let scale = match unit.as_str() {
+        "" => Some(1),
+        "kib" => Some(KIB),
+        "mib" => Some(MIB),
+        "gib" => Some(GIB),
+        _ => None,
+    };
+    let shape = || {
+        format!(
+            "`{}` is not a size: give a number of bytes, or one with KiB, MiB or GiB (64MiB)",
+            one_line(text)
+        )
+    };
+    let (Some(scale), Ok(number)) = (scale, number.parse::<u64>()) else {
+        return Err(shape());
+    };
+    match number.checked_mul(scale) {
+        Some(0) => Err("the input limit must be at least 1 byte".to_owned()),
+        Some(bytes) => Ok(bytes),
+        None => Err(format!(
+            "`{}` is more bytes than can be counted",
+            one_line(text)
+        )),
+    }
+}
+
+/// A size for people: `64 MiB` when it is a whole number of a binary unit, else in bytes.
+fn size(bytes: u64) -> String {
+    for (unit, name) in [(GIB, "GiB"), (MIB, "MiB"), (KIB, "KiB")] {
+        if bytes >= unit && bytes.is_multiple_of(unit) {
+            return format!("{} {name}", bytes / unit);
+        }
+    }
+    format!("{bytes} bytes")
+}
+
+/// Reads the document a subcommand takes: from `file`, or stdin when it is `None` or `-`, at
+/// most `limit` bytes.
+///
+/// A leading UTF-8 byte-order mark (which some editors write) is skipped. Input over `limit` is
+/// refused as `input_too_large` without being read whole: a file by its size before it is
+/// opened for reading, stdin (or a file that grows) once `limit` bytes have been read and one
+/// more is there.
+///
+/// ```
+/// let dir = std::env::temp_dir().join(format!("ltc-read-input-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir).unwrap();
+/// let path = dir.join("doc.json");
+/// std::fs::write(&path, b"\xEF\xBB\xBF{\"amount\": \"1\"}").unwrap();
+/// assert_eq!(ltc_cli::commands::read_input(Some(&path), 1024)?, "{\"amount\": \"1\"}");
+/// let err = ltc_cli::commands::read_input(Some(&path), 8).unwrap_err();
+/// assert_eq!(err.code, "input_too_large");
+/// # std::fs::remove_dir_all(&dir).ok();
+/// # Ok::<(), ltc_cli::commands::Failure>(())
+/// ```
+///
+/// # Errors
+/// `input_too_large`, saying how to raise the limit; `malformed_json` for bytes that are not
+/// UTF-8, with the offset of the first bad one; `io` when it cannot be read.
+pub fn read_input(file: Option<&std::path::Path>, limit: u64) -> Result<String, Failure> {
+    match file {
+        Some(path) if path.as_os_str() != "-" => {
+            let from = format!("`{}`", path.display());
+            let io = |e: std::io::Error| Failure::new("io", format!("cannot read {from}: {e}"));
+            let file = std::fs::File::open(path).map_err(io)?;
+            let known = file
+                .metadata()
+                .ok()
+                .filter(|m| m.is_file())
+                .map(|m| m.len());
+            if let Some(length) = known.filter(|length| *length > limit) {
+                return Err(too_large(&from, Some(length), limit));
+            }
+            read_document(file, limit, &from)
+        }
+        _ => read_document(std::io::stdin().lock(), limit, "stdin"),
+    }
+}
+
+/// Reads at most `limit` bytes of a document from `reader`, named `from` in messages; as
+/// [`read_input`] does.
+///
+/// ```
+/// use ltc_cli::commands::read_document;
+/// let text = read_document(&b"\xEF\xBB\xBF[1]"[..], 64, "stdin")?;
+/// assert_eq!(text, "[1]");
+/// let err = read_document(&b"[1, \xFF]"[..], 64, "stdin").unwrap_err();
+/// assert_eq!(err.code, "malformed_json");
+/// assert!(err.message.contains("byte offset 4"), "{}", err.message);
+/// # Ok::<(), ltc_cli::commands::Failure>(())
+/// ```
+///
+/// # Errors
+/// As [`read_input`].
+pub fn read_document(reader: impl Read, limit: u64, from: &str) -> Result<String, Failure> {
+    const BOM: &[u8] = b"\xEF\xBB\xBF";
+    let mut bytes = Vec::new();
+    reader
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| Failure::new("io", format!("cannot read {from}: {e}")))?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large(from, None, limit));
+    }
+    let skipped = if bytes.starts_with(BOM) { BOM.len() } else { 0 };
+    match String::from_utf8(bytes) {
+        Ok(mut text) => {
+            text.drain(..skipped);
+            Ok(text)
+        }
+        Err(e) => {
+            let bytes = e.as_bytes();
+            let at = e.utf8_error().valid_up_to();
+            let before = bytes.get(skipped..at).unwrap_or_default();
+            let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+            let line_start = before
+                .iter()
+                .rposition(|b| *b == b'\n')
+                .map_or(0, |i| i + 1);
+            let column = String::from_utf8_lossy(before.get(line_start..).unwrap_or_default())
+                .chars()
+                .count()
+                + 1;
+            let byte = bytes.get(at).copied().unwrap_or_default();
+            let utf16 = if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
+                "; it starts with a UTF-16 byte-order mark: save it as UTF-8"
+            } else {
+                ""
+            };
+            Err(Failure::new(
+                "malformed_json",
+                format!(
+                    "{from} is not UTF-8: byte 0x{byte:02X} at byte offset {at} (line {line} \
+                     column {column}) is not part of a UTF-8 character; JSON is read as \
+                     UTF-8{utf16}"
+                ),
+            ))
+        }
+    }
+}
+
+fn too_large(from: &str, length: Option<u64>, limit: u64) -> Failure {
+    let mut limit_text = size(limit);
+    if !limit_text.ends_with(" bytes") {
+        limit_text.push_str(&format!(" ({limit} bytes)"));
+    }
+    // A limit that fits: the file's size rounded up to a MiB, else twice the limit.
+    let (what, enough) = match length {
+        Some(length) => (
+            format!("{from} is {length} bytes, over"),
+            length.div_ceil(MIB).saturating_mul(MIB),
+        ),
+        None => (format!("{from} is over"), limit.saturating_mul(2)),
+    };
+    Failure::new(
+        "input_too_large",
+        format!(
+            "{what} the input limit of {limit_text}; raise it with --max-input-bytes (or \
+             LTC_MAX_INPUT_BYTES), e.g. --max-input-bytes {}",
+            size(enough).replace(' ', "").trim_end_matches("bytes")
+        ),
+    )
+}
 
 /// Reads a JSON document strictly, naming the path of a bad value
 /// (`commands[2].command.value.amount`).

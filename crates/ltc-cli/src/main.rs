@@ -14,7 +14,7 @@ use ltc_analytics::Filter;
 use ltc_cli::commands::{self, Failure};
 use ltc_cli::stored;
 use ltc_pipeline::{PersonId, Role};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -23,7 +23,8 @@ use std::process::ExitCode;
 /// Every subcommand reads one JSON document from FILE (stdin when FILE is `-` or absent) and
 /// writes one document to stdout. Errors are one line on stderr, `error: CODE: message`, with
 /// exit status 1 (2 for a usage error). Decimals are JSON strings ("10.03"), dates
-/// "YYYY-MM-DD", instants RFC 3339 UTC.
+/// "YYYY-MM-DD", instants RFC 3339 UTC. Documents are UTF-8 (a leading byte-order mark is
+/// skipped), at most 64 MiB unless --max-input-bytes says otherwise.
 #[derive(Debug, Parser)]
 #[command(
     name = "ltc",
@@ -43,6 +44,17 @@ struct Cli {
         value_name = "PATH_OR_URL"
     )]
     store: String,
+    /// The most a subcommand reads from FILE or stdin: bytes, or with a unit (512KiB, 64MiB,
+    /// 1GiB). Larger input is refused (`input_too_large`) before it is read whole.
+    #[arg(
+        long,
+        global = true,
+        env = "LTC_MAX_INPUT_BYTES",
+        default_value = "64MiB",
+        value_name = "BYTES",
+        value_parser = commands::parse_byte_size
+    )]
+    max_input_bytes: u64,
     #[command(subcommand)]
     command: Sub,
 }
@@ -244,26 +256,6 @@ enum Sub {
     Process(ProcessSub),
 }
 
-fn read_input(input: &Input) -> Result<String, Failure> {
-    let mut text = String::new();
-    match input.file.as_deref() {
-        None => std::io::stdin().read_to_string(&mut text).map(drop),
-        Some(path) if path.as_os_str() == "-" => {
-            std::io::stdin().read_to_string(&mut text).map(drop)
-        }
-        Some(path) => std::fs::read_to_string(path).map(|t| text = t),
-    }
-    .map_err(|e| {
-        let from = input
-            .file
-            .as_deref()
-            .filter(|p| p.as_os_str() != "-")
-            .map_or_else(|| "stdin".to_owned(), |p| format!("`{}`", p.display()));
-        Failure::new("io", format!("cannot read {from}: {e}"))
-    })?;
-    Ok(text)
-}
-
 /// A progress bar on stderr when it is a terminal; nothing when piped.
 fn progress(what: &'static str) -> impl FnMut(u64, u64) {
     let bar = ProgressBar::new(0);
@@ -357,6 +349,10 @@ fn write_page(path: &std::path::Path, page: String) -> Result<String, Failure> {
 
 fn execute(cli: &Cli) -> Result<String, Failure> {
     let store = cli.store.as_str();
+    // The document of a subcommand, read (and refused when too large) before any store is
+    // opened: a refused input leaves the store as it was.
+    let read_input =
+        |input: &Input| commands::read_input(input.file.as_deref(), cli.max_input_bytes);
     match &cli.command {
         Sub::Allocate(input) => commands::allocate(&read_input(input)?),
         Sub::Split(input) => commands::split(&read_input(input)?),

@@ -30,7 +30,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use ltc_analytics::{deal_due, deal_light, DealLight, Due, Light, Settings};
 use ltc_incentive::DealTerms;
 use ltc_pipeline::{
-    Deal, DealId, Envelope, Event, Process, ProcessDefinition, ProcessRef, StageKind, StoredEvent,
+    Deal, DealId, Envelope, Event, GateNeeds, Process, ProcessDefinition, ProcessRef, StageKind,
+    StoredEvent,
 };
 use ltc_store::{Published, Store, StoreError};
 use serde::{Deserialize, Serialize};
@@ -171,8 +172,22 @@ fn events(log: Vec<StoredEvent>) -> Vec<Event> {
     log.into_iter().map(|e| e.event).collect()
 }
 
-/// `ltc show DEAL`: the stage, the team, the open gate and its votes, the contract and what is
-/// due at `now`; with `json`, the state exactly as `run` prints it as `final`.
+/// `ltc show --json`: the state as `run` prints it as `final`, and while the deal waits for a
+/// gate, what that gate needs.
+#[derive(Debug, Serialize)]
+pub struct Shown<'a> {
+    /// The deal's state.
+    #[serde(flatten)]
+    pub deal: &'a Deal,
+    /// What the gate the deal waits for needs ([`Deal::gate_needs`]); left out when it waits
+    /// for none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub needs: Option<GateNeeds>,
+}
+
+/// `ltc show DEAL`: the stage, the team, the gate the deal waits for and what it needs (the open
+/// gate with its votes), the contract and what is due at `now`; with `json`, a [`Shown`]: the
+/// state exactly as `run` prints it as `final`, with `needs` beside it while it waits for a gate.
 ///
 /// # Errors
 /// `unknown_deal`; `invalid_event` or `tampered` for a stored log that does not replay or verify.
@@ -184,12 +199,26 @@ pub fn show(
 ) -> Result<String, Failure> {
     let id = DealId::new(deal);
     let verified = store.verify(&id)?;
+    // Under the version the deal runs under, as its next command is decided.
+    let needs = match verified.deal.process() {
+        Some(reference) => verified.deal.gate_needs(&store.process(reference)?)?,
+        None => None,
+    };
     if json {
-        return pretty(&verified.deal);
+        return pretty(&Shown {
+            deal: &verified.deal,
+            needs,
+        });
     }
     let events = events(verified.log);
     let (light, due) = read_at(store, &verified.deal, &events, now)?;
-    Ok(crate::show::deal(&verified.deal, light.as_ref(), &due, now))
+    Ok(crate::show::deal(
+        &verified.deal,
+        needs.as_ref(),
+        light.as_ref(),
+        &due,
+        now,
+    ))
 }
 
 /// The light and what is due at `now`, for a deal whose last event is not after `now`; nothing
@@ -336,7 +365,11 @@ pub enum Logs {
 #[serde(remote = "Self", deny_unknown_fields)]
 struct DealsDocument {
     deals: Vec<Vec<StoredEvent>>,
-    #[serde(default, rename = "now")]
+    #[serde(
+        default,
+        rename = "now",
+        deserialize_with = "ltc_pipeline::serde_strict::instant::option::deserialize"
+    )]
     _now: Option<DateTime<Utc>>,
     #[serde(default, rename = "process")]
     _process: Option<crate::commands::ProcessInput>,

@@ -105,9 +105,11 @@ pub struct Votes {
 }
 
 /// What stands in the way of a gate's next step: the refusal the step would get now. Serialized
-/// with its error code as `code`: `{"code": "role_not_staffed", "role": "FR"}`.
+/// with its error code as `code`: `{"code": "role_not_staffed", "role": "FR"}`. More kinds may
+/// come: a host matching on it keeps a fallback (its [`code`](Self::code) says what it is).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "code", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Blocker {
     /// Conditions of an earlier approval are open: close them first.
     OpenConditions {

@@ -59,11 +59,17 @@ struct Cli {
     command: Sub,
 }
 
+/// An instant given as an option, read as the documents' instants are: RFC 3339, or refused
+/// saying so.
+fn instant(text: &str) -> Result<DateTime<Utc>, String> {
+    ltc_pipeline::serde_strict::instant::parse(text)
+}
+
 /// The instant a subcommand reads the deals at.
 #[derive(Debug, Args)]
 struct Now {
     /// The instant to read the deals at (RFC 3339, e.g. 2026-09-30T17:00:00Z); default now.
-    #[arg(long, value_name = "INSTANT")]
+    #[arg(long, value_name = "INSTANT", value_parser = instant)]
     now: Option<DateTime<Utc>>,
 }
 
@@ -156,7 +162,7 @@ enum Sub {
         #[arg(long, conflicts_with = "file")]
         stored: bool,
         /// With --stored: the instant the report is for (RFC 3339); default now.
-        #[arg(long, value_name = "INSTANT")]
+        #[arg(long, value_name = "INSTANT", value_parser = instant)]
         now: Option<DateTime<Utc>>,
         /// With --stored: only deals this person held a stint on.
         #[arg(long, value_name = "PERSON")]
@@ -165,10 +171,10 @@ enum Sub {
         #[arg(long, value_name = "ROLE")]
         role: Option<String>,
         /// With --stored: only leads captured at or after this instant.
-        #[arg(long, value_name = "INSTANT")]
+        #[arg(long, value_name = "INSTANT", value_parser = instant)]
         from: Option<DateTime<Utc>>,
         /// With --stored: only leads captured before this instant.
-        #[arg(long, value_name = "INSTANT")]
+        #[arg(long, value_name = "INSTANT", value_parser = instant)]
         until: Option<DateTime<Utc>>,
         #[command(flatten)]
         input: Input,

@@ -533,3 +533,22 @@ fn show_says_what_the_gate_a_deal_waits_for_needs() {
     let run = store.run(&["exec", "D-1"], managers.to_string().as_bytes());
     assert!(refused(&run, "escalation_required").contains("director"));
 }
+
+#[test]
+fn an_instant_given_as_an_option_says_what_is_expected_too() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &["list", "--now", "yesterday"][..],
+        &["show", "D-1", "--now", "yesterday"],
+        &["report", "--stored", "--now", "yesterday"],
+        &["report", "--stored", "--from", "yesterday"],
+        &["report", "--stored", "--until", "yesterday"],
+    ] {
+        let run = ltc(dir.path(), args, b"");
+        assert_eq!(run.status, 2, "{args:?}: {}", run.stderr);
+        assert!(run.stdout.is_empty());
+        assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+        assert!(run.stderr.starts_with("error: usage: "), "{}", run.stderr);
+        assert!(run.stderr.contains(EXPECTED), "{args:?}: {}", run.stderr);
+    }
+}

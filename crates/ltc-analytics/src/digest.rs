@@ -86,8 +86,17 @@ pub(crate) fn digest(
 
 impl Digest {
     /// A compact text rendering: one line per happening, flagged deal and thing due.
+    ///
+    /// It is for a terminal: each line as [`text::one_line`](crate::text::one_line) shows it,
+    /// control characters and bidi formatting characters written as escapes (`\u{202e}`), so
+    /// that no name can reverse the figures after it. `Display` writes names as they are.
     pub fn render(&self) -> String {
-        self.to_string()
+        let mut out = String::new();
+        for line in self.to_string().lines() {
+            out.push_str(&crate::text::one_line(line));
+            out.push('\n');
+        }
+        out
     }
 }
 

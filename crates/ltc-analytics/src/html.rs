@@ -5,8 +5,11 @@
 //! Every chart has a text alternative (an SVG `<title>` and `<desc>`, `role="img"`) and a data
 //! table beside it; red, amber and green always come with their name and a shape (triangle,
 //! diamond, circle), never colour alone. Every string that comes from the logs (customers, ids,
-//! people, roles, reasons) is HTML-escaped. Figures carry their values in `data-*` attributes,
-//! exactly as in the report's JSON, so a test or a script can read them off the page.
+//! people, roles, reasons) goes through [`escape`], which HTML-escapes it and closes the bidi
+//! embeddings and overrides it leaves open, and is set in an isolating element (`<bdi>`, or
+//! between U+2068 and U+2069 where only text can go), so it never reorders the page's own words
+//! and figures around it. Figures carry their values in `data-*` attributes, exactly as in the
+//! report's JSON, so a test or a script can read them off the page.
 //!
 //! Pixel positions are computed in floating point; every number shown is the report's exact
 //! decimal or count.
@@ -14,11 +17,13 @@
 use crate::digest::Digest;
 use crate::elapsed::{Durations, Elapsed};
 use crate::figures::{Funnel, GateFigures, SizeFigures};
-use crate::happening::Happening;
+use crate::happening::{Happening, What};
 use crate::report::Report;
-use crate::service::{DealLight, Due, Light, Subject};
+use crate::service::{DealLight, Due, DueKind, Light, Subject};
 use crate::stages::StageDays;
+use crate::text;
 use chrono::{DateTime, Utc};
+use ltc_pipeline::Money;
 use rust_decimal::Decimal;
 use std::fmt::Write as _;
 
@@ -67,13 +72,20 @@ pub fn render(report: &Report) -> String {
     page.out
 }
 
-/// HTML-escapes `text` for element content and attribute values.
+/// HTML-escapes `text` for element content and attribute values, with its bidi embeddings,
+/// overrides and isolates balanced ([`text::balanced`]): whatever the text opens is closed at its
+/// end, so it cannot reverse what follows it. The page writes every string from the logs through
+/// this function, and sets it in an isolating element besides (`<bdi>`, or between U+2068 and
+/// U+2069 in an SVG `<title>`).
 ///
 /// ```
 /// assert_eq!(ltc_analytics::html::escape(r#"<a href="x">Tom & Jerry's</a>"#),
 ///            "&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;");
+/// // A right-to-left override left open is closed.
+/// assert_eq!(ltc_analytics::html::escape("\u{202E}evil"), "\u{202E}evil\u{202C}");
 /// ```
 pub fn escape(text: &str) -> String {
+    let text = text::balanced(text);
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -86,6 +98,31 @@ pub fn escape(text: &str) -> String {
         }
     }
     out
+}
+
+/// User text for element content: [`escape`]d, in a `<bdi>` (an isolate, of its own direction),
+/// so that neither its letters nor its controls reorder the page's text around it.
+fn user(text: &str) -> String {
+    format!("<bdi>{}</bdi>", escape(text))
+}
+
+/// Above this many characters, an id in a column kept on one line may wrap.
+const LONG_ID: usize = 40;
+
+/// An id for a column kept on one line (`td.id`): [`user`], marked `long` (so it may wrap) when
+/// it has more than [`LONG_ID`] characters.
+fn user_id(text: &str) -> String {
+    if text.chars().count() > LONG_ID {
+        format!("<bdi class=\"long\">{}</bdi>", escape(text))
+    } else {
+        user(text)
+    }
+}
+
+/// User text where only text can go (an SVG `<title>`): [`escape`]d, between FIRST STRONG
+/// ISOLATE (U+2068) and POP DIRECTIONAL ISOLATE (U+2069).
+fn user_plain(text: &str) -> String {
+    format!("\u{2068}{}\u{2069}", escape(text))
 }
 
 /// Above this many deals in a stage, days in stage is drawn as a box plot rather than one mark
@@ -114,7 +151,7 @@ nav ul { list-style: none; padding: 0; margin: 10px 0 0; display: flex; flex-wra
 nav a { color: var(--bar); }
 dl.filters { display: grid; grid-template-columns: max-content 1fr; gap: 2px 14px; margin: 8px 0 0; }
 dl.filters dt { color: var(--muted); }
-dl.filters dd { margin: 0; }
+dl.filters dd { margin: 0; min-width: 0; }
 .tiles { display: grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); gap: 10px; }
 .tile { border: 1px solid var(--line); border-radius: 6px; padding: 10px 12px; background: var(--band); }
 .tile .value { font-size: 1.5rem; font-weight: 650; display: block; }
@@ -141,7 +178,11 @@ table { border-collapse: collapse; width: 100%; font-size: .92rem; }
 th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { font-weight: 600; color: var(--muted); }
 td.id { white-space: nowrap; }
-td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
+td.n { white-space: nowrap; }
+#gates-table th, #gates-table td { padding-left: 5px; padding-right: 5px; }
+bdi { overflow-wrap: anywhere; }
+bdi.long { white-space: normal; }
 .light { display: inline-block; font-weight: 650; font-size: .85rem; padding: 1px 8px; border-radius: 10px;
   border: 1.5px solid currentColor; white-space: nowrap; }
 .light.red { color: var(--red); } .light.amber { color: var(--amber); } .light.green { color: var(--green); }
@@ -149,6 +190,7 @@ td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space:
 .legend svg { display: inline; width: 12px; height: 12px; vertical-align: -1px; }
 ul.items { margin: 4px 0; padding-left: 20px; }
 .digests { display: grid; grid-template-columns: repeat(auto-fill, minmax(320px, 1fr)); gap: 12px; }
+.digests > *, .tiles > * { min-width: 0; }
 article.digest { border: 1px solid var(--line); border-radius: 6px; padding: 10px 14px; background: var(--band); }
 article.digest h3 { margin-top: 0; }
 article.digest h4 { font-size: .9rem; margin: 8px 0 2px; color: var(--muted); }
@@ -312,17 +354,91 @@ fn who(people: &[ltc_pipeline::PersonId]) -> String {
     }
     people
         .iter()
-        .map(|p| escape(p.as_str()))
+        .map(|p| user(p.as_str()))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// An amount of money as the tiles write amounts: `12,500.00 EUR`.
+fn money(m: &Money) -> String {
+    format!("{} {}", amount(m.amount), escape(m.currency.as_str()))
+}
+
+/// What happened, in the words of its `Display`, each piece of user text isolated and amounts
+/// grouped as in the tiles.
+fn what(w: &What) -> String {
+    match w {
+        What::LeadCaptured { customer, source } => {
+            format!("lead captured: {} ({})", user(customer), user(source))
+        }
+        What::MemberJoined { person, role } => {
+            format!(
+                "{} joined as {}",
+                user(person.as_str()),
+                user(role.as_str())
+            )
+        }
+        What::MemberLeft { person, role } => {
+            format!("{} left {}", user(person.as_str()), user(role.as_str()))
+        }
+        What::ContractSigned { value } => format!("contract signed: {}", money(value)),
+        What::InvoiceIssued { invoice, amount } => {
+            format!("invoice {} sent: {}", user(invoice.as_str()), money(amount))
+        }
+        What::CashCollected {
+            payment, amount, ..
+        } => format!(
+            "cash collected: {} ({})",
+            money(amount),
+            user(payment.as_str())
+        ),
+        What::CashRefunded { payment, amount } => {
+            format!(
+                "refund paid: {} ({})",
+                money(amount),
+                user(payment.as_str())
+            )
+        }
+        What::Ended { kind, reason } => format!("ended {kind}: {}", user(reason)),
+        // No user text: gates and outcomes are the engine's words.
+        What::GateConvened { .. } | What::GateDecided { .. } => escape(&w.to_string()),
+    }
+}
+
+/// What is due, in the words of its `Display`, each piece of user text isolated and amounts
+/// grouped as in the tiles.
+fn due_kind(kind: &DueKind) -> String {
+    match kind {
+        DueKind::ConditionOverdue { condition, gate } => format!(
+            "condition {} of {gate} past its due date",
+            user(condition.as_str())
+        ),
+        DueKind::InvoiceOverdue {
+            invoice,
+            outstanding,
+        } => format!(
+            "invoice {} unpaid past its due date: {} outstanding",
+            user(invoice.as_str()),
+            money(outstanding)
+        ),
+        DueKind::RecommendationOwed { person, role } => format!(
+            "{} left {} without a closure recommendation",
+            user(person.as_str()),
+            user(role.as_str())
+        ),
+        // No user text: gates, days and ages only.
+        DueKind::GateOverdue { .. }
+        | DueKind::ClosureReminder { .. }
+        | DueKind::ForcedClosure { .. } => escape(&kind.to_string()),
+    }
 }
 
 fn due_text(d: &Due) -> String {
     format!(
         "{} since {}: {} (for {})",
-        escape(d.deal.as_str()),
+        user(d.deal.as_str()),
         date(d.since),
-        escape(&d.kind.to_string()),
+        due_kind(&d.kind),
         who(&d.who)
     )
 }
@@ -347,16 +463,16 @@ impl Page {
         let person = f
             .person
             .as_ref()
-            .map_or_else(|| any.to_owned(), |p| escape(p.as_str()));
+            .map_or_else(|| any.to_owned(), |p| user(p.as_str()));
         let role = f
             .role
             .as_ref()
-            .map_or_else(|| any.to_owned(), |p| escape(p.as_str()));
+            .map_or_else(|| any.to_owned(), |p| user(p.as_str()));
         let owners = r
             .settings
             .owner_roles
             .iter()
-            .map(|o| escape(o.as_str()))
+            .map(|o| user(o.as_str()))
             .collect::<Vec<_>>()
             .join(", ");
         let share = percent(Some(r.settings.amber_share));
@@ -385,7 +501,7 @@ impl Page {
 "##,
             now_attr = r.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             now = when(r.now),
-            process = escape(&r.process),
+            process = user(&r.process),
             deals = r.funnel.deals,
             share_attr = r.settings.amber_share,
         );
@@ -681,7 +797,7 @@ impl Page {
                     mark(p.light, px, py, "pt"),
                     escape(p.deal.as_str()),
                     p.elapsed.days,
-                    escape(p.deal.as_str()),
+                    user_plain(p.deal.as_str()),
                     p.elapsed.days,
                     p.light.as_str(),
                     match p.light {
@@ -716,7 +832,8 @@ impl Page {
                 right = WIDTH - 8.0,
             );
         }
-        self.out.push_str(
+        let _ = write!(
+            self.out,
             r#"</svg></div>
 <figcaption>Each mark is one deal's time in a stage (all its visits; a deal still in the stage counts up to the report's instant); a stage with more than {STRIP_MAX} deals shows a box from the first to the third quartile (nearest rank) with whiskers to the shortest and the longest instead. Its shape and colour say how it reads against the stage's service level in the process version the deal runs under.</figcaption>
 </figure>
@@ -873,7 +990,7 @@ impl Page {
                     format!(
                         "<li>since {}: {} (for {})</li>",
                         date(d.since),
-                        escape(&d.kind.to_string()),
+                        due_kind(&d.kind),
                         who(&d.who)
                     )
                 })
@@ -885,15 +1002,16 @@ impl Page {
             };
             let _ = writeln!(
                 self.out,
-                r#"<tr data-deal="{deal}" data-light="{}" data-age="{}" data-due="{}"><td>{}</td><td class="id">{deal}</td><td>{}</td><td>{}</td><td class="n">{}</td><td>{stage}</td><td>{gate}</td><td>{items}</td></tr>"#,
+                r#"<tr data-deal="{deal}" data-light="{}" data-age="{}" data-due="{}"><td>{}</td><td class="id">{deal_text}</td><td class="name">{}</td><td>{}</td><td class="n">{}</td><td>{stage}</td><td>{gate}</td><td>{items}</td></tr>"#,
                 l.light.as_str(),
                 l.age.days,
                 due.iter().filter(|d| d.deal == l.deal).count(),
                 badge(l.light),
-                escape(&l.customer),
+                user(&l.customer),
                 label(l.stage.as_str()),
                 l.age.days,
                 deal = escape(l.deal.as_str()),
+                deal_text = user_id(l.deal.as_str()),
             );
         }
         self.out.push_str("</tbody></table></div></section>\n");
@@ -918,12 +1036,13 @@ impl Page {
         for d in due {
             let _ = writeln!(
                 self.out,
-                r#"<tr data-deal="{deal}" data-kind="{}"><td class="id">{}</td><td class="id">{deal}</td><td>{}</td><td>{}</td></tr>"#,
+                r#"<tr data-deal="{deal}" data-kind="{}"><td class="id">{}</td><td class="id">{deal_text}</td><td>{}</td><td>{}</td></tr>"#,
                 d.kind.name(),
                 date(d.since),
-                escape(&d.kind.to_string()),
+                due_kind(&d.kind),
                 who(&d.who),
                 deal = escape(d.deal.as_str()),
+                deal_text = user_id(d.deal.as_str()),
             );
         }
         self.out.push_str("</tbody></table></div></section>\n");
@@ -946,10 +1065,11 @@ impl Page {
             let person = escape(d.person.as_str());
             let _ = write!(
                 self.out,
-                r#"<article class="digest" data-person="{person}" data-happened="{}" data-flagged="{}" data-due="{}"><h3>{person}</h3>"#,
+                r#"<article class="digest" data-person="{person}" data-happened="{}" data-flagged="{}" data-due="{}"><h3>{name}</h3>"#,
                 d.happened.len(),
                 d.flagged.len(),
-                d.due.len()
+                d.due.len(),
+                name = user(d.person.as_str()),
             );
             let happened: Vec<String> = d.happened.iter().map(happening).collect();
             let flagged: Vec<String> = d
@@ -959,8 +1079,8 @@ impl Page {
                     format!(
                         "<li>{} {} ({}), {}, {} days old</li>",
                         badge(l.light),
-                        escape(l.deal.as_str()),
-                        escape(&l.customer),
+                        user(l.deal.as_str()),
+                        user(&l.customer),
                         label(l.stage.as_str()),
                         l.age.days
                     )
@@ -993,8 +1113,139 @@ fn happening(h: &Happening) -> String {
     format!(
         "<li>{} {} {} (by {})</li>",
         h.at.format("%H:%M"),
-        escape(h.deal.as_str()),
-        escape(&h.what.to_string()),
-        escape(h.actor.as_str())
+        user(h.deal.as_str()),
+        what(&h.what),
+        user(h.actor.as_str())
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ltc_pipeline::{EndKind, GateKind, Outcome, Role};
+    use rust_decimal::Decimal;
+
+    /// The text a browser shows for `html`: tags dropped, entities read back.
+    fn shown(html: &str) -> String {
+        let mut out = String::new();
+        let mut in_tag = false;
+        for c in html.chars() {
+            match c {
+                '<' => in_tag = true,
+                '>' => in_tag = false,
+                c if !in_tag => out.push(c),
+                _ => {}
+            }
+        }
+        out.replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&amp;", "&")
+    }
+
+    #[test]
+    fn what_happened_and_what_is_due_read_as_their_display_with_user_text_isolated() {
+        let big = Money {
+            amount: Decimal::new(1_250_000, 2),
+            currency: ltc_pipeline::Currency::EUR,
+        };
+        let at = DateTime::<Utc>::UNIX_EPOCH;
+        let whats = [
+            What::LeadCaptured {
+                customer: "Smith & <Sons>".into(),
+                source: "web".into(),
+            },
+            What::MemberJoined {
+                person: "ana".into(),
+                role: Role::ar(),
+            },
+            What::MemberLeft {
+                person: "ana".into(),
+                role: Role::sr(),
+            },
+            What::GateConvened {
+                gate: GateKind::BidDecision,
+                attempt: 2,
+            },
+            What::GateDecided {
+                gate: GateKind::BidDecision,
+                outcome: Outcome::ApprovedWithConditions,
+            },
+            What::ContractSigned { value: big },
+            What::InvoiceIssued {
+                invoice: "INV-1".into(),
+                amount: big,
+            },
+            What::CashCollected {
+                payment: "P-1".into(),
+                invoice: "INV-1".into(),
+                amount: big,
+            },
+            What::CashRefunded {
+                payment: "P-2".into(),
+                amount: big,
+            },
+            What::Ended {
+                kind: EndKind::Lost,
+                reason: "price".into(),
+            },
+        ];
+        let dues = [
+            DueKind::GateOverdue {
+                gate: GateKind::BidDecision,
+                attempt: 1,
+                convened_at: at,
+                service_level_days: 5,
+            },
+            DueKind::ConditionOverdue {
+                condition: "C-1".into(),
+                gate: GateKind::BidDecision,
+            },
+            DueKind::InvoiceOverdue {
+                invoice: "INV-1".into(),
+                outstanding: big,
+            },
+            DueKind::ClosureReminder {
+                age_days: 365,
+                signed_at: at,
+            },
+            DueKind::ForcedClosure {
+                last_activity: at,
+                after_days: 90,
+            },
+            DueKind::RecommendationOwed {
+                person: "ana".into(),
+                role: Role::ar(),
+            },
+        ];
+        let pairs = whats
+            .iter()
+            .map(|w| (what(w), w.to_string()))
+            .chain(dues.iter().map(|d| (due_kind(d), d.to_string())));
+        for (html, display) in pairs {
+            // The same words, amounts grouped as in the tiles.
+            assert_eq!(
+                shown(&html),
+                display.replace("12500.00", "12,500.00"),
+                "{html}"
+            );
+            // Every piece of user text, and nothing else, is isolated.
+            for id in ["Smith", "ana", "INV-1", "P-1", "P-2", "C-1", "price", "web"] {
+                if display.contains(id) {
+                    assert!(html.contains(&format!("<bdi>{id}")), "{id} in {html}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn user_text_is_escaped_balanced_and_isolated() {
+        assert_eq!(
+            user("<b>\u{202E}x"),
+            "<bdi>&lt;b&gt;\u{202E}x\u{202C}</bdi>"
+        );
+        assert_eq!(user_plain("\u{2069}x"), "\u{2068}x\u{2069}");
+        assert_eq!(escape("Ünal \u{5E9}\u{5DC}"), "Ünal \u{5E9}\u{5DC}");
+    }
 }

@@ -45,7 +45,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-// The modules are layered, each using only those before it (no import circle): error;
+// The modules are layered, each using only those before it (no import circle): error, text;
 // elapsed, happening, levels; replay; deal, filter; figures, service; stages, digest; snapshot; report;
 // html. `tests/modules.rs` checks it.
 mod deal;
@@ -62,6 +62,7 @@ mod report;
 mod service;
 mod snapshot;
 mod stages;
+pub mod text;
 
 pub use deal::{deal_figures, DealFigures, EndFigure, StageTime, StageVisit};
 pub use digest::Digest;

@@ -7,7 +7,7 @@ use std::path::Path;
 
 /// The layers, first to last; modules in one layer do not use each other.
 const LAYERS: &[&[&str]] = &[
-    &["error"],
+    &["error", "text"],
     &["elapsed", "happening", "levels"],
     &["replay"],
     &["deal", "filter"],

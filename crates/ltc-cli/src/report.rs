@@ -21,9 +21,15 @@
 //! [`Settings`] and [`Filter`];
 //! the filter selects the deals of the funnel and the gate table, the lights and the due list.
 //! Errors come back as a [`Failure`]: the library's error code, or `malformed_json`.
+//!
+//! In the tables, every piece of user text (the process name, deal ids, customers, people, what
+//! is due) goes through [`ltc_analytics::text::one_line`]: control characters, line separators
+//! and bidi formatting characters are written as escapes (`\n`, `\u{202e}`), so that a name can
+//! neither break a row nor reverse the figures after it on a terminal that lays out bidi text.
 
-use crate::commands::{one_line, Failure, ProcessInput};
+use crate::commands::{Failure, ProcessInput};
 use chrono::{DateTime, Utc};
+use ltc_analytics::text::one_line;
 use ltc_analytics::{Durations, Filter, Report, Settings, Snapshot, Subject};
 use ltc_pipeline::integrity;
 use ltc_pipeline::{Event, StoredEvent};

@@ -1,10 +1,15 @@
 //! `ltc report --html` in a real browser: the sample deal set's page is opened in headless
 //! Chromium, which takes a screenshot and dumps the DOM it rendered; every figure on the page (in
 //! the charts' labels, their `data-*` values and the tables) is checked against
-//! `ltc report --json` over the same input.
+//! `ltc report --json` over the same input. A second page, from the sample set with hostile user
+//! text put in (a customer with an unterminated right-to-left override, names of 200 characters
+//! without a space), is measured as laid out at 1,400 pixels: the page's own text reads in order
+//! and nothing leaves the content column.
 //!
-//! Needs `chromium` (Debian's package; `.ci/run` installs it). Without it the test says so on
-//! stderr and passes, except under `CI=true`, where it fails. `LTC_CHROMIUM` names another binary.
+//! Needs `chromium` (Debian's package; `.ci/run` installs it); `LTC_CHROMIUM` names another
+//! binary. The build script looks for it: without it these tests are ignored, and `cargo test`
+//! prints them as `ignored, chromium is not installed: ...` and counts them as ignored, never as
+//! passed; under `CI=true` they run, and fail without it.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -17,6 +22,8 @@ use scraper::{ElementRef, Html, Selector};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+mod hostile;
 
 fn sample(name: &str) -> String {
     format!("{}/../../examples/data/{name}", env!("CARGO_MANIFEST_DIR"))
@@ -35,27 +42,17 @@ fn ltc(args: &[&str]) -> Vec<u8> {
     out.stdout
 }
 
-/// The browser, or `None` (outside CI) when it is not installed.
-fn chromium() -> Option<PathBuf> {
-    let candidates = std::env::var_os("LTC_CHROMIUM")
-        .map(PathBuf::from)
-        .into_iter()
-        .chain(["/usr/bin/chromium", "/usr/bin/chromium-browser"].map(PathBuf::from));
-    for path in candidates {
-        if path.is_file() {
-            return Some(path);
-        }
+/// The browser the build script found (`build.rs`). Without one the tests are ignored, except
+/// under `CI=true`, where they fail here.
+fn chromium() -> PathBuf {
+    let found = option_env!("LTC_CHROMIUM_FOUND").map(PathBuf::from);
+    match found {
+        Some(path) if path.is_file() => path,
+        _ => panic!(
+            "chromium is not installed (apt-get install chromium, or set LTC_CHROMIUM): \
+             the report page must be checked in a real browser"
+        ),
     }
-    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
-    assert!(
-        !ci,
-        "chromium is not installed: CI must check the report page in a real browser"
-    );
-    eprintln!(
-        "\n*** SKIPPED: the report page was NOT checked in a browser: chromium is not installed \
-         (apt-get install chromium, or set LTC_CHROMIUM) ***\n"
-    );
-    None
 }
 
 /// Runs headless Chromium on `page` with `args`, in a profile of its own; its stdout.
@@ -154,8 +151,12 @@ fn days(d: &Value, which: &str) -> String {
 }
 
 #[test]
+#[cfg_attr(
+    no_chromium,
+    ignore = "chromium is not installed: the report page was NOT checked in a browser (apt-get install chromium, or set LTC_CHROMIUM)"
+)]
 fn the_report_page_in_a_browser_shows_the_numbers_of_the_json_report() {
-    let Some(browser) = chromium() else { return };
+    let browser = chromium();
     let scratch = tempfile::tempdir().unwrap();
     let dir = scratch.path().to_owned();
     let deals = sample("deals.json");
@@ -488,4 +489,267 @@ fn the_report_page_in_a_browser_shows_the_numbers_of_the_json_report() {
     if let Some(keep) = std::env::var_os("LTC_REPORT_SCREENSHOT") {
         std::fs::copy(&shot, keep).unwrap();
     }
+}
+
+/// Measures the page as laid out, after it is: what leaves the content column (`outside`: boxes,
+/// lines of text, and containers that scroll sideways; the outermost 20), and where the page's
+/// own text does not read left to right (`reversed`: in each block holding a bidi control, the
+/// characters outside its `<bdi>` elements, which must come in increasing x on a line; one
+/// finding per block). Writes the findings as JSON in `<pre id="measured">`.
+const MEASURE: &str = r#"
+(function () {
+  const main = document.querySelector('main');
+  const box = main.getBoundingClientRect();
+  const style = getComputedStyle(main);
+  const left = box.left + parseFloat(style.paddingLeft);
+  const right = box.right - parseFloat(style.paddingRight);
+  const name = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+    (typeof el.className === 'string' && el.className ? '.' + el.className.split(' ').join('.') : '');
+  const path = (el) => {
+    const parts = [];
+    for (let e = el; e && e !== document.body; e = e.parentElement) parts.unshift(name(e));
+    return parts.join(' > ');
+  };
+  const out = (r) => r.left < left - 0.5 || r.right > right + 0.5;
+  const span = (r) => r.left.toFixed(1) + '..' + r.right.toFixed(1);
+  const outside = [];
+  const flagged = new Set();
+  for (const el of main.querySelectorAll('*')) {
+    if (el.closest('svg') && el.tagName.toLowerCase() !== 'svg') continue;
+    const r = el.getBoundingClientRect();
+    if ((r.width > 0 || r.height > 0) && out(r)) {
+      flagged.add(el);
+      if (!flagged.has(el.parentElement)) outside.push(path(el) + ': ' + span(r));
+    }
+  }
+  const texts = document.createTreeWalker(main, NodeFilter.SHOW_TEXT);
+  while (texts.nextNode()) {
+    const node = texts.currentNode;
+    if (node.parentElement.closest('svg')) continue;
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    for (const r of range.getClientRects()) {
+      if (r.width > 0 && out(r) && !flagged.has(node.parentElement)) {
+        outside.push(path(node.parentElement) + ' text "' + node.data.slice(0, 24) + '": ' + span(r));
+      }
+    }
+  }
+  for (const el of main.querySelectorAll('.scroll, .chart')) {
+    if (el.scrollWidth > el.clientWidth + 1) {
+      outside.push(path(el) + ' scrolls sideways: ' + el.scrollWidth + ' > ' + el.clientWidth);
+    }
+  }
+  const control = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/;
+  const blocks = new Set();
+  const all = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (all.nextNode()) {
+    const node = all.currentNode;
+    if (!control.test(node.data)) continue;
+    const block = node.parentElement.closest('li, td, th, dd, h1, h2, h3, h4, p, caption, figcaption');
+    if (block) blocks.add(block);
+  }
+  const reversed = [];
+  let checked = 0;
+  for (const block of blocks) {
+    let prev = null;
+    let first = null;
+    let count = 0;
+    const walker = document.createTreeWalker(block, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+      const node = walker.currentNode;
+      const bdi = node.parentElement.closest('bdi');
+      if (bdi && block.contains(bdi)) continue;
+      for (let i = 0; i < node.data.length; i++) {
+        const ch = node.data[i];
+        if (/\s/.test(ch) || control.test(ch)) continue;
+        const range = document.createRange();
+        range.setStart(node, i);
+        range.setEnd(node, i + 1);
+        const r = range.getBoundingClientRect();
+        if (r.width === 0) continue;
+        checked += 1;
+        if (prev && Math.abs(r.top - prev.top) < 2 && r.left < prev.left - 0.5) {
+          count += 1;
+          first = first || '"' + ch + '" at ' + r.left.toFixed(1) + ' is left of "' + prev.ch +
+            '" before it at ' + prev.left.toFixed(1);
+        }
+        prev = { ch: ch, left: r.left, top: r.top };
+      }
+    }
+    if (count > 0) {
+      reversed.push(path(block) + ': ' + count + ' characters out of order, first ' + first +
+        ', in "' + block.textContent + '"');
+    }
+  }
+  const pre = document.createElement('pre');
+  pre.id = 'measured';
+  pre.textContent = JSON.stringify({
+    width: window.innerWidth, left: left, right: right, outside: outside.slice(0, 20),
+    blocks: blocks.size, checked: checked, reversed: reversed
+  });
+  document.body.appendChild(pre);
+})();
+"#;
+
+/// Whether the bidi controls of `text` (inside the `<bdi>` `bdi`, if any) are set in an isolate
+/// and balanced there: the `<bdi>`'s text is balanced, or (where only text can go) `text` is
+/// balanced and has no bidi control outside a span from U+2068 to its U+2069.
+fn isolated(bdi: Option<ElementRef>, text: &str) -> bool {
+    use ltc_analytics::text::{is_balanced, is_bidi_control};
+    if let Some(bdi) = bdi {
+        return is_balanced(&bdi.text().collect::<String>());
+    }
+    let mut depth = 0_usize;
+    let mut outside = false;
+    for c in text.chars() {
+        match c {
+            '\u{2066}'..='\u{2068}' => depth += 1,
+            '\u{2069}' => depth = depth.saturating_sub(1),
+            c if depth == 0 && is_bidi_control(c) => outside = true,
+            _ => {}
+        }
+    }
+    is_balanced(text) && !outside
+}
+
+#[test]
+#[cfg_attr(
+    no_chromium,
+    ignore = "chromium is not installed: the report page was NOT checked in a browser (apt-get install chromium, or set LTC_CHROMIUM)"
+)]
+fn hostile_user_text_neither_reverses_the_page_nor_widens_it() {
+    let browser = chromium();
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path().to_owned();
+
+    // Which deals and person to rename: a red deal that is in a digest (its line there goes on
+    // with the stage and the age after the customer), two more red deals, a person with
+    // flagged deals and things due.
+    let report = ltc_cli::report::report(&hostile::sample()).unwrap();
+    let in_digest = |deal: &ltc_pipeline::DealId| {
+        report
+            .digests
+            .iter()
+            .any(|d| d.flagged.iter().any(|l| &l.deal == deal))
+    };
+    let evil = report
+        .flagged
+        .iter()
+        .find(|l| in_digest(&l.deal))
+        .unwrap()
+        .deal
+        .to_string();
+    let mut others = report
+        .flagged
+        .iter()
+        .map(|l| l.deal.to_string())
+        .filter(|d| *d != evil);
+    let (wide, renamed) = (others.next().unwrap(), others.next().unwrap());
+    let person = report
+        .digests
+        .iter()
+        .find(|d| !d.flagged.is_empty() && !d.due.is_empty())
+        .unwrap()
+        .person
+        .to_string();
+    let (long_customer, long_deal, long_person) = (
+        hostile::long("Wolfeschlegelsteinhausenbergerdorff"),
+        hostile::long("D-Ubermenschlichkeitsgrundsatz"),
+        hostile::long("anastasiapapadopoulou"),
+    );
+    let input = hostile::sample_with(&hostile::Renames {
+        customers: vec![(&evil, hostile::EVIL), (&wide, &long_customer)],
+        deals: vec![(&renamed, &long_deal)],
+        people: vec![(&person, &long_person)],
+    });
+    let source = dir.join("hostile.json");
+    std::fs::write(&source, input).unwrap();
+    let page = dir.join("hostile.html");
+    ltc(&[
+        "report",
+        "--html",
+        page.to_str().unwrap(),
+        source.to_str().unwrap(),
+    ]);
+    let html = std::fs::read_to_string(&page).unwrap();
+    for name in [&long_customer, &long_deal, &long_person] {
+        assert!(html.contains(name.as_str()), "{name} is on the page");
+    }
+
+    // The picture, to look at: LTC_REPORT_HOSTILE_SCREENSHOT=path.png keeps it.
+    let shot = dir.join("hostile.png");
+    browse(
+        &browser,
+        &dir,
+        &page,
+        &[
+            &format!("--screenshot={}", shot.display()),
+            "--window-size=1400,9000",
+        ],
+    );
+    assert!(std::fs::read(&shot)
+        .unwrap()
+        .starts_with(b"\x89PNG\r\n\x1a\n"));
+    if let Some(keep) = std::env::var_os("LTC_REPORT_HOSTILE_SCREENSHOT") {
+        std::fs::copy(&shot, keep).unwrap();
+    }
+
+    // The DOM as the browser built it: every text holding a bidi control is isolated, and
+    // balanced within its isolate.
+    let dom = Html::parse_document(&browse(&browser, &dir, &page, &["--dump-dom"]));
+    let mut seen = 0;
+    for node in dom.tree.nodes() {
+        let Some(text) = node.value().as_text() else {
+            continue;
+        };
+        if text.chars().any(ltc_analytics::text::is_bidi_control) {
+            seen += 1;
+            let parent = node.parent().and_then(ElementRef::wrap).unwrap();
+            let bdi = node
+                .ancestors()
+                .filter_map(ElementRef::wrap)
+                .find(|e| e.value().name() == "bdi");
+            assert!(
+                isolated(bdi, text),
+                "{:?} in <{}> is not isolated",
+                &**text,
+                parent.value().name()
+            );
+        }
+    }
+    // The customer is on the page four times: the red deals' table, two digests' lists of red
+    // deals and what happened (at least the table and a digest).
+    assert!(seen >= 2, "the override is on the page {seen} times");
+
+    // As laid out at 1,400 pixels.
+    let measured = dir.join("measured.html");
+    std::fs::write(
+        &measured,
+        html.replace("</body>", &format!("<script>{MEASURE}</script>\n</body>")),
+    )
+    .unwrap();
+    let dump = Html::parse_document(&browse(
+        &browser,
+        &dir,
+        &measured,
+        &["--window-size=1400,1000", "--dump-dom"],
+    ));
+    let found: Value = serde_json::from_str(&text(one(&dump, "#measured"))).unwrap();
+    assert_eq!(found["width"], 1400, "{found}");
+    assert!(found["blocks"].as_u64().unwrap() >= 2, "{found}");
+    assert!(found["checked"].as_u64().unwrap() > 20, "{found}");
+    let list =
+        |key: &str| -> Vec<String> { found[key].as_array().unwrap().iter().map(plain).collect() };
+    assert_eq!(
+        list("reversed"),
+        Vec::<String>::new(),
+        "the page's own text after user text must read left to right"
+    );
+    assert_eq!(
+        list("outside"),
+        Vec::<String>::new(),
+        "at 1,400 pixels nothing may leave the content column ({} to {})",
+        found["left"],
+        found["right"]
+    );
 }

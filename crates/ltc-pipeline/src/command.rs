@@ -2,8 +2,8 @@
 
 use crate::serde_strict::objects_only;
 use crate::{
-    ConditionId, ConditionSpec, GateKind, InvoiceId, MilestoneId, Money, PaymentId, PersonId, Role,
-    Seat, Vote,
+    CommandId, ConditionId, ConditionSpec, GateKind, InvoiceId, MilestoneId, Money, PaymentId,
+    PersonId, Role, Seat, Vote,
 };
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -750,7 +750,8 @@ impl Command {
     }
 }
 
-/// A command with who sends it, when, and (optionally) the deal version it expects.
+/// A command with who sends it, when, and (optionally) the deal version it expects and the id
+/// its sender gave it.
 ///
 /// This is what a host stores or ships; [`Envelope::decide`] checks the version, then decides.
 ///
@@ -773,6 +774,12 @@ pub struct Envelope {
     /// The version the sender saw; a different current version is a conflict.
     #[serde(default)]
     pub expected_version: Option<u64>,
+    /// The id the sender gave the command, so that sending it again does it once: a store keeps
+    /// it with the command's events ([`StoredEvent::command_id`](crate::StoredEvent::command_id))
+    /// and answers a resent envelope with the first outcome. Deciding does not read it. Written
+    /// only when there is one, so an envelope without it reads and writes as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command_id: Option<CommandId>,
     /// The command.
     pub command: Command,
 }
@@ -780,13 +787,14 @@ pub struct Envelope {
 objects_only!(Envelope);
 
 impl Envelope {
-    /// `command` sent by `actor` at `at`, expecting no particular version of the deal.
+    /// `command` sent by `actor` at `at`, expecting no particular version of the deal, without
+    /// a command id.
     ///
     /// ```
     /// use ltc_pipeline::{Command, Envelope, TimeZone, Utc};
     /// let at = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
     /// let envelope = Envelope::new("ana", at, Command::QualifyLead {});
-    /// assert_eq!(envelope.expected_version, None);
+    /// assert_eq!((envelope.expected_version, envelope.command_id), (None, None));
     /// assert_eq!(envelope.actor.as_str(), "ana");
     /// ```
     #[must_use]
@@ -795,6 +803,7 @@ impl Envelope {
             actor: actor.into(),
             at,
             expected_version: None,
+            command_id: None,
             command,
         }
     }
@@ -814,6 +823,25 @@ impl Envelope {
         self
     }
 
+    /// The same envelope under the command id `id`, chosen by its sender: a store that has done
+    /// a command under that id for the deal answers with that outcome instead of doing it again.
+    ///
+    /// ```
+    /// use ltc_pipeline::{Command, CommandId, Envelope, TimeZone, Utc};
+    /// let at = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
+    /// let id = CommandId::new("req-1")?;
+    /// let envelope = Envelope::new("ana", at, Command::QualifyLead {}).with_command_id(id.clone());
+    /// assert_eq!(envelope.command_id, Some(id));
+    /// let json = serde_json::to_string(&envelope).unwrap();
+    /// assert!(json.contains(r#""command_id":"req-1""#), "{json}");
+    /// # Ok::<(), ltc_pipeline::Error>(())
+    /// ```
+    #[must_use]
+    pub fn with_command_id(mut self, id: impl Into<CommandId>) -> Self {
+        self.command_id = Some(id.into());
+        self
+    }
+
     /// Reads an envelope from its JSON document (a request body, a line of a file), strictly,
     /// naming the path of a bad value. A leading UTF-8 byte-order mark is skipped.
     ///
@@ -824,7 +852,7 @@ impl Envelope {
     /// ```
     /// use ltc_pipeline::Envelope;
     /// let envelope = Envelope::from_json(
-    ///     r#"{"actor": "ana", "at": "2026-01-05T09:00:00Z", "command": {"command": "qualify_lead"}}"#,
+    ///     r#"{"actor": "ana", "at": "2026-01-05T09:00:00Z", "command": {"type": "qualify_lead"}}"#,
     /// )?;
     /// assert_eq!(envelope.actor.as_str(), "ana");
     ///

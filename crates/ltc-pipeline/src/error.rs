@@ -142,6 +142,21 @@ pub enum Error {
         /// The id given.
         value: String,
     },
+    /// An identifier longer than its field allows (a command id: 200 bytes). The message shows
+    /// the id's start.
+    #[error(
+        "`{field}` `{start_}...` is {len} bytes long: it is at most {max} bytes",
+        start_ = esc(&.value.chars().take(40).collect::<String>()),
+        len = .value.len()
+    )]
+    IdTooLong {
+        /// The field.
+        field: &'static str,
+        /// The id given.
+        value: String,
+        /// The most bytes the field allows.
+        max: usize,
+    },
     /// A reason, minutes, name or note that must not be empty.
     #[error("`{field}` must not be empty")]
     EmptyText {
@@ -599,12 +614,26 @@ pub enum Error {
         problem: String,
     },
     /// A stored record written in a format this version of the library does not read.
-    #[error("stored format {found} is not read by this library, which reads format {reads}")]
+    #[error("stored format {found} is not read by this library, which reads formats 1 to {reads}")]
     UnsupportedFormat {
         /// The record's format.
         found: u64,
-        /// The format this library reads and writes.
+        /// The newest format this library reads and writes.
         reads: u32,
+    },
+    /// A stored record of a format that does not have one of its fields (a format-1 record with
+    /// a `command_id`, a field of format 2): no writer of that format wrote it.
+    #[error(
+        "a stored record of format {format} has no field `{field}`: it is a field of format \
+         {since} and later"
+    )]
+    FieldNotInFormat {
+        /// The field.
+        field: &'static str,
+        /// The record's format.
+        format: u64,
+        /// The first format with the field.
+        since: u32,
     },
 }
 
@@ -680,6 +709,7 @@ impl Error {
             Error::EmptyText { .. } => "empty_text",
             Error::InstantOutOfRange { .. } => "instant_out_of_range",
             Error::InvalidId { .. } => "invalid_id",
+            Error::IdTooLong { .. } => "id_too_long",
             Error::NonPositiveAmount { .. } => "non_positive_amount",
             Error::UnknownCriterion { .. } => "unknown_criterion",
             Error::MissingScore { .. } => "missing_score",
@@ -737,6 +767,7 @@ impl Error {
             Error::MigrationBlocked { .. } => "migration_blocked",
             Error::Tampered { .. } => "tampered",
             Error::UnsupportedFormat { .. } => "unsupported_format",
+            Error::FieldNotInFormat { .. } => "field_not_in_format",
         }
     }
 }

@@ -137,3 +137,123 @@ impl Role {
         Self::new("FR")
     }
 }
+
+/// The id a client gives a command so that sending it twice does it once: it travels in the
+/// command's [`Envelope`](crate::Envelope) and is kept on every event the command produced
+/// ([`StoredEvent::command_id`](crate::StoredEvent::command_id)), so a store can tell a resent
+/// command from a new one.
+///
+/// Unlike the other ids, a command id is checked when it is made, so every value of this type is
+/// usable: not blank, no control characters (nor Unicode line separators), no space around it,
+/// and at most [`CommandId::MAX_LEN`] bytes. Serialized as the plain string; reading one checks
+/// it the same way.
+///
+/// ```
+/// use ltc_pipeline::CommandId;
+/// let id = CommandId::new("req-7f3a")?;
+/// assert_eq!(id.as_str(), "req-7f3a");
+/// assert_eq!(serde_json::to_string(&id).unwrap(), r#""req-7f3a""#);
+///
+/// assert_eq!(CommandId::new(" ").unwrap_err().code(), "empty_text");
+/// assert_eq!(CommandId::new("a\nb").unwrap_err().code(), "invalid_id");
+/// assert_eq!(CommandId::new("x".repeat(201)).unwrap_err().code(), "id_too_long");
+/// assert!(serde_json::from_str::<CommandId>(r#"" padded ""#).is_err());
+/// # Ok::<(), ltc_pipeline::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CommandId(Arc<str>);
+
+impl CommandId {
+    /// The longest command id, in bytes of UTF-8.
+    pub const MAX_LEN: usize = 200;
+
+    /// Checks `value` and wraps it as a command id.
+    ///
+    /// # Errors
+    /// Naming the field `command_id`: [`Error::EmptyText`](crate::Error::EmptyText) for a blank
+    /// value, [`Error::IdTooLong`](crate::Error::IdTooLong) for one longer than
+    /// [`CommandId::MAX_LEN`] bytes, [`Error::InvalidId`](crate::Error::InvalidId) for one with a
+    /// control character or space around it.
+    ///
+    /// ```
+    /// use ltc_pipeline::{CommandId, Error};
+    /// assert!(CommandId::new("4c1e0d2a-9b8f-4e57-a0c3-6f1d2b7e9a10").is_ok());
+    /// let err = CommandId::new("c-1 ").unwrap_err();
+    /// assert_eq!(err, Error::InvalidId { field: "command_id", value: "c-1 ".into() });
+    /// ```
+    pub fn new(value: impl Into<String>) -> Result<Self, crate::Error> {
+        let value = value.into();
+        if value.len() > Self::MAX_LEN {
+            return Err(crate::Error::IdTooLong {
+                field: "command_id",
+                value,
+                max: Self::MAX_LEN,
+            });
+        }
+        crate::decide::identifier(&value, "command_id")?;
+        Ok(Self(Arc::from(value)))
+    }
+
+    /// The command id as a string slice.
+    ///
+    /// ```
+    /// use ltc_pipeline::CommandId;
+    /// assert_eq!(CommandId::new("c-1")?.as_str(), "c-1");
+    /// # Ok::<(), ltc_pipeline::Error>(())
+    /// ```
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Serialize for CommandId {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for CommandId {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        Self::new(value).map_err(serde::de::Error::custom)
+    }
+}
+
+impl fmt::Display for CommandId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::str::FromStr for CommandId {
+    type Err = crate::Error;
+
+    /// As [`CommandId::new`].
+    ///
+    /// ```
+    /// use ltc_pipeline::CommandId;
+    /// let id: CommandId = "c-1".parse()?;
+    /// assert_eq!(id, CommandId::new("c-1")?);
+    /// assert!("".parse::<CommandId>().is_err());
+    /// # Ok::<(), ltc_pipeline::Error>(())
+    /// ```
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Self::new(value)
+    }
+}
+
+impl TryFrom<&str> for CommandId {
+    type Error = crate::Error;
+
+    fn try_from(value: &str) -> Result<Self, Self::Error> {
+        Self::new(value)
+    }
+}
+
+impl TryFrom<String> for CommandId {
+    type Error = crate::Error;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::new(value)
+    }
+}

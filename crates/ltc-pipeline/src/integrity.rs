@@ -4,9 +4,10 @@
 //! The link of event `n` is `SHA-256("ltc-log/1" ‖ link(n-1) ‖ bytes(n))`, where `link(0)` is
 //! [`Digest::GENESIS`] (32 zero bytes) and `bytes(n)` is the event's canonical JSON as a
 //! [`StoredEvent`] writes it, without the `hash` field: compact, fields in the documented order
-//! (`docs/format.md`). The last link is the log's *head*. A host that keeps the head apart from
-//! the log (beside the deal's row, in another system, in a signed receipt) also detects the
-//! events dropped from the end, which a chain alone cannot tell from a shorter log.
+//! (`docs/format.md`), the event's `command_id` included when it has one. The last link is the
+//! log's *head*. A host that keeps the head apart from the log (beside the deal's row, in another
+//! system, in a signed receipt) also detects the events dropped from the end, which a chain alone
+//! cannot tell from a shorter log.
 //!
 //! Sealing and verifying are separate from [`decide`](crate::decide) and
 //! [`Deal::apply`](crate::Deal::apply), so deciding and replaying cost nothing more: hashes are
@@ -30,7 +31,7 @@
 //! ```
 
 use crate::format::RecordOut;
-use crate::{Deal, Error, Event, Processes, StoredEvent};
+use crate::{CommandId, Deal, Error, Event, Processes, StoredEvent};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 use std::fmt;
@@ -50,7 +51,8 @@ impl Digest {
         &self.0
     }
 
-    /// The link of `event` after `prev`: what [`seal`] stores and [`verify`] recomputes.
+    /// The link of `event`, stored without a command id, after `prev`: what [`seal`] stores and
+    /// [`verify`] recomputes for it. [`Digest::link_stored`] is the link of any stored event.
     ///
     /// ```
     /// use chrono::{TimeZone, Utc};
@@ -65,11 +67,43 @@ impl Digest {
     /// assert_ne!(link, Digest::link(&link, &event));
     /// ```
     pub fn link(prev: &Digest, event: &Event) -> Digest {
+        Self::link_record(prev, &RecordOut::new(event, None, None))
+    }
+
+    /// The link of a stored event after `prev`, over its event and its command id: what
+    /// [`verify`] recomputes. Its own `hash` is not read.
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use ltc_pipeline::integrity::{seal_command, Digest};
+    /// use ltc_pipeline::{Change, CommandId, Event};
+    /// let event = Event {
+    ///     deal: "D-1".into(), version: 1, actor: "ana".into(),
+    ///     at: Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap(),
+    ///     change: Change::LeadQualified {},
+    /// };
+    /// let id = CommandId::new("req-1")?;
+    /// let mut stored = seal_command(Digest::GENESIS, [event.clone()], Some(&id)).remove(0);
+    /// assert_eq!(Digest::link_stored(&Digest::GENESIS, &stored), stored.hash);
+    /// // The command id is part of what is linked:
+    /// assert_ne!(stored.hash, Digest::link(&Digest::GENESIS, &event));
+    /// stored.command_id = None;
+    /// assert_eq!(Digest::link_stored(&Digest::GENESIS, &stored), Digest::link(&Digest::GENESIS, &event));
+    /// # Ok::<(), ltc_pipeline::Error>(())
+    /// ```
+    pub fn link_stored(prev: &Digest, stored: &StoredEvent) -> Digest {
+        Self::link_record(
+            prev,
+            &RecordOut::new(&stored.event, stored.command_id.as_ref(), None),
+        )
+    }
+
+    fn link_record(prev: &Digest, record: &RecordOut<'_>) -> Digest {
         let mut hasher = Sha256::new();
         hasher.update(TAG);
         hasher.update(prev.0);
         // Serializing plain data (strings, integers, maps with string keys) cannot fail.
-        let _ = serde_json::to_writer(HashWriter(&mut hasher), &RecordOut::new(event, None));
+        let _ = serde_json::to_writer(HashWriter(&mut hasher), record);
         Digest(hasher.finalize().into())
     }
 }
@@ -173,16 +207,50 @@ impl<'de> Deserialize<'de> for Digest {
 }
 
 /// Seals events after the link `head` (the log's current head, or [`Digest::GENESIS`] for a new
-/// log): each becomes a [`StoredEvent`] carrying its link. The head after them is the last one's
-/// `hash`.
+/// log): each becomes a [`StoredEvent`] carrying its link, without a command id. The head after
+/// them is the last one's `hash`. As [`seal_command`] with `None`.
 pub fn seal(head: Digest, events: impl IntoIterator<Item = Event>) -> Vec<StoredEvent> {
+    seal_command(head, events, None)
+}
+
+/// Seals the events one command produced after the link `head`, each carrying `command_id` (the
+/// id in the command's [`Envelope`](crate::Envelope), if it had one) within its link. Events with
+/// a command id are written in format 2; without one, in format 1, exactly as [`seal`] writes
+/// them.
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use ltc_pipeline::integrity::{seal_command, verify, Digest};
+/// use ltc_pipeline::{Command, CommandId, Deal, DealId, Envelope, Process};
+/// let mut deal = Deal::new(DealId::new("D-1"));
+/// let at = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
+/// let envelope = Envelope::new("ops", at, Command::capture_lead("ACME", "web", None))
+///     .with_command_id(CommandId::new("req-1")?);
+/// let events = envelope.execute(&mut deal, &Process::standard())?;
+/// let mut log = seal_command(Digest::GENESIS, events, envelope.command_id.as_ref());
+/// assert_eq!(log[0].command_id, envelope.command_id);
+/// assert_eq!(verify(&log)?, log[0].hash);
+///
+/// log[0].command_id = Some(CommandId::new("req-2")?);
+/// assert_eq!(verify(&log).unwrap_err().code(), "tampered");
+/// # Ok::<(), ltc_pipeline::Error>(())
+/// ```
+pub fn seal_command(
+    head: Digest,
+    events: impl IntoIterator<Item = Event>,
+    command_id: Option<&CommandId>,
+) -> Vec<StoredEvent> {
     let mut prev = head;
     events
         .into_iter()
         .map(|event| {
-            let hash = Digest::link(&prev, &event);
+            let hash = Digest::link_record(&prev, &RecordOut::new(&event, command_id, None));
             prev = hash;
-            StoredEvent { event, hash }
+            StoredEvent {
+                event,
+                command_id: command_id.cloned(),
+                hash,
+            }
         })
         .collect()
 }
@@ -193,7 +261,7 @@ pub fn head(log: &[StoredEvent]) -> Digest {
 }
 
 /// Checks a stored log's integrity: one deal, versions 1, 2, 3, ... in order, and every link
-/// recomputed from the events equal to the one stored. Returns the head.
+/// recomputed from the events (and their command ids) equal to the one stored. Returns the head.
 ///
 /// # Errors
 /// [`Error::Tampered`] naming the first event whose deal, version or link does not hold.
@@ -223,7 +291,7 @@ pub fn verify(log: &[StoredEvent]) -> Result<Digest, Error> {
                 event.version
             )));
         }
-        let link = Digest::link(&prev, event);
+        let link = Digest::link_stored(&prev, stored);
         if link != stored.hash {
             return Err(fail(format!(
                 "its hash {} is not the link {link} of its content to the event before it: the \

@@ -119,7 +119,7 @@ pub use gate::{
     Ballot, Closing, Condition, ConditionSpec, GateDecision, GateRecord, Meeting, Outcome, Seat,
     Tally, Vote,
 };
-pub use ids::{ConditionId, DealId, InvoiceId, MilestoneId, PaymentId, PersonId, Role};
+pub use ids::{CommandId, ConditionId, DealId, InvoiceId, MilestoneId, PaymentId, PersonId, Role};
 pub use kinds::{EndKind, Fact, GateKind, Phase, StageKind};
 pub use money::{add as add_amounts, Currency, Money};
 pub use needs::{Blocker, EscalationNeed, GateNeeds, RoleNeed, Votes};

@@ -585,6 +585,7 @@ fn every_field_of_every_change_type_is_covered() {
         for edited in edits {
             let forged = vec![StoredEvent {
                 event: edited.clone(),
+                command_id: None,
                 hash: log[0].hash,
             }];
             assert_eq!(tampered_at(verify(&forged)), Ok(1), "{name}: {edited:?}");

@@ -980,12 +980,7 @@ fn lead_grading_follows_the_scorecard() {
 fn optimistic_concurrency_refuses_a_stale_version() {
     let mut w = World::new();
     w.lead(None);
-    let envelope = Envelope {
-        actor: "ana".into(),
-        at: w.now,
-        expected_version: Some(1),
-        command: Command::QualifyLead {},
-    };
+    let envelope = Envelope::new("ana", w.now, Command::QualifyLead {}).expecting(1);
     let err = envelope.decide(&w.deal, &w.process).unwrap_err();
     assert_eq!(
         err,
@@ -994,10 +989,7 @@ fn optimistic_concurrency_refuses_a_stale_version() {
             actual: 2
         }
     );
-    let fresh = Envelope {
-        expected_version: Some(2),
-        ..envelope
-    };
+    let fresh = envelope.expecting(2);
     assert_eq!(fresh.decide(&w.deal, &w.process).unwrap()[0].version, 3);
 }
 

@@ -20,12 +20,12 @@
 //! let mut store = Store::open(path.to_str().unwrap())?; // or "postgres://user@host/db"
 //! let id = DealId::new("D-1");
 //! let at = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
-//! let capture = Envelope {
-//!     actor: "ops".into(),
+//! let capture = Envelope::new(
+//!     "ops",
 //!     at,
-//!     expected_version: Some(0),
-//!     command: Command::CaptureLead { customer: "ACME".into(), source: "web".into(), estimate: None },
-//! };
+//!     Command::CaptureLead { customer: "ACME".into(), source: "web".into(), estimate: None },
+//! )
+//! .expecting(0);
 //! // Decide against the stored deal (a new one opens under `standard@1`) and append.
 //! let done = store.execute(&id, &capture)?;
 //! assert_eq!((done.deal.version(), done.deal.stage_kind()), (1, Some(StageKind::Captured)));
@@ -481,12 +481,8 @@ impl Store {
     /// use ltc_store::Store;
     /// # let dir = tempfile::tempdir().unwrap();
     /// let mut store = Store::open_sqlite(dir.path().join("ltc.db"))?;
-    /// let qualify = Envelope {
-    ///     actor: "ana".into(),
-    ///     at: Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap(),
-    ///     expected_version: None,
-    ///     command: Command::QualifyLead {},
-    /// };
+    /// let at = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
+    /// let qualify = Envelope::new("ana", at, Command::QualifyLead {});
     /// // A new deal starts with a capture: the rules refuse, nothing is written.
     /// let refused = store.execute(&DealId::new("D-1"), &qualify).unwrap_err();
     /// assert_eq!(refused.code(), "not_opened");
@@ -518,7 +514,7 @@ impl Store {
     /// # let dir = tempfile::tempdir().unwrap();
     /// let mut store = Store::open_sqlite(dir.path().join("ltc.db"))?;
     /// let at = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
-    /// let send = |actor: &str, command| Envelope { actor: actor.into(), at, expected_version: None, command };
+    /// let send = |actor: &str, command| Envelope::new(actor, at, command);
     /// let capture = Command::CaptureLead { customer: "ACME".into(), source: "web".into(), estimate: None };
     /// let scores = [("budget", 4), ("decision_chain", 3), ("urgency", 5)]
     ///     .into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
@@ -811,7 +807,7 @@ impl Store {
     /// let at = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
     /// for id in ["D-2", "D-1"] {
     ///     let capture = Command::CaptureLead { customer: id.into(), source: "web".into(), estimate: None };
-    ///     store.execute(&DealId::new(id), &Envelope { actor: "ops".into(), at, expected_version: Some(0), command: capture })?;
+    ///     store.execute(&DealId::new(id), &Envelope::new("ops", at, capture).expecting(0))?;
     /// }
     /// let listed = store.deals()?;
     /// assert_eq!(listed.iter().map(|d| d.deal.as_str()).collect::<Vec<_>>(), ["D-1", "D-2"]);
@@ -892,7 +888,7 @@ impl Store {
     /// let at = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
     /// for id in ["D-1", "D-2", "D-3"] {
     ///     let capture = Command::CaptureLead { customer: id.into(), source: "web".into(), estimate: None };
-    ///     store.execute(&DealId::new(id), &Envelope { actor: "ops".into(), at, expected_version: None, command: capture })?;
+    ///     store.execute(&DealId::new(id), &Envelope::new("ops", at, capture))?;
     /// }
     /// let page = store.read_stream(0, 2)?;
     /// assert_eq!(page.iter().map(|r| r.position).collect::<Vec<_>>(), [1, 2]);
@@ -1117,7 +1113,7 @@ impl Store {
     /// let at = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
     /// for id in ["D-1", "D-2"] {
     ///     let capture = Command::CaptureLead { customer: "ACME".into(), source: "web".into(), estimate: None };
-    ///     store.execute(&DealId::new(id), &Envelope { actor: "ops".into(), at, expected_version: Some(0), command: capture })?;
+    ///     store.execute(&DealId::new(id), &Envelope::new("ops", at, capture).expecting(0))?;
     /// }
     /// assert!(store.verify_all()?.is_ok());
     /// // Someone edits an event in the database, beside the store.

@@ -189,14 +189,10 @@ fn a_refused_command_writes_nothing(db: &Db) {
     let mut store = db.open();
     let deal = id("D-1");
     store.execute(&deal, &capture("ACME")).unwrap();
-    let early = Envelope {
-        actor: "ana".into(),
-        at: day(1),
-        expected_version: Some(1),
-        command: Command::Lose {
-            reason: "no budget".into(),
-        },
+    let lose = Command::Lose {
+        reason: "no budget".into(),
     };
+    let early = Envelope::new("ana", day(1), lose).expecting(1);
     let refused = store.execute(&deal, &early).unwrap_err();
     assert!(matches!(refused, StoreError::Engine(_)));
     assert_eq!(refused.code(), "wrong_stage");
@@ -425,12 +421,8 @@ fn deals_replay_under_the_versions_they_ran_under(db: &Db) {
     for step in steps.iter().take(3) {
         store.execute(&id("D-1"), &envelope(step, None)).unwrap();
     }
-    let migrate = Envelope {
-        actor: "ops".into(),
-        at: steps[2].at,
-        expected_version: Some(3),
-        command: Command::MigrateProcess { version: 2 },
-    };
+    let migrate =
+        Envelope::new("ops", steps[2].at, Command::MigrateProcess { version: 2 }).expecting(3);
     let migrated = store.execute(&id("D-1"), &migrate).unwrap();
     assert_eq!(
         migrated.deal.process(),

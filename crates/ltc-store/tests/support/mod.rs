@@ -108,25 +108,19 @@ pub fn script() -> Vec<Step> {
 /// Step `i` of the script as an envelope expecting version `i`.
 pub fn envelope(step: &Step, expected: Option<u64>) -> Envelope {
     Envelope {
-        actor: step.actor.clone(),
-        at: step.at,
         expected_version: expected,
-        command: step.command.clone(),
+        ..Envelope::new(step.actor.clone(), step.at, step.command.clone())
     }
 }
 
 /// A capture for a new deal.
 pub fn capture(customer: &str) -> Envelope {
-    Envelope {
-        actor: "ops".into(),
-        at: day(0),
-        expected_version: Some(0),
-        command: Command::CaptureLead {
-            customer: customer.into(),
-            source: "web".into(),
-            estimate: None,
-        },
-    }
+    let command = Command::CaptureLead {
+        customer: customer.into(),
+        source: "web".into(),
+        estimate: None,
+    };
+    Envelope::new("ops", day(0), command).expecting(0)
 }
 
 pub fn day(n: i64) -> DateTime<Utc> {

@@ -368,28 +368,66 @@ pub(crate) fn gates(deals: &[&Replayed]) -> Result<Vec<GateFigures>, Error> {
     Ok(out)
 }
 
-pub(crate) fn people(deals: &[&Replayed], filter: &Filter) -> Result<Vec<PersonFigures>, Error> {
+/// Everyone who held a stint on `deals` (in the filter's role, when given; only the filter's
+/// person, when given), sorted.
+pub(crate) fn people_on<'d>(deals: &[&'d Replayed], filter: &Filter) -> BTreeSet<&'d PersonId> {
     let role = filter.role.as_ref();
-    let mut people: BTreeSet<PersonId> = BTreeSet::new();
-    for deal in deals {
-        people.extend(deal.people(role));
+    deals
+        .iter()
+        .flat_map(|d| d.deal.team().stints())
+        .filter(|s| role.is_none_or(|r| &s.role == r))
+        .map(|s| &s.person)
+        .filter(|p| filter.person.as_ref().is_none_or(|q| q == *p))
+        .collect()
+}
+
+/// One person's stints over a set of deals, gathered in one pass over every stint.
+struct Theirs<'d> {
+    /// Positions in the deals (ascending, each once).
+    deals: Vec<usize>,
+    /// The roles they held.
+    roles: BTreeSet<&'d Role>,
+    /// When they first joined.
+    first_joined: DateTime<Utc>,
+}
+
+/// Each person's deals, roles and first joining over `deals`, counting the stints `filter`
+/// counts: linear in the stints.
+fn theirs<'d>(deals: &[&'d Replayed], filter: &Filter) -> BTreeMap<&'d PersonId, Theirs<'d>> {
+    let role = filter.role.as_ref();
+    let mut out: BTreeMap<&PersonId, Theirs> = BTreeMap::new();
+    for (i, deal) in deals.iter().enumerate() {
+        for s in deal.deal.team().stints() {
+            if role.is_some_and(|r| &s.role != r)
+                || filter.person.as_ref().is_some_and(|p| p != &s.person)
+            {
+                continue;
+            }
+            let t = out.entry(&s.person).or_insert_with(|| Theirs {
+                deals: Vec::new(),
+                roles: BTreeSet::new(),
+                first_joined: s.joined,
+            });
+            // A deal's stints are read together: its position can only be the last one.
+            if t.deals.last() != Some(&i) {
+                t.deals.push(i);
+            }
+            t.roles.insert(&s.role);
+            t.first_joined = t.first_joined.min(s.joined);
+        }
     }
-    if let Some(p) = &filter.person {
-        people.retain(|q| q == p);
-    }
+    out
+}
+
+pub(crate) fn people(deals: &[&Replayed], filter: &Filter) -> Result<Vec<PersonFigures>, Error> {
     let mut out = Vec::new();
-    for person in people {
-        let theirs: Vec<&&Replayed> = deals
+    for (person, t) in theirs(deals, filter) {
+        let theirs: Vec<&Replayed> = t
+            .deals
             .iter()
-            .filter(|d| d.stints(role).any(|s| s.person == person))
+            .filter_map(|i| deals.get(*i).copied())
             .collect();
-        let roles: BTreeSet<Role> = theirs
-            .iter()
-            .flat_map(|d| d.stints(role))
-            .filter(|s| s.person == person)
-            .map(|s| s.role.clone())
-            .collect();
-        let won: Vec<&&&Replayed> = theirs.iter().filter(|d| d.is_won()).collect();
+        let won: Vec<&Replayed> = theirs.iter().copied().filter(|d| d.is_won()).collect();
         out.push(PersonFigures {
             deals: count(theirs.len())?,
             open: count(theirs.iter().filter(|d| d.ending().is_none()).count())?,
@@ -402,8 +440,8 @@ pub(crate) fn people(deals: &[&Replayed], filter: &Filter) -> Result<Vec<PersonF
             )?,
             won_value: totals(won.iter().filter_map(|d| d.contract_value()))?,
             cash_collected: totals(theirs.iter().filter_map(|d| d.collected()))?,
-            roles: roles.into_iter().collect(),
-            person,
+            roles: t.roles.into_iter().cloned().collect(),
+            person: person.clone(),
         });
     }
     Ok(out)
@@ -414,37 +452,24 @@ pub(crate) fn enablement(
     filter: &Filter,
     split: DateTime<Utc>,
 ) -> Result<Vec<Enablement>, Error> {
-    let role = filter.role.as_ref();
-    let mut first_joined: BTreeMap<PersonId, DateTime<Utc>> = BTreeMap::new();
-    for deal in deals {
-        for stint in deal.stints(role) {
-            let slot = first_joined
-                .entry(stint.person.clone())
-                .or_insert(stint.joined);
-            if stint.joined < *slot {
-                *slot = stint.joined;
-            }
-        }
-    }
-    if let Some(p) = &filter.person {
-        first_joined.retain(|q, _| q == p);
-    }
     let mut out = Vec::new();
-    for (person, joined) in first_joined {
-        let mut won: Vec<&Replayed> = deals
+    for (person, t) in theirs(deals, filter) {
+        let mut won: Vec<&Replayed> = t
+            .deals
             .iter()
-            .copied()
-            .filter(|d| d.is_won() && d.stints(role).any(|s| s.person == person))
+            .filter_map(|i| deals.get(*i).copied())
+            .filter(|d| d.is_won())
             .collect();
-        won.sort_by_key(|d| d.cycle_end());
+        won.sort_by(|a, b| (a.cycle_end(), a.id()).cmp(&(b.cycle_end(), b.id())));
         let first_win = won.first().map(|d| d.cycle_end());
+        let joined = t.first_joined;
         out.push(Enablement {
             first_joined: joined,
             first_win,
             time_to_first_win: first_win.map(|w| Elapsed::between(joined, w)),
             before: cohort(won.iter().copied().filter(|d| d.cycle_end() < split))?,
             after: cohort(won.iter().copied().filter(|d| d.cycle_end() >= split))?,
-            person,
+            person: person.clone(),
         });
     }
     Ok(out)

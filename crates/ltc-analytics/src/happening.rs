@@ -109,6 +109,121 @@ pub enum What {
 
 objects_only!(What);
 
+/// The kind of a [`What`], its `type` in JSON: a digest groups like happenings by it.
+///
+/// ```
+/// use ltc_analytics::{HappeningKind, What};
+/// let what = What::MemberJoined { person: "bob".into(), role: ltc_pipeline::Role::sr() };
+/// assert_eq!(what.kind(), HappeningKind::MemberJoined);
+/// assert_eq!(what.kind().as_str(), "member_joined");
+/// assert_eq!(what.kind().plural(), "members joined");
+/// assert_eq!(what.person().map(|p| p.as_str()), Some("bob"));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HappeningKind {
+    /// [`What::LeadCaptured`].
+    LeadCaptured,
+    /// [`What::MemberJoined`].
+    MemberJoined,
+    /// [`What::MemberLeft`].
+    MemberLeft,
+    /// [`What::GateConvened`].
+    GateConvened,
+    /// [`What::GateDecided`].
+    GateDecided,
+    /// [`What::ContractSigned`].
+    ContractSigned,
+    /// [`What::InvoiceIssued`].
+    InvoiceIssued,
+    /// [`What::CashCollected`].
+    CashCollected,
+    /// [`What::CashRefunded`].
+    CashRefunded,
+    /// [`What::Ended`].
+    Ended,
+}
+
+impl HappeningKind {
+    /// Every kind, in the order of [`What`]'s variants.
+    pub const ALL: [HappeningKind; 10] = [
+        HappeningKind::LeadCaptured,
+        HappeningKind::MemberJoined,
+        HappeningKind::MemberLeft,
+        HappeningKind::GateConvened,
+        HappeningKind::GateDecided,
+        HappeningKind::ContractSigned,
+        HappeningKind::InvoiceIssued,
+        HappeningKind::CashCollected,
+        HappeningKind::CashRefunded,
+        HappeningKind::Ended,
+    ];
+
+    /// The snake_case name, as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HappeningKind::LeadCaptured => "lead_captured",
+            HappeningKind::MemberJoined => "member_joined",
+            HappeningKind::MemberLeft => "member_left",
+            HappeningKind::GateConvened => "gate_convened",
+            HappeningKind::GateDecided => "gate_decided",
+            HappeningKind::ContractSigned => "contract_signed",
+            HappeningKind::InvoiceIssued => "invoice_issued",
+            HappeningKind::CashCollected => "cash_collected",
+            HappeningKind::CashRefunded => "cash_refunded",
+            HappeningKind::Ended => "ended",
+        }
+    }
+
+    /// How a count of them reads: "3 members joined".
+    pub fn plural(self) -> &'static str {
+        match self {
+            HappeningKind::LeadCaptured => "leads captured",
+            HappeningKind::MemberJoined => "members joined",
+            HappeningKind::MemberLeft => "members left",
+            HappeningKind::GateConvened => "gates convened",
+            HappeningKind::GateDecided => "gates decided",
+            HappeningKind::ContractSigned => "contracts signed",
+            HappeningKind::InvoiceIssued => "invoices sent",
+            HappeningKind::CashCollected => "payments collected",
+            HappeningKind::CashRefunded => "refunds paid",
+            HappeningKind::Ended => "ends",
+        }
+    }
+}
+
+impl fmt::Display for HappeningKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl What {
+    /// Its kind.
+    pub fn kind(&self) -> HappeningKind {
+        match self {
+            What::LeadCaptured { .. } => HappeningKind::LeadCaptured,
+            What::MemberJoined { .. } => HappeningKind::MemberJoined,
+            What::MemberLeft { .. } => HappeningKind::MemberLeft,
+            What::GateConvened { .. } => HappeningKind::GateConvened,
+            What::GateDecided { .. } => HappeningKind::GateDecided,
+            What::ContractSigned { .. } => HappeningKind::ContractSigned,
+            What::InvoiceIssued { .. } => HappeningKind::InvoiceIssued,
+            What::CashCollected { .. } => HappeningKind::CashCollected,
+            What::CashRefunded { .. } => HappeningKind::CashRefunded,
+            What::Ended { .. } => HappeningKind::Ended,
+        }
+    }
+
+    /// The person it is about, beside whoever did it: who joined or left the team.
+    pub fn person(&self) -> Option<&PersonId> {
+        match self {
+            What::MemberJoined { person, .. } | What::MemberLeft { person, .. } => Some(person),
+            _ => None,
+        }
+    }
+}
+
 /// What the digest reports of `event`, just applied to `deal` (`signed_before`: whether the deal
 /// had a contract before it).
 pub(crate) fn happening(deal: &Deal, event: &Event, signed_before: bool) -> Option<Happening> {

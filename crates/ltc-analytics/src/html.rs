@@ -433,16 +433,6 @@ fn due_kind(kind: &DueKind) -> String {
     }
 }
 
-fn due_text(d: &Due) -> String {
-    format!(
-        "{} since {}: {} (for {})",
-        user(d.deal.as_str()),
-        date(d.since),
-        due_kind(&d.kind),
-        who(&d.who)
-    )
-}
-
 impl Page {
     fn head(&mut self, r: &Report) {
         let _ = write!(
@@ -1071,7 +1061,36 @@ impl Page {
                 d.due.len(),
                 name = user(d.person.as_str()),
             );
-            let happened: Vec<String> = d.happened.iter().map(happening).collect();
+            // One item per entry: a happening of the person's own (or one alone of its kind) as
+            // it is; like happenings of others as their count and the first few of them.
+            let happened: Vec<String> = d
+                .happened
+                .iter()
+                .map(|h| match (h.sample.as_slice(), h.count) {
+                    ([one], 1) => happening(one),
+                    (sample, n) => {
+                        let first = h.first_at.format("%H:%M").to_string();
+                        let last = h.last_at.format("%H:%M").to_string();
+                        let span = if first == last {
+                            first
+                        } else {
+                            format!("{first}–{last}")
+                        };
+                        let shown: Vec<String> = sample.iter().map(|x| what(&x.what)).collect();
+                        let more = match u64::from(n).saturating_sub(sample.len() as u64) {
+                            0 => String::new(),
+                            rest => format!("; and {rest} more"),
+                        };
+                        format!(
+                            "<li data-kind=\"{}\" data-count=\"{n}\">{span} {} {n} {}: {}{more}</li>",
+                            h.kind.as_str(),
+                            user(h.deal.as_str()),
+                            h.kind.plural(),
+                            shown.join("; ")
+                        )
+                    }
+                })
+                .collect();
             let flagged: Vec<String> = d
                 .flagged
                 .iter()
@@ -1089,7 +1108,20 @@ impl Page {
             let due: Vec<String> = d
                 .due
                 .iter()
-                .map(|x| format!("<li>{}</li>", due_text(x)))
+                .map(|x| {
+                    let rest = u64::from(x.others).saturating_sub(x.with.len() as u64);
+                    let with = match (x.with.is_empty(), rest) {
+                        (true, _) => String::new(),
+                        (false, 0) => format!(" (with {})", who(&x.with)),
+                        (false, n) => format!(" (with {} and {n} more)", who(&x.with)),
+                    };
+                    format!(
+                        "<li>{} since {}: {}{with}</li>",
+                        user(x.deal.as_str()),
+                        date(x.since),
+                        due_kind(&x.kind)
+                    )
+                })
                 .collect();
             for (title, items) in [
                 ("Happened", happened),

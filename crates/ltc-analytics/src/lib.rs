@@ -65,7 +65,7 @@ mod stages;
 pub mod text;
 
 pub use deal::{deal_figures, DealFigures, EndFigure, StageTime, StageVisit};
-pub use digest::Digest;
+pub use digest::{Digest, DigestDue, Happened};
 pub use elapsed::{Durations, Elapsed};
 pub use error::Error;
 pub use figures::{
@@ -73,7 +73,7 @@ pub use figures::{
     Total, FUNNEL_STAGES,
 };
 pub use filter::Filter;
-pub use happening::{Happening, What};
+pub use happening::{Happening, HappeningKind, What};
 pub use levels::ServiceLevels;
 pub use report::Report;
 pub use service::{

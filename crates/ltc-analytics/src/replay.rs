@@ -6,10 +6,10 @@ use crate::happening::{happening, Happening};
 use crate::levels::ServiceLevels;
 use chrono::{DateTime, Utc};
 use ltc_pipeline::{
-    Deal, DealId, EndKind, Ending, Event, Money, PersonId, ProcessRef, Processes, Role, Stage,
-    StageKind, Stint,
+    Deal, DealId, EndKind, Ending, Event, Money, ProcessRef, Processes, Role, Stage, StageKind,
+    Stint,
 };
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// One deal replayed as of `now`.
@@ -138,11 +138,6 @@ impl Replayed {
             .stints()
             .iter()
             .filter(move |s| role.is_none_or(|r| &s.role == r))
-    }
-
-    /// The people who held a stint (in `role` when given), sorted.
-    pub(crate) fn people(&self, role: Option<&Role>) -> BTreeSet<PersonId> {
-        self.stints(role).map(|s| s.person.clone()).collect()
     }
 
     pub(crate) fn contract_value(&self) -> Option<Money> {

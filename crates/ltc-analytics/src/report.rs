@@ -1,9 +1,9 @@
 //! Everything a pipeline report shows, computed once from a snapshot: what `ltc report` prints as
 //! tables or JSON, and what [`html::render`](crate::html::render) draws.
 
-use crate::digest::Digest;
+use crate::digest::{Day, Digest};
 use crate::error::Error;
-use crate::figures::{Funnel, GateFigures};
+use crate::figures::{self, Funnel, GateFigures};
 use crate::filter::Filter;
 use crate::service::{DealLight, Due, Light, Settings};
 use crate::snapshot::Snapshot;
@@ -13,6 +13,10 @@ use ltc_pipeline::objects_only;
 use serde::{Deserialize, Serialize};
 
 /// The figures of a pipeline report, as of the snapshot's `now`, over the deals a filter selects.
+///
+/// Every list is in the order its field states, never in the order of the logs: the same logs
+/// in any order give the same report, to the byte once serialized. Its size and the time to
+/// compute it are linear in the events and the people it covers.
 ///
 /// ```
 /// use chrono::{Duration, TimeZone, Utc};
@@ -47,12 +51,14 @@ pub struct Report {
     pub gates: Vec<GateFigures>,
     /// Days in stage, per stage, against its service level.
     pub stages: Vec<StageDays>,
-    /// The red and amber open deals, worst first.
+    /// The red and amber open deals, worst first, then by deal.
     pub flagged: Vec<DealLight>,
-    /// What is due on the selected deals, oldest first.
+    /// What is due on the selected deals, oldest first (then by deal and kind).
     pub due: Vec<Due>,
     /// The daily digest, for the day of `now` (UTC), of each person who held a stint on a
-    /// selected deal (in the filter's role, when given), by person.
+    /// selected deal (in the filter's role, when given), by person. Each names the person's own
+    /// happenings and sums up the others, so that the digests grow with the day's happenings and
+    /// the people on its deals, not with their product.
     pub digests: Vec<Digest>,
 }
 
@@ -70,11 +76,16 @@ impl Report {
         settings: &Settings,
         filter: &Filter,
     ) -> Result<Self, Error> {
-        let day = snapshot.now().date_naive();
-        let digests = snapshot
-            .people(filter)?
-            .iter()
-            .map(|p| snapshot.digest(settings, &p.person, day))
+        let day = Day::new(
+            &snapshot.deals,
+            snapshot.now(),
+            settings,
+            snapshot.now().date_naive(),
+        )?;
+        let selected: Vec<_> = snapshot.selected(filter).collect();
+        let digests = figures::people_on(&selected, filter)
+            .into_iter()
+            .map(|person| day.digest(person))
             .collect::<Result<_, _>>()?;
         Ok(Self {
             now: snapshot.now(),

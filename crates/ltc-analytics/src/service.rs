@@ -7,10 +7,11 @@ use chrono::{DateTime, Duration, Utc};
 use ltc_pipeline::objects_only;
 use ltc_pipeline::{
     ConditionId, DealId, Event, GateKind, InvoiceId, Money, PersonId, Processes, Role, StageKind,
+    Stint,
 };
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 /// How service levels are read, beyond what the process definition says.
@@ -439,31 +440,23 @@ impl Replayed {
             }
         }
         for role in &settings.owner_roles {
-            let people: BTreeSet<&PersonId> = deal
-                .team()
-                .stints()
-                .iter()
-                .filter(|s| &s.role == role)
-                .map(|s| &s.person)
-                .collect();
-            for person in people {
-                let latest = deal
-                    .team()
-                    .stints()
-                    .iter()
-                    .rfind(|s| &s.role == role && &s.person == person);
-                if let Some(stint) = latest {
-                    if let Some(left) = stint.left {
-                        if left >= contract.signed_at && stint.closure_recommendation.is_none() {
-                            push(
-                                DueKind::RecommendationOwed {
-                                    person: person.clone(),
-                                    role: role.clone(),
-                                },
-                                left,
-                                vec![person.clone()],
-                            );
-                        }
+            // Each person's latest stint in the role (stints are kept in the order they began),
+            // in one pass, by person.
+            let mut latest: BTreeMap<&PersonId, &Stint> = BTreeMap::new();
+            for stint in deal.team().stints().iter().filter(|s| &s.role == role) {
+                latest.insert(&stint.person, stint);
+            }
+            for (person, stint) in latest {
+                if let Some(left) = stint.left {
+                    if left >= contract.signed_at && stint.closure_recommendation.is_none() {
+                        push(
+                            DueKind::RecommendationOwed {
+                                person: person.clone(),
+                                role: role.clone(),
+                            },
+                            left,
+                            vec![person.clone()],
+                        );
                     }
                 }
             }

@@ -15,6 +15,8 @@ use std::collections::BTreeSet;
 /// A set of deals replayed once as of `now`, to compute set figures from.
 ///
 /// Logs that have no event at or before `now` (deals not opened yet) and empty logs are left out.
+/// The deals are kept by deal id, whatever the order of the logs, so every figure and every list
+/// is the same for the same logs in any order.
 ///
 /// ```
 /// use chrono::{TimeZone, Utc};
@@ -59,6 +61,8 @@ impl Snapshot {
                 deals.push(deal);
             }
         }
+        // Deal ids are unique (checked above): a total order.
+        deals.sort_unstable_by(|a, b| a.id().cmp(b.id()));
         Ok(Self { now, deals })
     }
 
@@ -81,7 +85,7 @@ impl Snapshot {
         self.deals.iter().filter(move |d| filter.matches(d))
     }
 
-    /// The figures of every selected deal, in the order of the logs.
+    /// The figures of every selected deal, by deal id.
     ///
     /// # Errors
     /// [`Error::Overflow`] on absurd durations.
@@ -132,7 +136,7 @@ impl Snapshot {
 
     /// Days in stage as a distribution: one row per non-end stage, in backbone order, with one
     /// point per selected deal that visited it (every visit summed, the current one up to `now`),
-    /// each against the stage's service level in the version the deal runs under.
+    /// by deal id, each against the stage's service level in the version the deal runs under.
     ///
     /// # Errors
     /// [`Error::InvalidAmberShare`] for bad settings; [`Error::Overflow`] on absurd durations.
@@ -165,10 +169,17 @@ impl Snapshot {
     /// The digest of `person` for `day` (a UTC date), with lights and what is due as of the
     /// snapshot's `now`.
     ///
-    /// - *Their deals* for `happened`: deals on which they held a stint at some instant of the day,
-    ///   or on which they did something that day. Only events at or before `now` are seen.
+    /// - `happened`: what happened that day on *their deals*, the deals on which they held a stint
+    ///   at some instant of the day, did something that day, or were joined or left that day. Only
+    ///   events at or before `now` are seen. Their own happenings (done by them, or their joining
+    ///   or leaving) are entries of their own; the others are one entry per deal and kind, with
+    ///   their count and the first [`Digest::SAMPLE`] of them ([`Happened`](crate::Happened)).
     /// - `flagged`: amber or red open deals on which they currently hold a stint.
-    /// - `due`: what is due on any deal with `person` among [`Due::who`].
+    /// - `due`: what is due on any deal with `person` among [`Due::who`], with the others who
+    ///   should act counted and the first few named ([`DigestDue`](crate::DigestDue)).
+    ///
+    /// [`Report::new`](crate::Report::new) computes the digests of everyone at once, sharing what
+    /// they have in common; this computes that shared part for one person.
     ///
     /// # Errors
     /// [`Error::InvalidAmberShare`] for bad settings.
@@ -187,6 +198,7 @@ impl Snapshot {
     /// let snapshot = Snapshot::new(&logs, &process, t0 + Duration::hours(8))?;
     /// let digest = snapshot.digest(&Settings::default(), &"ops".into(), t0.date_naive())?;
     /// assert_eq!(digest.happened.len(), 1);
+    /// assert!(digest.happened[0].own); // ops captured it
     /// assert!(digest.render().contains("lead captured: ACME (web)"));
     /// # Ok::<(), ltc_analytics::Error>(())
     /// ```

@@ -44,7 +44,7 @@ pub struct StageDays {
     pub over: u32,
     /// Points past the amber share of it, not past it (amber).
     pub near: u32,
-    /// One point per deal that visited the stage, in the order of the logs.
+    /// One point per deal that visited the stage, by deal id (whatever the order of the logs).
     pub points: Vec<StagePoint>,
 }
 
@@ -86,6 +86,8 @@ pub(crate) fn stage_days(
         }
     }
     for row in &mut rows {
+        // Deal ids are unique in a snapshot: a total order, independent of the logs' order.
+        row.points.sort_by(|a, b| a.deal.cmp(&b.deal));
         let levels: BTreeSet<u32> = row
             .points
             .iter()

@@ -13,8 +13,8 @@ mod common;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use common::{grade, invoice, pay, start, World};
 use ltc_analytics::{
-    deal_due, deal_figures, deal_light, Due, DueKind, Elapsed, Filter, Light, Report, Settings,
-    Snapshot, Subject, What, FUNNEL_STAGES,
+    deal_due, deal_figures, deal_light, Due, DueKind, Elapsed, Filter, HappeningKind, Light,
+    Report, Settings, Snapshot, Subject, What, FUNNEL_STAGES,
 };
 use ltc_pipeline::*;
 use rust_decimal::Decimal;
@@ -1088,9 +1088,12 @@ fn daily_digest() {
     assert_eq!(today, day(35).date_naive());
     let digest = snapshot.digest(&s, &ana, today).unwrap();
     assert_eq!(digest.happened.len(), 1);
-    assert_eq!(digest.happened[0].deal.as_str(), "E");
+    let entry = &digest.happened[0];
+    assert_eq!(entry.deal.as_str(), "E");
+    // She collected it: her own happening, an entry of its own.
+    assert!(entry.own && entry.count == 1 && entry.sample.len() == 1);
     assert!(
-        matches!(&digest.happened[0].what, What::CashCollected { amount, .. } if *amount == Money::eur(40_000))
+        matches!(&entry.sample[0].what, What::CashCollected { amount, .. } if *amount == Money::eur(40_000))
     );
     // D is red (gate 34 days of 5); E is collecting for 34 days of 60: green.
     assert_eq!(digest.flagged.len(), 1);
@@ -1118,13 +1121,15 @@ fn daily_digest() {
     assert!(digest
         .happened
         .iter()
+        .flat_map(|h| &h.sample)
         .any(|h| matches!(h.what, What::ContractSigned { value } if value == Money::eur(100_000))));
     assert_eq!(
         digest
             .happened
             .iter()
-            .filter(|h| matches!(h.what, What::LeadCaptured { .. }))
-            .count(),
+            .filter(|h| h.kind == HappeningKind::LeadCaptured)
+            .map(|h| h.count)
+            .sum::<u32>(),
         2
     );
     assert_eq!(digest.due.len(), 1, "the overdue gate is for ops");

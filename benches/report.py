@@ -164,6 +164,12 @@ def main():
         [(f, "100000") for f in ("count_only", "funnel_from_logs", "due_from_logs", "snapshot",
                                  "funnel", "due")],
         "events", [("count-only pass", "count_only")]))
+    sections.append("### Report\n\n" + table(
+        data, "report",
+        [(f, n) for n in ("1000", "10000", "30000") for f in ("snapshot", "report", "page")],
+        "events", [("replay", "snapshot")]))
+    report_scaling, _ = scaling(data, "report", "report", "member")
+    sections.append(report_scaling)
     print("\n\n".join(sections))
     series = [("allocate (ltc)", alloc_pts, "#1f77b4")]
     for label, function, colour in (("allocate (rusty-money)", "rusty-money", "#ff7f0e"),

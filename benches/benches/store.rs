@@ -2,9 +2,10 @@
 //! backend, with the append latency's p50 and p99, and the peer store (`benches/peer`, cqrs-es's
 //! `postgres-es`) appending the same events on the same PostgreSQL in the same run.
 //!
-//! A bounded load driver, not a criterion bench: every writer is a thread with its own
-//! connection, driving deals of its own from lead to cash (the 41-command script), each command
-//! decided by the engine in the writer's loop and appended:
+//! A bounded load driver, not a criterion bench: every writer is a thread (a request handler),
+//! all of them sharing one store handle as a service shares its store, driving deals of its own
+//! from lead to cash (the 41-command script), each command decided by the engine in the writer's
+//! loop and appended (the store groups the appends that wait at once into one transaction):
 //!
 //! - `batched`: 100 commands of the writer's deals per append (one transaction, one durable
 //!   commit), the way a host reaches its throughput;
@@ -20,8 +21,9 @@
 
 use ltc_pipeline::strategies::lead_to_cash;
 use ltc_pipeline::{Deal, DealId, Process};
+use ltc_store::blocking::Store;
 use ltc_store::testing::TestServer;
-use ltc_store::{Append, Store};
+use ltc_store::Append;
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
@@ -58,7 +60,7 @@ enum Shape {
 }
 
 /// One writer's deals, lead to cash.
-fn write(store: &mut Store, writer: usize, deals: usize, shape: Shape) -> Vec<Duration> {
+fn write(store: &Store, writer: usize, deals: usize, shape: Shape) -> Vec<Duration> {
     let process = Process::standard();
     let script = lead_to_cash();
     let mut own: Vec<Deal> = (0..deals)
@@ -70,7 +72,7 @@ fn write(store: &mut Store, writer: usize, deals: usize, shape: Shape) -> Vec<Du
         Shape::PerDeal => script.len(),
     };
     let mut pending = Vec::with_capacity(batch);
-    let mut flush = |store: &mut Store, pending: &mut Vec<Append>| {
+    let mut flush = |store: &Store, pending: &mut Vec<Append>| {
         let began = Instant::now();
         store.append_batch(std::mem::take(pending)).unwrap();
         latencies.push(began.elapsed());
@@ -115,14 +117,15 @@ fn write(store: &mut Store, writer: usize, deals: usize, shape: Shape) -> Vec<Du
 fn run(location: &str, writers: usize, deals: usize, shape: Shape) -> Measured {
     let per_writer = deals / writers;
     let barrier = Arc::new(Barrier::new(writers + 1));
+    let shared = Store::open(location).unwrap();
     let (elapsed, latencies) = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..writers)
             .map(|w| {
                 let barrier = Arc::clone(&barrier);
+                let store = shared.clone();
                 scope.spawn(move || {
-                    let mut store = Store::open(location).unwrap();
                     barrier.wait();
-                    write(&mut store, w, per_writer, shape)
+                    write(&store, w, per_writer, shape)
                 })
             })
             .collect();
@@ -182,6 +185,54 @@ fn peer(server: &TestServer, writers: usize, deals: usize, mode: &str) -> Result
     })
 }
 
+/// A deal of `history` events: captured, then a member joining and leaving in turn.
+fn long_deal(store: &Store, id: &str, history: usize) -> DealId {
+    let process = Process::standard();
+    let at = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 1, 5, 9, 0, 0).unwrap();
+    let mut deal = Deal::new(DealId::new(id));
+    let mut events = deal
+        .execute(
+            &process,
+            &ltc_pipeline::Command::capture_lead("ACME", "web", None),
+            &"ops".into(),
+            at,
+        )
+        .unwrap();
+    for i in 1..history {
+        let command = member(i);
+        events.extend(deal.execute(&process, &command, &"ops".into(), at).unwrap());
+    }
+    store.append(deal.id(), 0, events).unwrap();
+    deal.id().clone()
+}
+
+/// The `i`th command of a long deal: `p` joins on odd turns, leaves on even ones.
+fn member(i: usize) -> ltc_pipeline::Command {
+    if i % 2 == 1 {
+        ltc_pipeline::Command::add_member("p", "SR", ltc_pipeline::Decimal::ONE)
+    } else {
+        ltc_pipeline::Command::remove_member("p", "SR")
+    }
+}
+
+/// The median time of one `execute` on a deal of `history` events, after its first load.
+fn command_on_history(location: &str, history: usize, commands: usize) -> Duration {
+    let store = Store::open(location).unwrap();
+    let id = long_deal(&store, &format!("H-{history}"), history);
+    store.load(&id).unwrap();
+    let at = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 1, 5, 9, 0, 0).unwrap();
+    let mut times: Vec<Duration> = (history..history + commands)
+        .map(|i| {
+            let envelope = ltc_pipeline::Envelope::new("ops", at, member(i));
+            let began = Instant::now();
+            store.execute(&id, &envelope).unwrap();
+            began.elapsed()
+        })
+        .collect();
+    times.sort();
+    quantile(&times, 0.5)
+}
+
 fn header() {
     println!(
         "| store | mode | writers | commands | commands/s | deals/s | append p50 | append p99 |"
@@ -208,6 +259,9 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(1);
     let with_peer = std::env::var("LTC_BENCH_PEER").map_or(true, |v| v != "0");
+    // `LTC_BENCH_ONLY=command,history` runs only those sections (batched, command, deal, history).
+    let only = std::env::var("LTC_BENCH_ONLY").unwrap_or_default();
+    let runs = |section: &str| only.is_empty() || only.split(',').any(|s| s.trim() == section);
     let dir = tempfile_dir();
     let mut sqlite_n = 0;
     let mut sqlite = || {
@@ -222,27 +276,20 @@ fn main() {
     let single_sqlite = 40 * scale;
     let single_postgres = 80 * scale;
 
-    println!("\nStore: batched appends ({BATCH} commands per transaction), {batched} deals\n");
-    header();
-    for writers in WRITERS {
-        let m = run(&sqlite(), writers, batched, Shape::Batch(BATCH));
-        row("ltc-store SQLite", "batched", writers, &m);
-    }
-    for writers in WRITERS {
-        let url = server.fresh_database().unwrap();
-        let m = run(&url, writers, batched, Shape::Batch(BATCH));
-        row("ltc-store PostgreSQL", "batched", writers, &m);
+    if runs("batched") {
+        println!("\nStore: batched appends ({BATCH} commands per transaction), {batched} deals\n");
+        header();
+        for writers in WRITERS {
+            let m = run(&sqlite(), writers, batched, Shape::Batch(BATCH));
+            row("ltc-store SQLite", "batched", writers, &m);
+        }
+        for writers in WRITERS {
+            let url = server.fresh_database().unwrap();
+            let m = run(&url, writers, batched, Shape::Batch(BATCH));
+            row("ltc-store PostgreSQL", "batched", writers, &m);
+        }
     }
 
-    println!(
-        "\nStore: one transaction per command ({single_sqlite} deals on SQLite, \
-         {single_postgres} on PostgreSQL)\n"
-    );
-    header();
-    for writers in WRITERS {
-        let m = run(&sqlite(), writers, single_sqlite, Shape::Batch(1));
-        row("ltc-store SQLite", "per command", writers, &m);
-    }
     let mut ratios = Vec::new();
     let compare = |mode: &str, shape: Shape, deals: usize, ratios: &mut Vec<_>| {
         for writers in WRITERS {
@@ -267,11 +314,50 @@ fn main() {
             }
         }
     };
-    compare("per command", Shape::Batch(1), single_postgres, &mut ratios);
+    if runs("command") {
+        println!(
+            "\nStore: one transaction per command ({single_sqlite} deals on SQLite, \
+             {single_postgres} on PostgreSQL)\n"
+        );
+        header();
+        for writers in WRITERS {
+            let m = run(&sqlite(), writers, single_sqlite, Shape::Batch(1));
+            row("ltc-store SQLite", "per command", writers, &m);
+        }
+        compare("per command", Shape::Batch(1), single_postgres, &mut ratios);
+    }
 
-    println!("\nStore: one transaction per deal (41 commands), {batched} deals on PostgreSQL\n");
-    header();
-    compare("per deal", Shape::PerDeal, batched, &mut ratios);
+    if runs("deal") {
+        println!(
+            "\nStore: one transaction per deal (41 commands), {batched} deals on PostgreSQL\n"
+        );
+        header();
+        compare("per deal", Shape::PerDeal, batched, &mut ratios);
+    }
+
+    if runs("history") {
+        println!("\nStore: one command on a deal of 40 events and of 10,000 (its state cached)\n");
+        println!("| store | 40 events | 10,000 events | ratio |");
+        println!("|---|---:|---:|---:|");
+        let mut history_ratios = Vec::new();
+        for (name, location) in [
+            ("ltc-store SQLite", sqlite()),
+            ("ltc-store PostgreSQL", server.fresh_database().unwrap()),
+        ] {
+            let short = command_on_history(&location, 40, 300);
+            let long = command_on_history(&location, 10_000, 300);
+            let ratio = long.as_secs_f64() / short.as_secs_f64();
+            println!(
+                "| {name} | {:.3} ms | {:.3} ms | {ratio:.2}x |",
+                short.as_secs_f64() * 1e3,
+                long.as_secs_f64() * 1e3
+            );
+            history_ratios.push((name, ratio));
+        }
+        for (name, ratio) in history_ratios {
+            println!("- {name}, a command at 10,000 events / at 40: {ratio:.2}x");
+        }
+    }
 
     if !ratios.is_empty() {
         println!("\nltc-store / postgres-es, commands per second, same run, same server:\n");

@@ -254,6 +254,18 @@ enum Sub {
         after_help = "Examples:\n  ltc import d-1.json                    # one log, as `ltc export` prints it\n  ltc import examples/data/deals.json    # {\"deals\": [log, ...]}, as `ltc report` reads"
     )]
     Import(Input),
+    /// Print the store's events as they commit: every one after --after, then live.
+    #[command(
+        after_help = "Examples:\n  ltc tail                  # from the first event, then as they commit\n  ltc tail --after 1200     # resume after the last position handled\n  ltc tail --count 10       # the first ten, then stop\n\nOne JSON object a line: {\"position\": N, \"event\": <stored event>}."
+    )]
+    Tail {
+        /// The stream position to start after (0: the first event).
+        #[arg(long, default_value_t = 0, value_name = "POSITION")]
+        after: u64,
+        /// Stop after this many events.
+        #[arg(long, value_name = "N")]
+        count: Option<u64>,
+    },
     /// Publish or list process definitions in the store.
     #[command(
         subcommand,
@@ -263,7 +275,7 @@ enum Sub {
 }
 
 /// A progress bar on stderr when it is a terminal; nothing when piped.
-fn progress(what: &'static str) -> impl FnMut(u64, u64) {
+fn progress(what: &'static str) -> impl FnMut(u64, u64) + Send + 'static {
     let bar = ProgressBar::new(0);
     bar.set_style(
         ProgressStyle::with_template("{msg} {bar:40} {pos}/{len}")
@@ -368,7 +380,7 @@ fn execute(cli: &Cli) -> Result<String, Failure> {
             input,
         } => {
             let terms = commands::parse(&read_input(input)?)?;
-            stored::payout(&mut stored::open(store, false)?, deal, &terms)
+            stored::payout(&stored::open(store, false)?, deal, &terms)
         }
         Sub::Statement { table, input } => commands::statement(&read_input(input)?, *table),
         Sub::Run(input) => commands::run(&read_input(input)?),
@@ -392,7 +404,7 @@ fn execute(cli: &Cli) -> Result<String, Failure> {
             };
             let now = now.unwrap_or_else(Utc::now);
             let report = ltc_cli::report::stored(
-                &mut stored::open(store, false)?,
+                &stored::open(store, false)?,
                 now,
                 filter,
                 &mut progress("reading deals"),
@@ -410,7 +422,7 @@ fn execute(cli: &Cli) -> Result<String, Failure> {
         Sub::Report { json, input, .. } => ltc_cli::report::run(&read_input(input)?, *json),
         Sub::Verify {
             stored: true, deal, ..
-        } => stored::verify(&mut stored::open(store, false)?, deal.as_deref()),
+        } => stored::verify(&stored::open(store, false)?, deal.as_deref()),
         Sub::Verify { input, .. } => commands::verify(&read_input(input)?),
         Sub::Migrate { json, input, .. } => commands::migrate_preview(&read_input(input)?, *json),
         Sub::Exec {
@@ -420,30 +432,31 @@ fn execute(cli: &Cli) -> Result<String, Failure> {
         } => {
             let envelope = commands::parse(&read_input(input)?)?;
             stored::exec(
-                &mut stored::open(store, true)?,
+                &stored::open(store, true)?,
                 deal,
                 &envelope,
                 process.as_deref(),
             )
         }
         Sub::Show { deal, json, now } => {
-            stored::show(&mut stored::open(store, false)?, deal, now.get(), *json)
+            stored::show(&stored::open(store, false)?, deal, now.get(), *json)
         }
-        Sub::List { json, now } => stored::list(&mut stored::open(store, false)?, now.get(), *json),
-        Sub::Export { deal } => stored::export(&mut stored::open(store, false)?, deal),
+        Sub::List { json, now } => stored::list(&stored::open(store, false)?, now.get(), *json),
+        Sub::Export { deal } => stored::export(&stored::open(store, false)?, deal),
         Sub::Import(input) => {
             let logs = stored::Logs::read(&read_input(input)?)?;
-            stored::import(
-                &mut stored::open(store, true)?,
-                logs,
-                &mut progress("checking logs"),
-            )
+            stored::import(&stored::open(store, true)?, logs, progress("checking logs"))
         }
         Sub::Process(ProcessSub::Publish(input)) => {
             let definition = commands::parse(&read_input(input)?)?;
-            stored::publish(&mut stored::open(store, true)?, definition)
+            stored::publish(&stored::open(store, true)?, definition)
         }
-        Sub::Process(ProcessSub::List) => stored::processes(&mut stored::open(store, false)?),
+        Sub::Process(ProcessSub::List) => stored::processes(&stored::open(store, false)?),
+        Sub::Tail { after, count } => {
+            let store = stored::open(store, false)?;
+            stored::tail(&store, *after, *count, &mut std::io::stdout().lock())?;
+            Ok(String::new())
+        }
     }
 }
 

@@ -116,9 +116,9 @@ pub fn format(report: &Report, json: bool) -> Result<String, Failure> {
 /// ```
 /// # let dir = std::env::temp_dir().join(format!("ltc-cli-report-doc-{}", std::process::id()));
 /// # std::fs::create_dir_all(&dir).unwrap();
-/// let mut store = ltc_store::Store::open(dir.join("ltc.db").to_str().unwrap()).unwrap();
+/// let store = ltc_store::blocking::Store::open(dir.join("ltc.db").to_str().unwrap()).unwrap();
 /// let now = "2026-09-30T17:00:00Z".parse().unwrap();
-/// let empty = ltc_cli::report::stored(&mut store, now, Default::default(), &mut |_, _| ())?;
+/// let empty = ltc_cli::report::stored(&store, now, Default::default(), &mut |_, _| ())?;
 /// assert_eq!(empty.funnel.deals, 0);
 /// # drop(store); std::fs::remove_dir_all(&dir).ok();
 /// # Ok::<(), ltc_cli::commands::Failure>(())
@@ -128,7 +128,7 @@ pub fn format(report: &Report, json: bool) -> Result<String, Failure> {
 /// `tampered` or `invalid_event` for a stored log that does not verify or replay; a backend
 /// error.
 pub fn stored(
-    store: &mut ltc_store::Store,
+    store: &ltc_store::blocking::Store,
     now: DateTime<Utc>,
     filter: Filter,
     progress: &mut dyn FnMut(u64, u64),
@@ -145,7 +145,7 @@ pub fn stored(
     let catalog = store.processes()?;
     let mut names: Vec<&str> = catalog.keys().map(|r| r.name.as_str()).collect();
     names.dedup();
-    let snapshot = Snapshot::new(&logs, catalog, now)?;
+    let snapshot = Snapshot::new(&logs, &*catalog, now)?;
     Ok(Report::new(
         &snapshot,
         names.join(", "),

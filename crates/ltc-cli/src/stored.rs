@@ -1,23 +1,24 @@
 //! The subcommands that work deals in a store (`ltc-store`): `exec`, `show`, `list`, `export`,
-//! `import`, `process publish` / `process list`, and `payout --deal`.
+//! `import`, `process publish` / `process list`, `tail`, and `payout --deal`, over the store's
+//! [blocking](ltc_store::blocking) handle.
 //!
 //! Each is a function of an open [`Store`], its input document and the instant it runs at, so
 //! that tests run exactly what the binary runs, on a real SQLite file.
 //!
 //! ```
 //! use chrono::{TimeZone, Utc};
-//! use ltc_store::Store;
+//! use ltc_store::blocking::Store;
 //! # let dir = std::env::temp_dir().join(format!("ltc-cli-doc-{}", std::process::id()));
 //! # std::fs::create_dir_all(&dir).unwrap();
 //! # let path = dir.join("ltc.db");
-//! let mut store = Store::open(path.to_str().unwrap()).unwrap();
+//! let store = Store::open(path.to_str().unwrap()).unwrap();
 //! let capture = r#"{"actor": "ops", "at": "2026-03-02T09:00:00Z",
 //!     "command": {"type": "capture_lead", "customer": "ACME", "source": "web", "estimate": null}}"#;
 //! let envelope = ltc_cli::commands::parse(capture)?;
-//! let out = ltc_cli::stored::exec(&mut store, "D-1", &envelope, None)?;
+//! let out = ltc_cli::stored::exec(&store, "D-1", &envelope, None)?;
 //! assert!(out.contains("\"lead_captured\""));
 //! let now = Utc.with_ymd_and_hms(2026, 3, 3, 9, 0, 0).unwrap();
-//! let listed = ltc_cli::stored::list(&mut store, now, false)?;
+//! let listed = ltc_cli::stored::list(&store, now, false)?;
 //! assert!(listed.contains("D-1") && listed.contains("captured"), "{listed}");
 //! # drop(store); std::fs::remove_dir_all(&dir).ok();
 //! # Ok::<(), ltc_cli::commands::Failure>(())
@@ -33,7 +34,8 @@ use ltc_pipeline::{
     Deal, DealId, Envelope, Event, GateNeeds, Process, ProcessDefinition, ProcessRef, StageKind,
     StoredEvent,
 };
-use ltc_store::{Published, Store, StoreError};
+use ltc_store::blocking::Store;
+use ltc_store::{Options, Published, StoreError};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 
@@ -45,13 +47,15 @@ impl From<StoreError> for Failure {
 
 /// Opens the store at `location`: PostgreSQL for a URL or key=value string
 /// ([`ltc_store::is_postgres`]),
-/// else a SQLite file. A command that only reads passes `create: false`, so that a mistyped
-/// path is `no_store` instead of a new, empty store.
+/// else a SQLite file. A command that only reads passes `create: false`: the store is opened
+/// read-only, so that it is never created nor written (a mistyped path, an empty file are
+/// `no_store`; a store in a read-only folder reads).
 ///
 /// # Errors
 /// `bad_store` for an empty location, an in-memory database (it would keep nothing) or a folder;
-/// `no_store` for a missing file when `create` is false; the store's errors.
+/// `no_store` for a missing or empty file when `create` is false; the store's errors.
 pub fn open(location: &str, create: bool) -> Result<Store, Failure> {
+    let options = Options::default().read_only(!create);
     if location.trim().is_empty() {
         return Err(Failure::new(
             "bad_store",
@@ -59,7 +63,7 @@ pub fn open(location: &str, create: bool) -> Result<Store, Failure> {
         ));
     }
     if ltc_store::is_postgres(location) {
-        return Ok(Store::open_postgres(location)?);
+        return Ok(Store::open_with(location, options)?);
     }
     if location == ":memory:" || location.starts_with("file:") {
         return Err(Failure::new(
@@ -77,7 +81,7 @@ pub fn open(location: &str, create: bool) -> Result<Store, Failure> {
             format!("`{}` is a folder, not a store file", one_line(location)),
         ));
     }
-    if !create && !path.exists() {
+    if !create && std::fs::metadata(path).map_or(true, |m| m.len() == 0) {
         return Err(Failure::new(
             "no_store",
             format!(
@@ -86,7 +90,7 @@ pub fn open(location: &str, create: bool) -> Result<Store, Failure> {
             ),
         ));
     }
-    Ok(Store::open_sqlite(path)?)
+    Ok(Store::open_with(location, options)?)
 }
 
 /// Reads `NAME@VERSION`, or `NAME` for the highest version of it the store keeps.
@@ -94,7 +98,7 @@ pub fn open(location: &str, create: bool) -> Result<Store, Failure> {
 /// # Errors
 /// `unknown_process` when the store keeps no such process; `usage` for a version that is not a
 /// number.
-pub fn process_ref(store: &mut Store, text: &str) -> Result<ProcessRef, Failure> {
+pub fn process_ref(store: &Store, text: &str) -> Result<ProcessRef, Failure> {
     let catalog = store.processes()?;
     let found = match text.rsplit_once('@') {
         Some((name, version)) => {
@@ -136,29 +140,29 @@ pub fn process_ref(store: &mut Store, text: &str) -> Result<ProcessRef, Failure>
 /// `conflict` when the deal is not at the envelope's `expected_version`, or another writer
 /// appended first. Nothing is written on an error.
 pub fn exec(
-    store: &mut Store,
+    store: &Store,
     deal: &str,
     envelope: &Envelope,
     process: Option<&str>,
 ) -> Result<String, Failure> {
     let id = DealId::new(deal);
-    if store.summary(&id)?.is_some() {
-        if process.is_some() {
-            let runs = store
-                .load(&id)?
-                .process()
-                .map_or_else(|| "no process".to_owned(), ToString::to_string);
-            return Err(Failure::new(
-                "usage",
-                format!(
-                    "--process opens a new deal; deal `{}` runs under {runs} (a deal moves to \
-                     another version by its `migrate_process` command)",
-                    one_line(deal)
-                ),
-            ));
-        }
-    } else if let Some(process) = process {
-        let opening = process_ref(store, process)?;
+    if process.is_some() && store.summary(&id)?.is_some() {
+        let runs = store
+            .load(&id)?
+            .process()
+            .map_or_else(|| "no process".to_owned(), ToString::to_string);
+        return Err(Failure::new(
+            "usage",
+            format!(
+                "--process opens a new deal; deal `{}` runs under {runs} (a deal moves to \
+                 another version by its `migrate_process` command)",
+                one_line(deal)
+            ),
+        ));
+    }
+    let mut store = store.clone();
+    if let Some(process) = process {
+        let opening = process_ref(&store, process)?;
         store.set_opening(opening);
     }
     let executed = store.execute(&id, envelope)?;
@@ -191,12 +195,7 @@ pub struct Shown<'a> {
 ///
 /// # Errors
 /// `unknown_deal`; `invalid_event` or `tampered` for a stored log that does not replay or verify.
-pub fn show(
-    store: &mut Store,
-    deal: &str,
-    now: DateTime<Utc>,
-    json: bool,
-) -> Result<String, Failure> {
+pub fn show(store: &Store, deal: &str, now: DateTime<Utc>, json: bool) -> Result<String, Failure> {
     let id = DealId::new(deal);
     let verified = store.verify(&id)?;
     // Under the version the deal runs under, as its next command is decided.
@@ -224,7 +223,7 @@ pub fn show(
 /// The light and what is due at `now`, for a deal whose last event is not after `now`; nothing
 /// for one read at an instant before its last event (its state is the state after it).
 fn read_at(
-    store: &mut Store,
+    store: &Store,
     deal: &Deal,
     events: &[Event],
     now: DateTime<Utc>,
@@ -235,8 +234,8 @@ fn read_at(
     let settings = Settings::default();
     let catalog = store.processes()?;
     Ok((
-        deal_light(events, catalog, now, &settings)?,
-        deal_due(events, catalog, now, &settings)?,
+        deal_light(events, &*catalog, now, &settings)?,
+        deal_due(events, &*catalog, now, &settings)?,
     ))
 }
 
@@ -268,7 +267,7 @@ pub struct Listed {
 ///
 /// # Errors
 /// As [`show`], for any deal.
-pub fn list(store: &mut Store, now: DateTime<Utc>, json: bool) -> Result<String, Failure> {
+pub fn list(store: &Store, now: DateTime<Utc>, json: bool) -> Result<String, Failure> {
     let summaries = store.deals()?;
     let mut rows = Vec::with_capacity(summaries.len());
     for summary in summaries {
@@ -317,7 +316,7 @@ pub fn list(store: &mut Store, now: DateTime<Utc>, json: bool) -> Result<String,
 ///
 /// # Errors
 /// `tampered` (or the replay's code) naming the first deal that fails and how many fail.
-pub fn verify(store: &mut Store, deal: Option<&str>) -> Result<String, Failure> {
+pub fn verify(store: &Store, deal: Option<&str>) -> Result<String, Failure> {
     if let Some(deal) = deal {
         return Ok(format!("ok {}\n", store.verify(&DealId::new(deal))?.head));
     }
@@ -344,7 +343,7 @@ pub fn verify(store: &mut Store, deal: Option<&str>) -> Result<String, Failure> 
 ///
 /// # Errors
 /// `unknown_deal`, or `tampered` for a row that is not a stored event.
-pub fn export(store: &mut Store, deal: &str) -> Result<String, Failure> {
+pub fn export(store: &Store, deal: &str) -> Result<String, Failure> {
     pretty(&store.log(&DealId::new(deal))?)
 }
 
@@ -423,9 +422,9 @@ struct ImportOutput {
 /// `tampered` or `invalid_event` naming the deal and the event of the first
 /// log that does not check; `conflict` for a deal the store holds. Nothing is written then.
 pub fn import(
-    store: &mut Store,
+    store: &Store,
     logs: Vec<Vec<StoredEvent>>,
-    progress: &mut dyn FnMut(u64, u64),
+    progress: impl FnMut(u64, u64) + Send + 'static,
 ) -> Result<String, Failure> {
     // Each log is checked (its chain, a replay) before anything is written; a process the
     // store does not keep is named with what to do.
@@ -442,6 +441,44 @@ pub fn import(
     })
 }
 
+/// `ltc tail`: every stream record after `after`, then each as it commits, one JSON object a
+/// line (`{"position": N, "event": <stored event>}`), flushed as it is written; after `count`
+/// records when it is given, else until the store fails or the output is closed.
+///
+/// # Errors
+/// The store's errors; `io` when the output cannot be written (a closed pipe ends it quietly).
+pub fn tail(
+    store: &Store,
+    after: u64,
+    count: Option<u64>,
+    out: &mut dyn std::io::Write,
+) -> Result<(), Failure> {
+    #[derive(serde::Serialize)]
+    struct Line<'a> {
+        position: u64,
+        event: &'a StoredEvent,
+    }
+    if count == Some(0) {
+        return Ok(());
+    }
+    for (written, record) in (1u64..).zip(store.subscribe(after)) {
+        let record = record?;
+        let line = serde_json::to_string(&Line {
+            position: record.position,
+            event: &record.event,
+        })?;
+        match writeln!(out, "{line}").and_then(|()| out.flush()) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
+            Err(e) => return Err(Failure::new("io", e.to_string())),
+        }
+        if count.is_some_and(|n| written >= n) {
+            break;
+        }
+    }
+    Ok(())
+}
+
 /// `ltc process publish FILE`: keeps a process definition under its name and version.
 /// Publishing the same definition again changes nothing; another definition under a published
 /// name and version is refused.
@@ -449,7 +486,7 @@ pub fn import(
 /// # Errors
 /// The definition's validation error; `process_exists` for another
 /// definition under a published name and version.
-pub fn publish(store: &mut Store, definition: ProcessDefinition) -> Result<String, Failure> {
+pub fn publish(store: &Store, definition: ProcessDefinition) -> Result<String, Failure> {
     Ok(match store.publish(definition)? {
         Published::Added(reference) => format!("published {reference}\n"),
         Published::Unchanged(reference) => format!("unchanged {reference}\n"),
@@ -460,7 +497,7 @@ pub fn publish(store: &mut Store, definition: ProcessDefinition) -> Result<Strin
 ///
 /// # Errors
 /// A backend error.
-pub fn processes(store: &mut Store) -> Result<String, Failure> {
+pub fn processes(store: &Store) -> Result<String, Failure> {
     let mut out = String::new();
     for reference in store.processes()?.keys() {
         let _ = writeln!(out, "{reference}");
@@ -492,7 +529,7 @@ objects_only!(DealPayoutInput);
 /// # Errors
 /// `unknown_deal`, `tampered`, `no_result` for a deal without a signed contract, or the
 /// incentive crate's code.
-pub fn payout(store: &mut Store, deal: &str, input: &DealPayoutInput) -> Result<String, Failure> {
+pub fn payout(store: &Store, deal: &str, input: &DealPayoutInput) -> Result<String, Failure> {
     let deal = store.verify(&DealId::new(deal))?.deal;
     // The deal's own process version, as the store keeps it: the terms' roles must be its roles.
     let process = match deal.process() {

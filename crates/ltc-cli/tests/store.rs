@@ -668,3 +668,69 @@ fn an_import_document_is_read_strictly_whole() {
         "ok 0 deals, 0 events\n"
     );
 }
+
+#[test]
+fn reading_an_empty_file_is_no_store_and_leaves_it_empty() {
+    let world = World::new();
+    std::fs::write(&world.location, b"").unwrap();
+    for args in [
+        &["list"][..],
+        &["show", "D-1"],
+        &["verify", "--stored"],
+        &["tail"],
+    ] {
+        world.refused(args, "", "no_store");
+    }
+    assert_eq!(std::fs::metadata(&world.location).unwrap().len(), 0);
+}
+
+#[test]
+fn tail_prints_the_stream_from_a_position_and_follows_new_commits() {
+    for world in World::both() {
+        world.ok(&["import"], &sample("deals.json"));
+        let all = world.ok(&["tail", "--count", "3"], "");
+        let lines: Vec<Value> = all
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(
+            lines
+                .iter()
+                .map(|l| l["position"].as_u64().unwrap())
+                .collect::<Vec<_>>(),
+            [1, 2, 3]
+        );
+        assert_eq!(lines[0]["event"]["version"], 1);
+        let after = world.ok(&["tail", "--after", "2", "--count", "1"], "");
+        let line: Value = serde_json::from_str(after.trim()).unwrap();
+        assert_eq!(line, lines[2]);
+        // Live: a tail started before the commit sees it.
+        let mut args = vec!["--store".to_owned(), world.location.clone()];
+        let last: u64 = world
+            .ok(&["verify", "--stored"], "")
+            .split_whitespace()
+            .nth(3)
+            .unwrap()
+            .parse()
+            .unwrap();
+        args.extend(["tail", "--after", &last.to_string(), "--count", "1"].map(String::from));
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_ltc"))
+            .args(&args)
+            .current_dir(world.dir.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        world.ok(&["exec", "LIVE-1"], &capture("2026-03-02T09:00:00Z", None));
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let line: Value = serde_json::from_slice(out.stdout.trim_ascii()).unwrap();
+        assert_eq!(line["position"].as_u64().unwrap(), last + 1);
+        assert_eq!(line["event"]["deal"], "LIVE-1");
+    }
+}

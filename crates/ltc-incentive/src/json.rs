@@ -37,7 +37,8 @@ macro_rules! readers {
     ($($ty:ident),* $(,)?) => {$(
         impl crate::$ty {
             #[doc = concat!(
-                "Reads a [`", stringify!($ty), "`] from its JSON document, strictly (an unknown ",
+                "Reads a [`", stringify!($ty), "`](crate::", stringify!($ty), ") from its JSON ",
+                "document, strictly (an unknown ",
                 "field at any depth or a key given twice is refused), naming the path of a bad ",
                 "value. A leading UTF-8 byte-order mark is skipped. What the document states is ",
                 "checked where it is used (`validate`, `statement`, `split`), as for a value built ",

@@ -17,7 +17,7 @@ use ltc_pipeline::{DealId, ProcessRef};
 ///     "deal `D-1` is at version 4, not at the expected version 3: reload it and decide again"
 /// );
 /// ```
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
     /// The deal moved on since the version a command was decided on: another append won. Nothing
@@ -87,6 +87,47 @@ pub enum StoreError {
         /// The name and version.
         process: ProcessRef,
     },
+    /// A command was sent under a `command_id` the deal already holds for another command:
+    /// an id names one command. The same command sent again is answered, not refused.
+    #[error(
+        "deal `{}` holds command id `{}` for another command: choose a new id for a new command",
+        esc(deal),
+        esc(command_id)
+    )]
+    CommandIdReused {
+        /// The deal.
+        deal: DealId,
+        /// The id.
+        command_id: ltc_pipeline::CommandId,
+    },
+    /// A process definition kept in the store does not read or does not validate: it was
+    /// edited in the database.
+    #[error(
+        "the stored definition of `{process}` does not read: {} (it was edited in the database)",
+        esc(problem)
+    )]
+    CorruptDefinition {
+        /// The name and version it is kept under.
+        process: ProcessRef,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// There is no store where one was to be read: no file, an empty file, a database without
+    /// the store's schema. Opening to read never creates one.
+    #[error(
+        "no store at `{}`: a store is created by opening it to write",
+        esc(location)
+    )]
+    NoStore {
+        /// Where.
+        location: String,
+    },
+    /// A write to a store opened read-only.
+    #[error("the store was opened read-only: open it to write")]
+    ReadOnly,
+    /// The store's writer or runtime is gone (the process is shutting down).
+    #[error("the store is closed")]
+    Closed,
     /// The database's schema is of a version this library does not read.
     #[error(
         "the store's schema is version {found}, this library reads version {supported}: use a \
@@ -111,7 +152,9 @@ pub enum StoreError {
 
 impl StoreError {
     /// A stable snake_case code: `conflict`, `unknown_deal`, `tampered`, `misplaced`,
-    /// `process_exists`, `schema_version`, `backend`, or the engine's code for a refusal.
+    /// `process_exists`, `schema_version`, `backend`, `command_id_reused`,
+    /// `corrupt_definition`, `no_store`, `read_only`, `closed`, or the engine's code for a
+    /// refusal.
     pub fn code(&self) -> &'static str {
         match self {
             StoreError::Conflict { .. } | StoreError::Held { .. } => "conflict",
@@ -122,6 +165,11 @@ impl StoreError {
             StoreError::ProcessExists { .. } => "process_exists",
             StoreError::SchemaVersion { .. } => "schema_version",
             StoreError::Backend { .. } => "backend",
+            StoreError::CommandIdReused { .. } => "command_id_reused",
+            StoreError::CorruptDefinition { .. } => "corrupt_definition",
+            StoreError::NoStore { .. } => "no_store",
+            StoreError::ReadOnly => "read_only",
+            StoreError::Closed => "closed",
         }
     }
 
@@ -132,7 +180,7 @@ impl StoreError {
         }
     }
 
-    pub(crate) fn postgres(error: &postgres::Error) -> Self {
+    pub(crate) fn postgres(error: &tokio_postgres::Error) -> Self {
         // The server's own message (with its detail) is more useful than the client's summary.
         let message = match error.as_db_error() {
             Some(db) => match db.detail() {

@@ -1,77 +1,107 @@
 //! The lead-to-cash event store: deals' sealed logs, process versions and a global event stream,
-//! on SQLite (one file, no server) or PostgreSQL (for services and for scale), behind one API.
+//! on SQLite (one file, no server) or PostgreSQL (for services and for scale), behind one API,
+//! async for services and [`blocking`] for everything else.
 //!
-//! The engine ([`ltc_pipeline`]) is pure; this crate is where deals live. A [`Store`] appends a
-//! command's events at the version they were decided on, and an append that lost a race to
-//! another is refused with [`StoreError::Conflict`] with nothing written. Events are stored
-//! sealed ([`StoredEvent`], in the deal's SHA-256 chain continued from the head kept beside the
-//! deal), each with a position on the global stream; process definitions are kept by name and
-//! version, so a deal replays under the versions it ran under.
+//! The engine ([`ltc_pipeline`]) is pure; this crate is where deals live. A [`Store`] is a cheap
+//! handle (`Clone + Send + Sync`) on a pool of connections, made to be kept in a service's state
+//! and used from any number of tasks: [`Store::execute`] decides a command on the stored deal
+//! and appends its events, the commands of concurrent callers grouped into one durable commit.
+//! A command is decided on the deal as it is when it is written, so concurrent callers never
+//! conflict unless one of them pinned the version it saw (`expected_version`); a command sent
+//! again under its `command_id` (a retry after a timeout) is answered with what it wrote the
+//! first time. Events are stored sealed ([`StoredEvent`], in the deal's SHA-256 chain continued
+//! from the head kept beside the deal), each with a position on the global stream, which
+//! [`Store::subscribe`] follows live; process definitions are kept by name and version, so a deal
+//! replays under the versions it ran under.
+//!
+//! The store's work runs on a runtime and threads of its own: a call, an open or a drop never
+//! blocks or panics on the caller's runtime, multi-thread or current-thread, and
+//! [`blocking::Store`] offers the same API to plain threads and synchronous programs.
 //!
 //! # Example
 //!
 //! ```
-//! use chrono::{TimeZone, Utc};
-//! use ltc_pipeline::{Command, DealId, Envelope, StageKind};
+//! use ltc_pipeline::{Command, CommandId, DealId, Envelope, StageKind, TimeZone, Utc};
 //! use ltc_store::{Store, StoreError};
 //!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), StoreError> {
 //! # let dir = tempfile::tempdir().unwrap();
 //! # let path = dir.path().join("ltc.db");
-//! let mut store = Store::open(path.to_str().unwrap())?; // or "postgres://user@host/db"
+//! let store = Store::open(path.to_str().unwrap()).await?; // or "postgres://user@host/db"
 //! let id = DealId::new("D-1");
 //! let at = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
-//! let capture = Envelope::new(
-//!     "ops",
-//!     at,
-//!     Command::CaptureLead { customer: "ACME".into(), source: "web".into(), estimate: None },
-//! )
-//! .expecting(0);
+//! let capture = Envelope::new("ops", at, Command::capture_lead("ACME", "web", None))
+//!     .expecting(0)
+//!     .with_command_id(CommandId::new("req-1")?);
 //! // Decide against the stored deal (a new one opens under `standard@1`) and append.
-//! let done = store.execute(&id, &capture)?;
+//! let done = store.execute(&id, &capture).await?;
 //! assert_eq!((done.deal.version(), done.deal.stage_kind()), (1, Some(StageKind::Captured)));
 //!
+//! // The same request again (a retry after a timeout) is answered as the first time.
+//! let again = store.execute(&id, &capture).await?;
+//! assert_eq!(again.appended, done.appended);
+//!
 //! // Someone who still sees version 0 loses, and nothing of theirs is written.
-//! let late = store.execute(&id, &capture).unwrap_err();
+//! let late = Envelope::new("ops", at, Command::capture_lead("ACME", "web", None)).expecting(0);
+//! let late = store.execute(&id, &late).await.unwrap_err();
 //! assert!(matches!(late, StoreError::Conflict { expected: 0, actual: 1, .. }));
 //!
 //! // The deal is a replay of its stored log, whose chain and head verify.
-//! assert_eq!(store.load(&id)?, done.deal);
-//! assert_eq!(store.verify(&id)?.head, done.appended.head);
-//! # Ok::<(), StoreError>(())
+//! assert_eq!(store.load(&id).await?, *done.deal);
+//! assert_eq!(store.verify(&id).await?.head, done.appended.head);
+//! # Ok(())
+//! # }
 //! ```
 //!
 //! # Where to look
 //!
 //! - [`Store::open`]: a `postgres://` or `postgresql://` URL picks PostgreSQL, anything else is
-//!   a SQLite file; the schema is created (or checked) on open.
-//! - Writing: [`Store::execute`] (load, decide, append), [`Store::append`] and
-//!   [`Store::append_batch`] (several deals in one transaction), [`Store::import`] (whole logs,
-//!   checked first).
-//! - Reading: [`Store::load`], [`Store::log`], [`Store::deals`], [`Store::read_stream`].
+//!   a SQLite file; the schema is created (or checked) on open. [`Options`] sets the pool, the
+//!   cache, timeouts, TLS, and read-only use.
+//! - Writing: [`Store::execute`] (load, decide, append), [`Store::execute_batch`],
+//!   [`Store::append`] and [`Store::append_batch`] (events decided by the host),
+//!   [`Store::import`] (whole logs, checked first).
+//! - Reading: [`Store::load`], [`Store::log`], [`Store::logs`], [`Store::deals`],
+//!   [`Store::read_stream`], [`Store::subscribe`] with durable [`Store::checkpoint`]s.
 //! - Processes: [`Store::publish`], [`Store::process`], [`Store::processes`].
 //! - Integrity: [`Store::verify`], [`Store::verify_all`].
-//! - `docs/store.md`: choosing a backend, the schema, scaling out, backup.
+//! - `docs/store.md`: choosing a backend, the schema, a store in a service, scaling out, backup.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-mod backend;
+pub mod blocking;
+mod cache;
+mod engine;
 mod error;
+mod options;
 mod postgres;
+mod rows;
 mod sqlite;
+mod subscribe;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod tls;
+mod writer;
 
 pub use error::StoreError;
+pub use options::{Options, TlsMode};
+pub use subscribe::Subscription;
 
-use backend::{Backend, NewRow, Put, Row};
+use cache::Cached;
 use chrono::{DateTime, Utc};
+use engine::Engine;
 use ltc_pipeline::integrity::{self, Digest};
 use ltc_pipeline::{
     Deal, DealId, Envelope, Event, Process, ProcessDefinition, ProcessRef, Processes, StoredEvent,
 };
+use rows::Row;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot};
+use writer::{Catalog, ExecuteReply, Job, Shared};
 
 /// The getting-started guide runs as doc tests here, where the store, the engine and the
 /// incentive crate are all at hand (its host runs a deal under its own process, keeps it in this
@@ -81,7 +111,7 @@ use std::path::Path;
 struct GettingStartedDoctests;
 
 /// The version of the database schema this library creates and reads.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Which database a [`Store`] runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -145,10 +175,15 @@ pub struct Record {
 }
 
 /// What [`Store::execute`] did: the deal after the command, and what was appended.
+///
+/// For a command sent again under a `command_id` the deal holds, `appended` is what the command
+/// wrote the first time (the same events at the same versions and positions) and `deal` is the
+/// deal as it is now.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Executed {
-    /// The deal after the command.
-    pub deal: Deal,
+    /// The deal after the command (shared with the store's cache of verified states, so that
+    /// answering costs no copy of a long deal).
+    pub deal: Arc<Deal>,
     /// The events appended.
     pub appended: Appended,
 }
@@ -200,48 +235,80 @@ pub struct Imported {
     pub events: u64,
 }
 
-/// The events of one pending write: decided now, or sealed already (an import).
-enum Events {
-    Fresh(Vec<Event>),
-    Sealed(Vec<StoredEvent>),
+/// Something wrong with the stream, found by [`Store::verify_all`].
+#[derive(Debug, Clone)]
+pub(crate) struct StreamProblem {
+    /// Events stored without their deal's row (a deal the list of deals does not show).
+    pub(crate) orphan: bool,
+    pub(crate) text: String,
 }
 
-struct Pending {
-    deal: DealId,
-    expected: u64,
-    events: Events,
+impl StreamProblem {
+    pub(crate) fn past(position: i64) -> Self {
+        StreamProblem {
+            orphan: false,
+            text: format!(
+                "an event has stream position {position}, past the last one the store gave: the \
+                 stream was edited"
+            ),
+        }
+    }
+
+    pub(crate) fn shared(position: i64) -> Self {
+        StreamProblem {
+            orphan: false,
+            text: format!("two events share stream position {position}: the stream was edited"),
+        }
+    }
+
+    pub(crate) fn orphan() -> Self {
+        StreamProblem {
+            orphan: true,
+            text: "events are stored without the deal's row".to_owned(),
+        }
+    }
 }
 
-/// A deal's row as a transaction sees it: as stored, and as the batch leaves it.
-struct Slot {
-    stored: Option<u64>,
-    current: Option<DealSummary>,
+/// The database a store reads from.
+#[derive(Debug, Clone)]
+pub(crate) enum Db {
+    Sqlite(Arc<sqlite::Readers>),
+    Postgres(postgres::Readers),
 }
 
-/// A connection to an event store. One per thread: appends from many connections (threads,
-/// processes, machines) are safe, and a lost race is a [`StoreError::Conflict`].
-pub struct Store {
-    backend: Box<dyn Backend>,
+/// What every handle on one store shares.
+#[derive(Debug)]
+struct Inner {
     kind: BackendKind,
-    catalog: BTreeMap<ProcessRef, Process>,
+    db: Db,
+    shared: Arc<Shared>,
+    /// Where writes go; `None` for a store opened read-only.
+    writer: Option<mpsc::UnboundedSender<Job>>,
+    options: Options,
+    /// Whether the store listens for other stores' commits (started with its first
+    /// subscription).
+    listening: std::sync::Once,
+    // Last: dropped after the pools and the writer's channel, so that their tasks end on it.
+    engine: Engine,
+}
+
+/// A handle on an event store. Cheap to clone; its clones share one pool of connections, one
+/// writer and one cache of verified deal states, and it is `Send + Sync`: keep one in a
+/// service's state and use it from every request.
+///
+/// Appends from many handles, stores, processes and machines are safe: a command is decided on
+/// the deal as it is when its events are written, and an append that was decided on a version
+/// that is gone is a [`StoreError::Conflict`], with nothing written.
+#[derive(Clone, Debug)]
+pub struct Store {
+    inner: Arc<Inner>,
     opening: ProcessRef,
 }
 
-// A store moves to the thread that uses it (one connection per thread).
 const _: fn() = || {
-    fn send<T: Send>() {}
-    send::<Store>();
+    fn shareable<T: Clone + Send + Sync + 'static>() {}
+    shareable::<Store>();
 };
-
-impl std::fmt::Debug for Store {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store")
-            .field("backend", &self.kind)
-            .field("processes", &self.catalog.keys().collect::<Vec<_>>())
-            .field("opening", &self.opening)
-            .finish()
-    }
-}
 
 /// Whether a store location names a PostgreSQL database: a `postgres://` or `postgresql://` URL
 /// (in any case), or a libpq key=value string (`host=db.internal dbname=ltc user=ltc`).
@@ -274,10 +341,9 @@ pub fn is_postgres(location: &str) -> bool {
 }
 
 impl Store {
-    /// Opens a store: a PostgreSQL database when [`is_postgres`] says the location names one (a
-    /// `postgres://` or `postgresql://` URL, or a libpq key=value string), else the path of a
-    /// SQLite file (created if missing). The schema is created when the
-    /// database has none, and checked when it has one.
+    /// Opens a store with the default [`Options`]: a PostgreSQL database when [`is_postgres`]
+    /// says the location names one, else the path of a SQLite file (created if missing). The
+    /// schema is created when the database has none, and checked when it has one.
     ///
     /// # Errors
     /// [`StoreError::Backend`] when the database cannot be opened or reached;
@@ -285,82 +351,195 @@ impl Store {
     ///
     /// ```
     /// use ltc_store::{BackendKind, Store};
-    /// let path = std::env::temp_dir().join(format!("ltc-doc-open-{}.db", std::process::id()));
-    /// let store = Store::open(path.to_str().unwrap())?;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), ltc_store::StoreError> {
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let store = Store::open(dir.path().join("ltc.db").to_str().unwrap()).await?;
     /// assert_eq!(store.kind(), BackendKind::Sqlite);
-    /// # drop(store); std::fs::remove_file(&path).ok();
-    /// # Ok::<(), ltc_store::StoreError>(())
+    /// # Ok(())
+    /// # }
     /// ```
-    pub fn open(location: &str) -> Result<Self, StoreError> {
-        if is_postgres(location) {
-            Self::open_postgres(location)
-        } else {
-            Self::open_sqlite(location)
-        }
+    pub async fn open(location: &str) -> Result<Self, StoreError> {
+        Self::open_with(location, Options::default()).await
     }
 
     /// Opens (or creates) a SQLite store in the file at `path`.
     ///
     /// # Errors
     /// As [`Store::open`].
-    pub fn open_sqlite(path: impl AsRef<Path>) -> Result<Self, StoreError> {
-        let backend = sqlite::Sqlite::open(path.as_ref(), &standard_json()?)?;
-        Self::with(Box::new(backend), BackendKind::Sqlite)
+    pub async fn open_sqlite(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        Self::open_sqlite_with(path, Options::default()).await
     }
 
     /// Opens a PostgreSQL store: `url` is a libpq connection string or URL
-    /// (`postgres://user:password@host:5432/database`).
+    /// (`postgres://user:password@host:5432/database?sslmode=verify-full`).
     ///
     /// # Errors
     /// As [`Store::open`].
-    pub fn open_postgres(url: &str) -> Result<Self, StoreError> {
-        let backend = postgres::Postgres::open(url, &standard_json()?)?;
-        Self::with(Box::new(backend), BackendKind::Postgres)
+    pub async fn open_postgres(url: &str) -> Result<Self, StoreError> {
+        Self::open_postgres_with(url, Options::default()).await
     }
 
-    fn with(backend: Box<dyn Backend>, kind: BackendKind) -> Result<Self, StoreError> {
-        let mut store = Self {
-            backend,
-            kind,
-            catalog: BTreeMap::new(),
-            opening: Process::standard().reference().clone(),
+    /// [`open`](Self::open) with options: the pool's size, the cache, timeouts, TLS, read-only.
+    ///
+    /// # Errors
+    /// As [`Store::open`]; [`StoreError::NoStore`] when the options say read-only and there is no
+    /// store at the location.
+    pub async fn open_with(location: &str, options: Options) -> Result<Self, StoreError> {
+        if is_postgres(location) {
+            Self::open_postgres_with(location, options).await
+        } else {
+            Self::open_sqlite_with(location, options).await
+        }
+    }
+
+    /// [`open_sqlite`](Self::open_sqlite) with options.
+    ///
+    /// # Errors
+    /// As [`Store::open_with`].
+    #[tracing::instrument(name = "ltc_store.open", level = "info", skip_all, fields(backend = "sqlite", path = %path.as_ref().display()))]
+    pub async fn open_sqlite_with(
+        path: impl AsRef<Path>,
+        options: Options,
+    ) -> Result<Self, StoreError> {
+        let path = path.as_ref().to_path_buf();
+        let engine = Engine::start(options.worker_threads())?;
+        let opened = {
+            let options = options.clone();
+            engine
+                .blocking(move || sqlite::open(&path, &options, &standard_json()?))
+                .await?
         };
-        store.refresh()?;
-        Ok(store)
+        let catalog = writer::catalog_of(&Arc::new(BTreeMap::new()), opened.definitions)?;
+        let shared = shared(&options, catalog, opened.last_position);
+        let writer = match opened.writer {
+            Some(w) => Some(sqlite::start_writer(w, shared.clone())?),
+            None => None,
+        };
+        Ok(Self::assemble(
+            BackendKind::Sqlite,
+            Db::Sqlite(Arc::new(opened.readers)),
+            shared,
+            writer,
+            options,
+            engine,
+        ))
+    }
+
+    /// [`open_postgres`](Self::open_postgres) with options.
+    ///
+    /// # Errors
+    /// As [`Store::open_with`].
+    #[tracing::instrument(
+        name = "ltc_store.open",
+        level = "info",
+        skip_all,
+        fields(backend = "postgres")
+    )]
+    pub async fn open_postgres_with(url: &str, options: Options) -> Result<Self, StoreError> {
+        let engine = Engine::start(options.worker_threads())?;
+        let opened = {
+            let (url, options) = (url.to_owned(), options.clone());
+            let standard = standard_json()?;
+            engine
+                .run(async move { postgres::open(&url, &options, &standard).await })
+                .await?
+        };
+        let catalog = writer::catalog_of(&Arc::new(BTreeMap::new()), opened.definitions)?;
+        let shared = shared(&options, catalog, opened.last_position);
+        let writer = match opened.writer {
+            Some(w) => Some(postgres::start_writer(w, shared.clone())?),
+            None => None,
+        };
+        Ok(Self::assemble(
+            BackendKind::Postgres,
+            Db::Postgres(opened.readers),
+            shared,
+            writer,
+            options,
+            engine,
+        ))
+    }
+
+    fn assemble(
+        kind: BackendKind,
+        db: Db,
+        shared: Arc<Shared>,
+        writer: Option<mpsc::UnboundedSender<Job>>,
+        options: Options,
+        engine: Engine,
+    ) -> Self {
+        Store {
+            inner: Arc::new(Inner {
+                kind,
+                db,
+                shared,
+                writer,
+                options,
+                listening: std::sync::Once::new(),
+                engine,
+            }),
+            opening: Process::standard().reference().clone(),
+        }
     }
 
     /// The database this store runs on.
     pub fn kind(&self) -> BackendKind {
-        self.kind
+        self.inner.kind
     }
 
-    /// The process version a new deal is opened under by [`execute`](Self::execute)
-    /// (`standard@1` unless [`set_opening`](Self::set_opening) chose another).
+    /// The options it was opened with.
+    pub fn options(&self) -> &Options {
+        &self.inner.options
+    }
+
+    /// The process version a new deal is opened under by [`execute`](Self::execute) through this
+    /// handle (`standard@1` unless [`set_opening`](Self::set_opening) chose another).
     pub fn opening(&self) -> &ProcessRef {
         &self.opening
     }
 
-    /// Chooses the process version new deals are opened under. It must be published when a
-    /// deal is opened (`unknown_process` otherwise).
+    /// Chooses the process version new deals are opened under through this handle (and the
+    /// clones made of it after). It must be published when a deal is opened (`unknown_process`
+    /// otherwise).
     ///
     /// ```
     /// use ltc_pipeline::{ProcessDefinition, ProcessRef};
     /// use ltc_store::Store;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), ltc_store::StoreError> {
     /// # let dir = tempfile::tempdir().unwrap();
-    /// let mut store = Store::open_sqlite(dir.path().join("ltc.db"))?;
+    /// let mut store = Store::open_sqlite(dir.path().join("ltc.db")).await?;
     /// let mut v2 = ProcessDefinition::standard();
     /// v2.version = 2;
-    /// store.publish(v2)?;
+    /// store.publish(v2).await?;
     /// store.set_opening(ProcessRef::new("standard", 2));
     /// let opening = store.opening().clone();
-    /// assert_eq!(store.process(&opening)?.reference().version, 2);
-    /// # Ok::<(), ltc_store::StoreError>(())
+    /// assert_eq!(store.process(&opening).await?.reference().version, 2);
+    /// # Ok(())
+    /// # }
     /// ```
     pub fn set_opening(&mut self, process: ProcessRef) {
         self.opening = process;
     }
 
+    /// The same store with new deals opened under `process` (see
+    /// [`set_opening`](Self::set_opening)).
+    #[must_use]
+    pub fn opening_under(mut self, process: ProcessRef) -> Self {
+        self.opening = process;
+        self
+    }
+
     // ---- writing ---------------------------------------------------------------------------
+
+    fn send<T>(&self, job: Job, answer: oneshot::Receiver<Result<T, StoreError>>) -> Pending<T> {
+        let sent = match &self.inner.writer {
+            Some(writer) => writer.send(job).map_err(|_| StoreError::Closed),
+            None => Err(StoreError::ReadOnly),
+        };
+        Pending { sent, answer }
+    }
 
     /// Appends the events decided on deal `deal` at version `expected` (0 for a new deal):
     /// sealed after the deal's stored head, given the next stream positions, in one
@@ -368,12 +547,11 @@ impl Store {
     ///
     /// The events must be what [`ltc_pipeline::decide`] returned on the deal at that version:
     /// the store checks where they go (the deal, the versions), not the rules, so that a host
-    /// that decides in memory appends in batches without the store reading each deal back. The
-    /// rules are enforced when the log is read: [`load`](Self::load), [`verify`](Self::verify)
-    /// and [`execute`](Self::execute) replay it, and an event the rules would not have written
-    /// (a forged outcome) makes them refuse the deal with `invalid_event` from then on. A host
-    /// that does not keep the state itself uses [`execute`](Self::execute), which decides and
-    /// appends in one call.
+    /// that decides in memory appends without the store reading each deal back. The rules are
+    /// enforced when the log is read: [`load`](Self::load), [`verify`](Self::verify) and
+    /// [`execute`](Self::execute) replay it, and an event the rules would not have written (a
+    /// forged outcome) makes them refuse the deal with `invalid_event` from then on. A host that
+    /// does not keep the state itself uses [`execute`](Self::execute).
     ///
     /// # Errors
     /// [`StoreError::Conflict`] when the deal is no longer at `expected`: nothing is written;
@@ -381,24 +559,26 @@ impl Store {
     /// [`StoreError::Backend`] when the database fails (nothing is written).
     ///
     /// ```
-    /// use chrono::{TimeZone, Utc};
-    /// use ltc_pipeline::{Command, Deal, DealId, Process};
+    /// use ltc_pipeline::{Command, Deal, DealId, Process, TimeZone, Utc};
     /// use ltc_store::{Store, StoreError};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), StoreError> {
     /// # let dir = tempfile::tempdir().unwrap();
-    /// let mut store = Store::open_sqlite(dir.path().join("ltc.db"))?;
+    /// let store = Store::open_sqlite(dir.path().join("ltc.db")).await?;
     /// let mut deal = Deal::new(DealId::new("D-1"));
     /// let at = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
-    /// let capture = Command::CaptureLead { customer: "ACME".into(), source: "web".into(), estimate: None };
+    /// let capture = Command::capture_lead("ACME", "web", None);
     /// let events = deal.execute(&Process::standard(), &capture, &"ops".into(), at)?;
-    /// let appended = store.append(deal.id(), 0, events.clone())?;
+    /// let appended = store.append(deal.id(), 0, events.clone()).await?;
     /// assert_eq!((appended.version, appended.first_position), (1, 1));
     /// // The same events again, decided on version 0, lose: the deal is at 1.
-    /// let again = store.append(deal.id(), 0, events).unwrap_err();
+    /// let again = store.append(deal.id(), 0, events).await.unwrap_err();
     /// assert_eq!(again.code(), "conflict");
-    /// # Ok::<(), StoreError>(())
+    /// # Ok(())
+    /// # }
     /// ```
-    pub fn append(
-        &mut self,
+    pub async fn append(
+        &self,
         deal: &DealId,
         expected: u64,
         events: Vec<Event>,
@@ -408,9 +588,9 @@ impl Store {
             expected,
             events,
         }];
-        let mut appended = self.append_batch(batch)?;
+        let mut appended = self.append_batch(batch).await?;
         appended.pop().ok_or_else(|| StoreError::Backend {
-            backend: self.backend.name(),
+            backend: "store",
             message: "an append of one deal returned nothing".into(),
         })
     }
@@ -418,157 +598,117 @@ impl Store {
     /// Appends several deals' events (or several commands of one deal, each at the version the
     /// one before it leaves) in one transaction: all are written, or none.
     ///
-    /// Batching is how a host reaches its throughput: one durable commit for many commands.
-    ///
     /// # Errors
     /// As [`append`](Self::append), for the first item that fails; then nothing of the batch is
     /// written.
-    ///
-    /// ```
-    /// use chrono::{TimeZone, Utc};
-    /// use ltc_pipeline::{Command, Deal, DealId, Process};
-    /// use ltc_store::{Append, Store, StoreError};
-    /// # let dir = tempfile::tempdir().unwrap();
-    /// let mut store = Store::open_sqlite(dir.path().join("ltc.db"))?;
-    /// let at = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
-    /// let capture = Command::CaptureLead { customer: "ACME".into(), source: "web".into(), estimate: None };
-    /// let batch = ["D-1", "D-2"].map(|id| {
-    ///     let mut deal = Deal::new(DealId::new(id));
-    ///     let events = deal.execute(&Process::standard(), &capture, &"ops".into(), at).unwrap();
-    ///     Append { deal: deal.id().clone(), expected: 0, events }
-    /// });
-    /// let written = store.append_batch(batch.to_vec())?;
-    /// assert_eq!(written.len(), 2);
-    /// // D-1 again at version 0 conflicts, so D-3 beside it is not written either.
-    /// let mut d3 = batch[1].clone();
-    /// d3.deal = "D-3".into();
-    /// d3.events[0].deal = "D-3".into();
-    /// assert!(store.append_batch(vec![d3, batch[0].clone()]).is_err());
-    /// assert_eq!(store.deals()?.len(), 2);
-    /// # Ok::<(), StoreError>(())
-    /// ```
-    pub fn append_batch(&mut self, batch: Vec<Append>) -> Result<Vec<Appended>, StoreError> {
+    #[tracing::instrument(name = "ltc_store.append", level = "debug", skip_all, fields(items = batch.len(), events = batch.iter().map(|a| a.events.len()).sum::<usize>()))]
+    pub async fn append_batch(&self, batch: Vec<Append>) -> Result<Vec<Appended>, StoreError> {
         for item in &batch {
             placed(&item.deal, item.expected, &item.events)?;
         }
-        let pending = batch
-            .into_iter()
-            .map(|a| Pending {
-                deal: a.deal,
-                expected: a.expected,
-                events: Events::Fresh(a.events),
-            })
-            .collect();
-        self.write(pending)
+        let (reply, answer) = oneshot::channel();
+        self.send(
+            Job::Append {
+                items: batch,
+                reply,
+            },
+            answer,
+        )
+        .await
     }
 
-    /// Decides a command against the stored deal and appends its events at the version it was
-    /// decided on: the call a host makes for each request. A deal the store does not hold
-    /// starts at version 0 (its first command must be `capture_lead`, decided under
-    /// [`opening`](Self::opening)).
+    /// Decides a command against the stored deal and appends its events: the call a host makes
+    /// for each request. A deal the store does not hold starts at version 0 (its first command
+    /// must be `capture_lead`, decided under [`opening`](Self::opening)).
     ///
-    /// Retrying after a conflict is the caller's choice: the command was decided on a state
-    /// that is gone, and may mean something else on the new one.
+    /// The command is decided on the deal as it is when the events are written (its row locked
+    /// meanwhile), so callers that do not pin a version never conflict. With
+    /// `expected_version`, a deal at another version is a [`StoreError::Conflict`]: the sender
+    /// decided on a state that is gone. With a `command_id`, the command is kept under it: the
+    /// same command sent again (the same actor, expected version and command; its `at` may
+    /// differ, as a host that owns the clock stamps a retry anew) is answered with what it wrote
+    /// the first time and writes nothing, another command under the same id is refused
+    /// (`command_id_reused`).
     ///
     /// # Errors
-    /// [`StoreError::Conflict`] when the envelope's `expected_version` is not the stored version,
-    /// or another append won the race; [`StoreError::Engine`] when the rules refuse the command
-    /// (nothing is written); as [`load`](Self::load) for a stored log that does not replay.
+    /// [`StoreError::Conflict`] when the envelope's `expected_version` is not the stored version;
+    /// [`StoreError::CommandIdReused`]; [`StoreError::Engine`] when the rules refuse the command
+    /// (nothing is written); as [`load`](Self::load) for a stored log that does not verify.
     ///
     /// ```
-    /// use chrono::{TimeZone, Utc};
-    /// use ltc_pipeline::{Command, DealId, Envelope};
+    /// use ltc_pipeline::{Command, DealId, Envelope, TimeZone, Utc};
     /// use ltc_store::Store;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), ltc_store::StoreError> {
     /// # let dir = tempfile::tempdir().unwrap();
-    /// let mut store = Store::open_sqlite(dir.path().join("ltc.db"))?;
+    /// let store = Store::open_sqlite(dir.path().join("ltc.db")).await?;
     /// let at = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
     /// let qualify = Envelope::new("ana", at, Command::QualifyLead {});
     /// // A new deal starts with a capture: the rules refuse, nothing is written.
-    /// let refused = store.execute(&DealId::new("D-1"), &qualify).unwrap_err();
+    /// let refused = store.execute(&DealId::new("D-1"), &qualify).await.unwrap_err();
     /// assert_eq!(refused.code(), "not_opened");
-    /// assert!(store.deals()?.is_empty());
-    /// # Ok::<(), ltc_store::StoreError>(())
+    /// assert!(store.deals().await?.is_empty());
+    /// # Ok(())
+    /// # }
     /// ```
-    pub fn execute(&mut self, deal: &DealId, envelope: &Envelope) -> Result<Executed, StoreError> {
-        let mut state = self.load_or_new(deal)?;
-        let expected = state.version();
-        let events = self.decide(&mut state, envelope)?;
-        let appended = self.append(deal, expected, events)?;
-        Ok(Executed {
-            deal: state,
-            appended,
-        })
+    #[tracing::instrument(name = "ltc_store.execute", level = "debug", skip_all, fields(deal = %deal, expected_version = envelope.expected_version, command_id = envelope.command_id.as_ref().map(|c| c.as_str())))]
+    pub async fn execute(
+        &self,
+        deal: &DealId,
+        envelope: &Envelope,
+    ) -> Result<Executed, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.send(
+            Job::Execute {
+                commands: vec![(deal.clone(), envelope.clone())],
+                opening: self.opening.clone(),
+                reply: ExecuteReply::One(reply),
+            },
+            answer,
+        )
+        .await
     }
 
     /// Decides several commands (on one deal or many, in order: a command on a deal is decided
-    /// on the state the ones before it in the batch leave) and appends all their events in one
-    /// transaction, or none of them.
+    /// on the state the ones before it leave) and appends all their events in one transaction,
+    /// or none of them.
     ///
     /// # Errors
     /// As [`execute`](Self::execute), for the first command that fails; nothing is written.
     ///
     /// ```
-    /// use chrono::{TimeZone, Utc};
-    /// use ltc_pipeline::{Command, DealId, Envelope};
+    /// use ltc_pipeline::{Command, DealId, Envelope, TimeZone, Utc};
     /// use ltc_store::Store;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), ltc_store::StoreError> {
     /// # let dir = tempfile::tempdir().unwrap();
-    /// let mut store = Store::open_sqlite(dir.path().join("ltc.db"))?;
+    /// let store = Store::open_sqlite(dir.path().join("ltc.db")).await?;
     /// let at = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
-    /// let send = |actor: &str, command| Envelope::new(actor, at, command);
-    /// let capture = Command::CaptureLead { customer: "ACME".into(), source: "web".into(), estimate: None };
-    /// let scores = [("budget", 4), ("decision_chain", 3), ("urgency", 5)]
-    ///     .into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
     /// let id = DealId::new("D-1");
+    /// let grade = Command::grade_lead([("budget", 4), ("decision_chain", 3), ("urgency", 5)]);
     /// let written = store.execute_batch(&[
-    ///     (id.clone(), send("ops", capture)),
-    ///     (id.clone(), send("ana", Command::GradeLead { scores })),
-    /// ])?;
+    ///     (id.clone(), Envelope::new("ops", at, Command::capture_lead("ACME", "web", None))),
+    ///     (id.clone(), Envelope::new("ana", at, grade)),
+    /// ]).await?;
     /// assert_eq!(written.iter().map(|a| a.version).collect::<Vec<_>>(), [1, 2]);
-    /// # Ok::<(), ltc_store::StoreError>(())
+    /// # Ok(())
+    /// # }
     /// ```
-    pub fn execute_batch(
-        &mut self,
+    #[tracing::instrument(name = "ltc_store.execute_batch", level = "debug", skip_all, fields(commands = commands.len()))]
+    pub async fn execute_batch(
+        &self,
         commands: &[(DealId, Envelope)],
     ) -> Result<Vec<Appended>, StoreError> {
-        let mut deals: HashMap<DealId, Deal> = HashMap::new();
-        let mut batch = Vec::with_capacity(commands.len());
-        for (id, envelope) in commands {
-            let mut state = match deals.remove(id) {
-                Some(state) => state,
-                None => self.load_or_new(id)?,
-            };
-            let expected = state.version();
-            let events = self.decide(&mut state, envelope)?;
-            deals.insert(id.clone(), state);
-            batch.push(Append {
-                deal: id.clone(),
-                expected,
-                events,
-            });
-        }
-        self.append_batch(batch)
-    }
-
-    /// Checks the expected version, then decides the envelope and folds its events into
-    /// `deal` (left as it was on a refusal).
-    fn decide(&mut self, deal: &mut Deal, envelope: &Envelope) -> Result<Vec<Event>, StoreError> {
-        if let Some(expected) = envelope.expected_version {
-            if expected != deal.version() {
-                return Err(StoreError::Conflict {
-                    deal: deal.id().clone(),
-                    expected,
-                    actual: deal.version(),
-                });
-            }
-        }
-        let opening = self.opening.clone();
-        self.with_catalog(|catalog| {
-            let process = match deal.process_for(catalog, &envelope.command)? {
-                Some(process) => process,
-                None => Processes::get(catalog, &opening)?,
-            };
-            deal.execute(process, &envelope.command, &envelope.actor, envelope.at)
-        })
+        let (reply, answer) = oneshot::channel();
+        self.send(
+            Job::Execute {
+                commands: commands.to_vec(),
+                opening: self.opening.clone(),
+                reply: ExecuteReply::Many(reply),
+            },
+            answer,
+        )
+        .await
     }
 
     /// Imports whole logs (a deal's log from its first event, as exported): each is checked
@@ -580,29 +720,8 @@ impl Store {
     /// [`StoreError::Tampered`] for a log whose chain breaks, [`StoreError::Engine`] for one that
     /// does not replay, [`StoreError::Misplaced`] for an empty log or a deal given twice,
     /// [`StoreError::Conflict`] for a deal the store holds; nothing is written.
-    ///
-    /// ```
-    /// use chrono::{TimeZone, Utc};
-    /// use ltc_pipeline::integrity::{seal, Digest};
-    /// use ltc_pipeline::{Command, Deal, DealId, Process};
-    /// use ltc_store::{Store, StoreError};
-    /// # let dir = tempfile::tempdir().unwrap();
-    /// let mut store = Store::open_sqlite(dir.path().join("ltc.db"))?;
-    /// let mut deal = Deal::new(DealId::new("D-1"));
-    /// let at = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
-    /// let capture = Command::CaptureLead { customer: "ACME".into(), source: "web".into(), estimate: None };
-    /// let log = seal(Digest::GENESIS, deal.execute(&Process::standard(), &capture, &"ops".into(), at)?);
-    /// let mut edited = log.clone();
-    /// edited[0].event.actor = "mallory".into();
-    /// let mut other = edited.clone();
-    /// other[0].event.deal = "D-2".into();
-    /// assert_eq!(store.import(vec![log.clone(), other]).unwrap_err().code(), "tampered");
-    /// assert!(store.deals()?.is_empty());
-    /// assert_eq!(store.import(vec![log])?.events, 1);
-    /// # Ok::<(), StoreError>(())
-    /// ```
-    pub fn import(&mut self, logs: Vec<Vec<StoredEvent>>) -> Result<Imported, StoreError> {
-        self.import_with(logs, &mut |_, _| ())
+    pub async fn import(&self, logs: Vec<Vec<StoredEvent>>) -> Result<Imported, StoreError> {
+        self.import_with(logs, |_, _| ()).await
     }
 
     /// [`import`](Self::import), telling `progress` how many logs have been checked of how many
@@ -610,215 +729,116 @@ impl Store {
     ///
     /// # Errors
     /// As [`import`](Self::import).
-    pub fn import_with(
-        &mut self,
+    #[tracing::instrument(name = "ltc_store.import", level = "info", skip_all, fields(deals = logs.len()))]
+    pub async fn import_with(
+        &self,
         logs: Vec<Vec<StoredEvent>>,
-        progress: &mut dyn FnMut(u64, u64),
+        mut progress: impl FnMut(u64, u64) + Send + 'static,
     ) -> Result<Imported, StoreError> {
-        let mut seen = BTreeSet::new();
-        let mut events = 0u64;
-        let total = logs.len() as u64;
-        for (checked, log) in logs.iter().enumerate() {
-            let Some(first) = log.first() else {
-                return Err(StoreError::Misplaced {
-                    deal: DealId::new(""),
-                    problem: "an empty log: a log to import starts with the deal's first event"
-                        .into(),
-                });
-            };
-            let deal = first.event.deal.clone();
-            if !seen.insert(deal.clone()) {
-                return Err(StoreError::Misplaced {
-                    deal,
-                    problem: "the deal's log is given twice".into(),
-                });
-            }
-            integrity::verify(log).map_err(|e| StoreError::from_chain(&deal, e))?;
-            self.with_catalog(|catalog| {
-                Deal::replay(deal.clone(), catalog, log.iter().map(|e| &e.event))
-            })?;
-            if let Some(held) = self.backend.summary(&deal)? {
-                return Err(StoreError::Held {
-                    deal,
-                    version: held.version,
-                });
-            }
-            events += log.len() as u64;
-            progress(checked as u64 + 1, total);
-        }
-        let deals = logs.len() as u64;
-        let pending = logs
-            .into_iter()
-            .filter_map(|log| {
-                let deal = log.first()?.event.deal.clone();
-                Some(Pending {
-                    deal,
-                    expected: 0,
-                    events: Events::Sealed(log),
-                })
-            })
-            .collect();
-        self.write(pending)?;
-        Ok(Imported { deals, events })
-    }
-
-    /// The one transaction every write goes through: lock the deals' rows (in id order, so two
-    /// batches never wait on each other in a circle), check each item's version, seal, write
-    /// the rows, insert the events at the next stream positions, commit.
-    fn write(&mut self, items: Vec<Pending>) -> Result<Vec<Appended>, StoreError> {
-        let deals: BTreeSet<DealId> = items.iter().map(|i| i.deal.clone()).collect();
-        let deals: Vec<DealId> = deals.into_iter().collect();
-        let mut tx = self.backend.begin()?;
-        let current = tx.lock(&deals)?;
-        let mut slots: BTreeMap<DealId, Slot> = deals
-            .into_iter()
-            .zip(current)
-            .map(|(deal, current)| {
-                let stored = current.as_ref().map(|s| s.version);
-                (deal, Slot { stored, current })
-            })
-            .collect();
-        let mut sealed = Vec::with_capacity(items.len());
-        for item in items {
-            let Some(slot) = slots.get_mut(&item.deal) else {
-                continue;
-            };
-            let actual = slot.current.as_ref().map_or(0, |s| s.version);
-            if actual != item.expected {
-                return Err(StoreError::Conflict {
-                    deal: item.deal,
-                    expected: item.expected,
-                    actual,
-                });
-            }
-            let head = slot.current.as_ref().map_or(Digest::GENESIS, |s| s.head);
-            let events = match item.events {
-                Events::Fresh(events) => integrity::seal(head, events),
-                Events::Sealed(log) => log,
-            };
-            if let (Some(first), Some(last)) = (events.first(), events.last()) {
-                let opened_at = slot
-                    .current
-                    .as_ref()
-                    .map_or(first.event.at, |s| s.opened_at);
-                slot.current = Some(DealSummary {
-                    deal: item.deal.clone(),
-                    version: last.event.version,
-                    head: last.hash,
-                    opened_at,
-                    last_event_at: last.event.at,
-                });
-            }
-            let (version, head) = slot
-                .current
-                .as_ref()
-                .map_or((0, Digest::GENESIS), |s| (s.version, s.head));
-            sealed.push((item.deal, events, version, head));
-        }
-        let puts: Vec<Put<'_>> = slots
-            .values()
-            .filter_map(|slot| {
-                let summary = slot.current.as_ref()?;
-                (Some(summary.version) != slot.stored).then_some(Put {
-                    prev: slot.stored,
-                    summary,
-                })
-            })
-            .collect();
-        let written = tx.put(&puts)?;
-        if let Some(lost) = puts
-            .iter()
-            .zip(written)
-            .find_map(|(p, ok)| (!ok).then_some(p))
-        {
-            // Another append wrote the row since it was read (a new deal, created twice).
-            let deal = lost.summary.deal.clone();
-            let expected = lost.prev.unwrap_or(0);
-            let actual = tx
-                .lock(std::slice::from_ref(&deal))?
-                .into_iter()
-                .flatten()
-                .next()
-                .map_or(0, |s| s.version);
-            return Err(StoreError::Conflict {
-                deal,
-                expected,
-                actual,
-            });
-        }
-        let total: usize = sealed.iter().map(|(_, events, ..)| events.len()).sum();
-        let mut rows = Vec::with_capacity(total);
-        for (_, events, ..) in &sealed {
-            for stored in events {
-                let record = serde_json::to_string(stored).map_err(|e| StoreError::Backend {
-                    backend: "store",
-                    message: format!("an event could not be written as JSON: {e}"),
-                })?;
-                rows.push(NewRow { stored, record });
-            }
-        }
-        // The stream positions are taken last, just before the commit: the counter is what every
-        // append waits on.
-        let first = if rows.is_empty() {
-            0
-        } else {
-            tx.insert(&rows)?
-        };
-        tx.commit()?;
-        drop(rows);
-        let mut position = backend::count(first);
-        Ok(sealed
-            .into_iter()
-            .map(|(deal, events, version, head)| {
-                let first_position = if events.is_empty() { 0 } else { position };
-                position = position.saturating_add(events.len() as u64);
-                Appended {
-                    deal,
-                    version,
-                    head,
-                    events,
-                    first_position,
+        let catalog = self.refreshed_catalog().await?;
+        let logs = self
+            .inner
+            .engine
+            .blocking(move || {
+                let mut seen = BTreeSet::new();
+                let total = logs.len() as u64;
+                for (checked, log) in logs.iter().enumerate() {
+                    let Some(first) = log.first() else {
+                        return Err(StoreError::Misplaced {
+                            deal: DealId::new(""),
+                            problem: "an empty log: a log to import starts with the deal's first \
+                                      event"
+                                .into(),
+                        });
+                    };
+                    let deal = first.event.deal.clone();
+                    if !seen.insert(deal.clone()) {
+                        return Err(StoreError::Misplaced {
+                            deal,
+                            problem: "the deal's log is given twice".into(),
+                        });
+                    }
+                    integrity::verify(log).map_err(|e| StoreError::from_chain(&deal, e))?;
+                    Deal::replay(deal.clone(), catalog.as_ref(), log.iter().map(|e| &e.event))?;
+                    progress(checked as u64 + 1, total);
                 }
+                Ok(logs)
             })
-            .collect())
+            .await?;
+        let (reply, answer) = oneshot::channel();
+        self.send(Job::Import { logs, reply }, answer).await
     }
 
     // ---- reading ---------------------------------------------------------------------------
+
+    async fn read<T: Send + 'static>(
+        &self,
+        op: impl FnOnce(&rusqlite::Connection) -> Result<T, StoreError> + Send + 'static,
+        pg: impl for<'c> FnOnce(
+                &'c deadpool_postgres::Client,
+            ) -> std::pin::Pin<
+                Box<dyn std::future::Future<Output = Result<T, StoreError>> + Send + 'c>,
+            > + Send
+            + 'static,
+    ) -> Result<T, StoreError> {
+        match &self.inner.db {
+            Db::Sqlite(readers) => {
+                let readers = readers.clone();
+                self.inner.engine.blocking(move || readers.with(op)).await
+            }
+            Db::Postgres(readers) => {
+                let readers = readers.clone();
+                self.inner
+                    .engine
+                    .run(async move {
+                        let client = readers.get().await?;
+                        pg(&client).await
+                    })
+                    .await
+            }
+        }
+    }
 
     /// The deal's row: its version, head and times; `None` when the store does not hold it.
     ///
     /// # Errors
     /// [`StoreError::Backend`].
-    pub fn summary(&mut self, deal: &DealId) -> Result<Option<DealSummary>, StoreError> {
-        self.backend.summary(deal)
+    pub async fn summary(&self, deal: &DealId) -> Result<Option<DealSummary>, StoreError> {
+        let (d1, d2) = (deal.clone(), deal.clone());
+        self.read(
+            move |c| sqlite::summary(c, &d1),
+            move |c| Box::pin(async move { postgres::summary(c, &d2).await }),
+        )
+        .await
+    }
+
+    async fn stamped(&self, deal: &DealId) -> Result<Option<rows::Stamped>, StoreError> {
+        let (d1, d2) = (deal.clone(), deal.clone());
+        self.read(
+            move |c| sqlite::stamped(c, &d1),
+            move |c| Box::pin(async move { postgres::stamped(c, &d2).await }),
+        )
+        .await
     }
 
     /// Every deal the store holds, by id.
     ///
     /// # Errors
     /// [`StoreError::Backend`].
-    ///
-    /// ```
-    /// use chrono::{TimeZone, Utc};
-    /// use ltc_pipeline::{Command, DealId, Envelope};
-    /// use ltc_store::Store;
-    /// # let dir = tempfile::tempdir().unwrap();
-    /// let mut store = Store::open_sqlite(dir.path().join("ltc.db"))?;
-    /// let at = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
-    /// for id in ["D-2", "D-1"] {
-    ///     let capture = Command::CaptureLead { customer: id.into(), source: "web".into(), estimate: None };
-    ///     store.execute(&DealId::new(id), &Envelope::new("ops", at, capture).expecting(0))?;
-    /// }
-    /// let listed = store.deals()?;
-    /// assert_eq!(listed.iter().map(|d| d.deal.as_str()).collect::<Vec<_>>(), ["D-1", "D-2"]);
-    /// assert_eq!((listed[0].version, listed[0].last_event_at), (1, at));
-    /// // The stage and the lights are the replayed deal's.
-    /// assert_eq!(store.load(&listed[0].deal)?.customer(), "D-1");
-    /// assert_eq!(store.log(&listed[0].deal)?[0].hash, listed[0].head);
-    /// # Ok::<(), ltc_store::StoreError>(())
-    /// ```
-    pub fn deals(&mut self) -> Result<Vec<DealSummary>, StoreError> {
-        self.backend.summaries()
+    pub async fn deals(&self) -> Result<Vec<DealSummary>, StoreError> {
+        self.read(sqlite::summaries, |c| {
+            Box::pin(async move { postgres::summaries(c).await })
+        })
+        .await
+    }
+
+    async fn rows(&self, deal: &DealId, after: u64) -> Result<Vec<Row>, StoreError> {
+        let (d1, d2) = (deal.clone(), deal.clone());
+        self.read(
+            move |c| sqlite::rows(c, &d1, after),
+            move |c| Box::pin(async move { postgres::rows(c, &d2, after).await }),
+        )
+        .await
     }
 
     /// The deal's stored log, in version order (what `ltc export` prints).
@@ -826,49 +846,107 @@ impl Store {
     /// # Errors
     /// [`StoreError::UnknownDeal`] when the store does not hold the deal;
     /// [`StoreError::Tampered`] for a row that is not the stored event its columns say.
-    pub fn log(&mut self, deal: &DealId) -> Result<Vec<StoredEvent>, StoreError> {
-        let rows = self.backend.rows(deal, 0)?;
+    pub async fn log(&self, deal: &DealId) -> Result<Vec<StoredEvent>, StoreError> {
+        let rows = self.rows(deal, 0).await?;
         if rows.is_empty() {
             return Err(StoreError::UnknownDeal { deal: deal.clone() });
         }
         rows.into_iter()
-            .map(|row| read_row(row).map(|r| r.event))
+            .map(|row| rows::read_row(row).map(|r| r.event))
             .collect()
     }
 
-    /// Every deal's log, by deal id (for reports over the whole store).
+    /// Every deal's log, deal by deal in id order, read one deal at a time: the memory it takes
+    /// is the largest deal's, not the store's (for reports and exports over a whole store).
     ///
-    /// # Errors
-    /// As [`log`](Self::log).
-    pub fn logs(&mut self) -> Result<BTreeMap<DealId, Vec<StoredEvent>>, StoreError> {
-        let mut logs: BTreeMap<DealId, Vec<StoredEvent>> = BTreeMap::new();
-        for row in self.backend.all_rows()? {
-            let record = read_row(row)?;
-            logs.entry(record.event.event.deal.clone())
-                .or_default()
-                .push(record.event);
-        }
-        Ok(logs)
+    /// ```
+    /// use futures_util::TryStreamExt;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), ltc_store::StoreError> {
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// let store = ltc_store::Store::open_sqlite(dir.path().join("ltc.db")).await?;
+    /// let logs: Vec<_> = store.logs().try_collect().await?;
+    /// assert!(logs.is_empty());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn logs(
+        &self,
+    ) -> impl futures_core::Stream<Item = Result<(DealId, Vec<StoredEvent>), StoreError>> + Send + 'static
+    {
+        let store = self.clone();
+        futures_util::stream::unfold(
+            (store, None::<std::vec::IntoIter<DealSummary>>),
+            |(store, deals)| async move {
+                let mut deals = match deals {
+                    Some(deals) => deals,
+                    None => match store.deals().await {
+                        Ok(d) => d.into_iter(),
+                        Err(e) => return Some((Err(e), (store, Some(Vec::new().into_iter())))),
+                    },
+                };
+                let next = deals.next()?;
+                let log = store.log(&next.deal).await.map(|log| (next.deal, log));
+                Some((log, (store, Some(deals))))
+            },
+        )
     }
 
     /// The deal, replayed from its stored log under the process versions it ran under, after
     /// its log is checked as [`verify`](Self::verify) checks it (the chain, the head kept beside
     /// the deal): a deal is never read, nor a command decided on it, from a log edited in the
-    /// database.
+    /// database. A state verified before is used again while the deal's row keeps the same
+    /// version and head, and brought up to date from the events after it when the deal moved on.
     ///
     /// # Errors
     /// [`StoreError::UnknownDeal`]; [`StoreError::Tampered`]; [`StoreError::Engine`] when the
     /// log does not replay (`invalid_event`, or `unknown_process` for a version the store does
     /// not keep).
-    pub fn load(&mut self, deal: &DealId) -> Result<Deal, StoreError> {
-        self.verify(deal).map(|verified| verified.deal)
-    }
-
-    fn load_or_new(&mut self, deal: &DealId) -> Result<Deal, StoreError> {
-        match self.load(deal) {
-            Err(StoreError::UnknownDeal { .. }) => Ok(Deal::new(deal.clone())),
-            other => other,
+    #[tracing::instrument(name = "ltc_store.load", level = "debug", skip_all, fields(deal = %deal))]
+    pub async fn load(&self, deal: &DealId) -> Result<Deal, StoreError> {
+        let Some((row, stamp)) = self.stamped(deal).await? else {
+            return match self.rows(deal, 0).await?.len() {
+                0 => Err(StoreError::UnknownDeal { deal: deal.clone() }),
+                n => Err(StoreError::Tampered {
+                    deal: deal.clone(),
+                    problem: format!("{n} events are stored without the deal's row"),
+                }),
+            };
+        };
+        let cached = self.inner.shared.cache.get(deal);
+        if let Some(c) = &cached {
+            if c.stands_for(&row, &stamp) {
+                return Ok((*c.deal).clone());
+            }
         }
+        match cached {
+            Some(c) if c.is_prefix_of(&row, &stamp) => {
+                let rows = self.rows(deal, c.version()).await?;
+                let catalog = self.inner.shared.catalog();
+                let (id, summary) = (deal.clone(), row.clone());
+                let moved = self
+                    .inner
+                    .engine
+                    .blocking(move || continue_cached(&id, &summary, c, rows, &catalog))
+                    .await;
+                match moved {
+                    Ok(state) => {
+                        self.inner.shared.cache.put(Cached {
+                            head: row.head,
+                            edits: stamp.edits,
+                            deal: Arc::new(state.clone()),
+                        });
+                        return Ok(state);
+                    }
+                    // Another connection's append committed after the row was read, or the
+                    // log was rewritten: read whole.
+                    Err(_) => self.inner.shared.cache.forget(deal),
+                }
+            }
+            _ => {}
+        }
+        let verified = self.verify(deal).await?;
+        Ok(verified.deal)
     }
 
     /// Up to `limit` events of every deal after stream position `after` (0 for the start), in
@@ -878,25 +956,13 @@ impl Store {
     ///
     /// # Errors
     /// [`StoreError::Backend`]; [`StoreError::Tampered`] for a row that is not a stored event.
-    ///
-    /// ```
-    /// use chrono::{TimeZone, Utc};
-    /// use ltc_pipeline::{Command, DealId, Envelope};
-    /// use ltc_store::{Store, StoreError};
-    /// # let dir = tempfile::tempdir().unwrap();
-    /// let mut store = Store::open_sqlite(dir.path().join("ltc.db"))?;
-    /// let at = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
-    /// for id in ["D-1", "D-2", "D-3"] {
-    ///     let capture = Command::CaptureLead { customer: id.into(), source: "web".into(), estimate: None };
-    ///     store.execute(&DealId::new(id), &Envelope::new("ops", at, capture))?;
-    /// }
-    /// let page = store.read_stream(0, 2)?;
-    /// assert_eq!(page.iter().map(|r| r.position).collect::<Vec<_>>(), [1, 2]);
-    /// let rest = store.read_stream(2, 100)?;
-    /// assert_eq!(rest[0].event.event.deal.as_str(), "D-3");
-    /// # Ok::<(), StoreError>(())
-    /// ```
-    pub fn read_stream(&mut self, after: u64, limit: usize) -> Result<Vec<Record>, StoreError> {
+    #[tracing::instrument(
+        name = "ltc_store.read_stream",
+        level = "debug",
+        skip_all,
+        fields(after, limit)
+    )]
+    pub async fn read_stream(&self, after: u64, limit: usize) -> Result<Vec<Record>, StoreError> {
         // Positions and counts are kept as 64-bit signed integers: past them there is nothing,
         // and a larger limit means everything.
         let most = i64::MAX.unsigned_abs();
@@ -904,16 +970,97 @@ impl Store {
             return Ok(Vec::new());
         }
         let limit = u64::try_from(limit).unwrap_or(most).min(most);
-        let rows = self.backend.stream(after, limit)?;
-        rows.into_iter().map(read_row).collect()
+        let rows = self
+            .read(
+                move |c| sqlite::stream(c, after, limit),
+                move |c| Box::pin(async move { postgres::stream(c, after, limit).await }),
+            )
+            .await?;
+        rows.into_iter().map(rows::read_row).collect()
     }
 
     /// The position of the last event written (0 for an empty store).
     ///
     /// # Errors
     /// [`StoreError::Backend`].
-    pub fn last_position(&mut self) -> Result<u64, StoreError> {
-        self.backend.last_position()
+    pub async fn last_position(&self) -> Result<u64, StoreError> {
+        self.read(sqlite::last_position, |c| {
+            Box::pin(async move { postgres::pooled_last_position(c).await })
+        })
+        .await
+    }
+
+    /// Every stream record after `after`, then each new one as it commits, in stream order,
+    /// none skipped: a catch-up subscription. On PostgreSQL it wakes on `NOTIFY` from every
+    /// writer; on SQLite on this store's own commits at once, and on other processes' commits
+    /// within [`Options::poll_interval`].
+    ///
+    /// Keep the position of the last record handled with [`checkpoint`](Self::checkpoint) and
+    /// subscribe after it on restart: each record is seen at least once.
+    ///
+    /// ```
+    /// use futures_util::StreamExt;
+    /// use ltc_pipeline::{Command, DealId, Envelope, TimeZone, Utc};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), ltc_store::StoreError> {
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// let store = ltc_store::Store::open_sqlite(dir.path().join("ltc.db")).await?;
+    /// let mut records = store.subscribe(0);
+    /// let at = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
+    /// let capture = Envelope::new("ops", at, Command::capture_lead("ACME", "web", None));
+    /// store.execute(&DealId::new("D-1"), &capture).await?;
+    /// let first = records.next().await.unwrap()?;
+    /// assert_eq!((first.position, first.event.event.deal.as_str()), (1, "D-1"));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn subscribe(&self, after: u64) -> Subscription {
+        tracing::debug!(target: "ltc_store.subscribe", after, "subscribed");
+        self.inner.listening.call_once(|| self.listen());
+        Subscription::new(self.clone(), after)
+    }
+
+    /// Keeps `position` as the checkpoint called `name` (a subscriber's last record handled),
+    /// durably, in the store.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`]; [`StoreError::ReadOnly`] for a store opened read-only.
+    pub async fn checkpoint(&self, name: &str, position: u64) -> Result<(), StoreError> {
+        if self.inner.writer.is_none() {
+            return Err(StoreError::ReadOnly);
+        }
+        let (n1, n2) = (name.to_owned(), name.to_owned());
+        let position = rows::int(position)?;
+        self.read(
+            move |c| sqlite::checkpoint(c, &n1, position),
+            move |c| Box::pin(async move { postgres::checkpoint(c, &n2, position).await }),
+        )
+        .await
+    }
+
+    /// The checkpoint called `name`, or `None` when none was kept.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), ltc_store::StoreError> {
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// let store = ltc_store::Store::open_sqlite(dir.path().join("ltc.db")).await?;
+    /// assert_eq!(store.checkpoint_of("mailer").await?, None);
+    /// store.checkpoint("mailer", 42).await?;
+    /// assert_eq!(store.checkpoint_of("mailer").await?, Some(42));
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`].
+    pub async fn checkpoint_of(&self, name: &str) -> Result<Option<u64>, StoreError> {
+        let (n1, n2) = (name.to_owned(), name.to_owned());
+        self.read(
+            move |c| sqlite::checkpoint_of(c, &n1),
+            move |c| Box::pin(async move { postgres::checkpoint_of(c, &n2).await }),
+        )
+        .await
     }
 
     // ---- processes -------------------------------------------------------------------------
@@ -930,34 +1077,50 @@ impl Store {
     /// ```
     /// use ltc_pipeline::ProcessDefinition;
     /// use ltc_store::{Published, Store, StoreError};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), StoreError> {
     /// # let dir = tempfile::tempdir().unwrap();
-    /// let mut store = Store::open_sqlite(dir.path().join("ltc.db"))?;
+    /// let store = Store::open_sqlite(dir.path().join("ltc.db")).await?;
     /// let mut v2 = ProcessDefinition::standard();
     /// v2.version = 2;
-    /// assert!(matches!(store.publish(v2.clone())?, Published::Added(_)));
-    /// assert!(matches!(store.publish(v2.clone())?, Published::Unchanged(_)));
+    /// assert!(matches!(store.publish(v2.clone()).await?, Published::Added(_)));
+    /// assert!(matches!(store.publish(v2.clone()).await?, Published::Unchanged(_)));
     /// v2.roles.push("legal".into());
-    /// assert_eq!(store.publish(v2).unwrap_err().code(), "process_exists");
-    /// assert_eq!(store.processes()?.len(), 2);
-    /// # Ok::<(), StoreError>(())
+    /// assert_eq!(store.publish(v2).await.unwrap_err().code(), "process_exists");
+    /// assert_eq!(store.processes().await?.len(), 2);
+    /// # Ok(())
+    /// # }
     /// ```
-    pub fn publish(&mut self, definition: ProcessDefinition) -> Result<Published, StoreError> {
+    pub async fn publish(&self, definition: ProcessDefinition) -> Result<Published, StoreError> {
+        if self.inner.writer.is_none() {
+            return Err(StoreError::ReadOnly);
+        }
         let process = Process::new(definition)?;
         let reference = process.reference().clone();
         let json = definition_json(process.definition())?;
         let version = i64::from(reference.version);
-        match self.backend.publish(&reference.name, version, &json)? {
+        let (name1, json1) = (reference.name.clone(), json.clone());
+        let (name2, json2) = (reference.name.clone(), json);
+        let kept = self
+            .read(
+                move |c| sqlite::publish(c, &name1, version, &json1),
+                move |c| {
+                    Box::pin(async move { postgres::publish(c, &name2, version, &json2).await })
+                },
+            )
+            .await?;
+        match kept {
             None => {
-                self.catalog.insert(reference.clone(), process);
+                let mut catalog = (*self.inner.shared.catalog()).clone();
+                catalog.insert(reference.clone(), process);
+                self.inner.shared.set_catalog(Arc::new(catalog));
                 Ok(Published::Added(reference))
             }
             Some(kept) => {
                 let kept: ProcessDefinition =
-                    serde_json::from_str(&kept).map_err(|e| StoreError::Tampered {
-                        deal: DealId::new(""),
-                        problem: format!(
-                            "the stored definition of `{reference}` does not read: {e}"
-                        ),
+                    serde_json::from_str(&kept).map_err(|e| StoreError::CorruptDefinition {
+                        process: reference.clone(),
+                        problem: e.to_string(),
                     })?;
                 if &kept == process.definition() {
                     Ok(Published::Unchanged(reference))
@@ -972,51 +1135,47 @@ impl Store {
     ///
     /// # Errors
     /// [`StoreError::Engine`] with `unknown_process` when it is not published.
-    pub fn process(&mut self, reference: &ProcessRef) -> Result<Process, StoreError> {
-        self.with_catalog(|catalog| Processes::get(catalog, reference).cloned())
+    pub async fn process(&self, reference: &ProcessRef) -> Result<Process, StoreError> {
+        let catalog = self.inner.shared.catalog();
+        if let Some(process) = catalog.get(reference) {
+            return Ok(process.clone());
+        }
+        let catalog = self.refreshed_catalog().await?;
+        Ok(Processes::get(catalog.as_ref(), reference)?.clone())
     }
 
     /// Every published process, by name and version: a catalog [`Deal::replay`] reads
-    /// ([`Processes`]).
+    /// ([`Processes`]), read from the database.
     ///
     /// # Errors
-    /// [`StoreError::Backend`]; [`StoreError::Engine`] for a stored definition that no longer
-    /// validates.
-    pub fn processes(&mut self) -> Result<&BTreeMap<ProcessRef, Process>, StoreError> {
-        self.refresh()?;
-        Ok(&self.catalog)
+    /// [`StoreError::Backend`]; [`StoreError::CorruptDefinition`] for a stored definition that
+    /// no longer reads or validates.
+    pub async fn processes(&self) -> Result<Arc<BTreeMap<ProcessRef, Process>>, StoreError> {
+        self.refreshed_catalog().await
     }
 
     /// Reads the published definitions again (another connection may have published).
-    fn refresh(&mut self) -> Result<(), StoreError> {
-        let mut catalog = BTreeMap::new();
-        for (name, version, json) in self.backend.definitions()? {
-            let reference = ProcessRef::new(name, u32::try_from(version).unwrap_or(u32::MAX));
-            if let Some(known) = self.catalog.remove(&reference) {
-                catalog.insert(reference, known);
-                continue;
-            }
-            let definition: ProcessDefinition =
-                serde_json::from_str(&json).map_err(|e| StoreError::Tampered {
-                    deal: DealId::new(""),
-                    problem: format!("the stored definition of `{reference}` does not read: {e}"),
-                })?;
-            catalog.insert(reference, Process::new(definition)?);
-        }
-        self.catalog = catalog;
-        Ok(())
+    async fn refreshed_catalog(&self) -> Result<Catalog, StoreError> {
+        let definitions = self
+            .read(sqlite::definitions, |c| {
+                Box::pin(async move { postgres::pooled_definitions(c).await })
+            })
+            .await?;
+        let catalog = writer::catalog_of(&self.inner.shared.catalog(), definitions)?;
+        self.inner.shared.set_catalog(catalog.clone());
+        Ok(catalog)
     }
 
     /// Runs `f` over the catalog; when it misses a process version, reads the catalog again
     /// (another connection may have published it) and runs `f` once more.
-    fn with_catalog<T>(
-        &mut self,
-        mut f: impl FnMut(&BTreeMap<ProcessRef, Process>) -> Result<T, ltc_pipeline::Error>,
+    async fn with_catalog<T>(
+        &self,
+        f: impl Fn(&BTreeMap<ProcessRef, Process>) -> Result<T, ltc_pipeline::Error>,
     ) -> Result<T, StoreError> {
-        match f(&self.catalog) {
+        match f(self.inner.shared.catalog().as_ref()) {
             Err(ltc_pipeline::Error::UnknownProcess { .. }) => {
-                self.refresh()?;
-                Ok(f(&self.catalog)?)
+                let catalog = self.refreshed_catalog().await?;
+                Ok(f(catalog.as_ref())?)
             }
             other => Ok(other?),
         }
@@ -1024,25 +1183,29 @@ impl Store {
 
     // ---- integrity -------------------------------------------------------------------------
 
-    /// Checks a deal's stored log: every row is the stored event its columns say, the chain
-    /// links hold from the first event to the last, the last link is the head kept in the
-    /// deal's row (so events dropped from the end are caught), and the log replays.
+    /// Checks a deal's stored log whole: every row is the stored event its columns say, its
+    /// stream positions increase with its versions, the chain links hold from the first event
+    /// to the last, the last link is the head kept in the deal's row (so events dropped from the
+    /// end are caught), and the log replays. It never uses a cached state.
     ///
     /// # Errors
     /// [`StoreError::UnknownDeal`]; [`StoreError::Tampered`] naming what does not hold;
     /// [`StoreError::Engine`] when the log does not replay.
-    pub fn verify(&mut self, deal: &DealId) -> Result<Verified, StoreError> {
+    #[tracing::instrument(name = "ltc_store.verify", level = "debug", skip_all, fields(deal = %deal))]
+    pub async fn verify(&self, deal: &DealId) -> Result<Verified, StoreError> {
         // The row first, then the events: an append that commits in between adds events after
         // the version the row said, never removes one, so the log up to that version is checked.
-        let mut summary = self.backend.summary(deal)?;
-        let mut rows = self.backend.rows(deal, 0)?;
-        if summary.is_none() && !rows.is_empty() {
+        let mut stamped = self.stamped(deal).await?;
+        let mut rows = self.rows(deal, 0).await?;
+        if stamped.is_none() && !rows.is_empty() {
             // The deal's first append may have committed between the two reads: read again.
-            summary = self.backend.summary(deal)?;
-            if summary.is_some() {
-                rows = self.backend.rows(deal, 0)?;
+            stamped = self.stamped(deal).await?;
+            if stamped.is_some() {
+                rows = self.rows(deal, 0).await?;
             }
         }
+        let edits = stamped.as_ref().map_or(0, |(_, stamp)| stamp.edits);
+        let summary = stamped.map(|(summary, _)| summary);
         let Some(summary) = summary else {
             if rows.is_empty() {
                 return Err(StoreError::UnknownDeal { deal: deal.clone() });
@@ -1056,7 +1219,7 @@ impl Store {
         if rows.len() > kept {
             // Events beyond the version the row keeps: another writer's append that committed
             // after the row was read, or events written behind the store's back.
-            let again = self.backend.summary(deal)?;
+            let again = self.summary(deal).await?;
             if again.as_ref().map(|s| s.version) == Some(summary.version) {
                 return Err(StoreError::Tampered {
                     deal: deal.clone(),
@@ -1069,67 +1232,70 @@ impl Store {
             }
             rows.truncate(kept);
         }
-        let log = rows
-            .into_iter()
-            .map(|row| read_row(row).map(|r| r.event))
-            .collect::<Result<Vec<_>, _>>()?;
-        let head = integrity::verify(&log).map_err(|e| StoreError::from_chain(deal, e))?;
-        if head != summary.head || log.len() as u64 != summary.version {
-            return Err(StoreError::Tampered {
-                deal: deal.clone(),
-                problem: format!(
-                    "the log ends at version {} with head {head}, the deal's row keeps version {} \
-                     with head {}: events were dropped from its end or it was rewritten",
-                    log.len(),
-                    summary.version,
-                    summary.head
-                ),
-            });
+        let mut last_position = 0;
+        let mut log = Vec::with_capacity(rows.len());
+        for row in rows {
+            let record = rows::read_row(row)?;
+            if record.position <= last_position {
+                return Err(StoreError::Tampered {
+                    deal: deal.clone(),
+                    problem: format!(
+                        "the event of version {} has stream position {}, not after {}, the \
+                         position of the version before it",
+                        record.event.event.version, record.position, last_position
+                    ),
+                });
+            }
+            last_position = record.position;
+            log.push(record.event);
         }
-        let replayed = self.with_catalog(|catalog| {
-            Deal::replay(deal.clone(), catalog, log.iter().map(|e| &e.event))
-        })?;
+        let catalog = self.inner.shared.catalog();
+        let checked = {
+            let (deal, summary) = (deal.clone(), summary.clone());
+            self.inner
+                .engine
+                .blocking(move || {
+                    let state = check_log(&deal, &summary, &log, catalog.as_ref());
+                    Ok((state, log))
+                })
+                .await?
+        };
+        let (state, log) = match checked {
+            (Err(StoreError::Engine(ltc_pipeline::Error::UnknownProcess { .. })), log) => {
+                let state = self
+                    .with_catalog(|catalog| {
+                        Deal::replay(deal.clone(), catalog, log.iter().map(|e| &e.event))
+                    })
+                    .await?;
+                (state, log)
+            }
+            (state, log) => (state?, log),
+        };
+        self.inner.shared.cache.put(Cached {
+            head: summary.head,
+            edits,
+            deal: Arc::new(state.clone()),
+        });
         Ok(Verified {
-            deal: replayed,
-            head,
+            deal: state,
+            head: summary.head,
             log,
         })
     }
 
-    /// [`verify`](Self::verify) for every deal, and a check that no events are stored without
-    /// their deal's row.
+    /// [`verify`](Self::verify) for every deal, one deal at a time (memory bounded by the
+    /// largest deal), and a check of the stream: no two events share a position, none is past
+    /// the last position the store gave, and no events are stored without their deal's row.
     ///
     /// # Errors
     /// [`StoreError::Backend`] when the database fails; a deal that does not verify is a
     /// failure in the report, not an error.
-    ///
-    /// ```
-    /// use chrono::{TimeZone, Utc};
-    /// use ltc_pipeline::{Command, DealId, Envelope};
-    /// use ltc_store::Store;
-    /// # let dir = tempfile::tempdir().unwrap();
-    /// # let path = dir.path().join("ltc.db");
-    /// let mut store = Store::open_sqlite(&path)?;
-    /// let at = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
-    /// for id in ["D-1", "D-2"] {
-    ///     let capture = Command::CaptureLead { customer: "ACME".into(), source: "web".into(), estimate: None };
-    ///     store.execute(&DealId::new(id), &Envelope::new("ops", at, capture).expecting(0))?;
-    /// }
-    /// assert!(store.verify_all()?.is_ok());
-    /// // Someone edits an event in the database, beside the store.
-    /// rusqlite::Connection::open(&path).unwrap().execute_batch(
-    ///     "UPDATE ltc_events SET record = replace(record, 'ACME', 'Globex') WHERE deal = 'D-2'",
-    /// ).unwrap();
-    /// let report = store.verify_all()?;
-    /// assert_eq!((report.deals, report.events, report.failures.len()), (2, 1, 1));
-    /// assert_eq!(report.failures[0].1.code(), "tampered");
-    /// # Ok::<(), ltc_store::StoreError>(())
-    /// ```
-    pub fn verify_all(&mut self) -> Result<VerifyReport, StoreError> {
+    #[tracing::instrument(name = "ltc_store.verify_all", level = "info", skip_all)]
+    pub async fn verify_all(&self) -> Result<VerifyReport, StoreError> {
         let mut report = VerifyReport::default();
-        for summary in self.backend.summaries()? {
+        for summary in self.deals().await? {
             report.deals += 1;
-            match self.verify(&summary.deal) {
+            match self.verify(&summary.deal).await {
                 Ok(verified) => report.events += verified.deal.version(),
                 Err(StoreError::Backend { backend, message }) => {
                     return Err(StoreError::Backend { backend, message })
@@ -1137,16 +1303,97 @@ impl Store {
                 Err(e) => report.failures.push((summary.deal, e)),
             }
         }
-        for orphan in self.backend.orphans()? {
-            let deal = DealId::new(orphan);
-            report.deals += 1;
-            let problem = "events are stored without the deal's row".to_owned();
-            report
-                .failures
-                .push((deal.clone(), StoreError::Tampered { deal, problem }));
+        let stream = self
+            .read(sqlite::stream_problems, |c| {
+                Box::pin(async move { postgres::stream_problems(c).await })
+            })
+            .await?;
+        for (deal, problem) in stream {
+            let deal = DealId::new(deal);
+            if !report.failures.iter().any(|(d, _)| d == &deal) {
+                report.deals += u64::from(problem.orphan);
+                report.failures.push((
+                    deal.clone(),
+                    StoreError::Tampered {
+                        deal,
+                        problem: problem.text,
+                    },
+                ));
+            }
         }
         Ok(report)
     }
+}
+
+/// A write on its way: sent to the writer, and its answer.
+struct Pending<T> {
+    sent: Result<(), StoreError>,
+    answer: oneshot::Receiver<Result<T, StoreError>>,
+}
+
+impl<T> std::future::IntoFuture for Pending<T>
+where
+    T: Send + 'static,
+{
+    type Output = Result<T, StoreError>;
+    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(async move {
+            self.sent?;
+            self.answer.await.map_err(|_| StoreError::Closed)?
+        })
+    }
+}
+
+fn shared(options: &Options, catalog: Catalog, last_position: u64) -> Arc<Shared> {
+    Arc::new(Shared {
+        cache: cache::Cache::new(options.cache_deals),
+        heads: writer::Heads::new(options.cache_deals.max(1024)),
+        catalog: std::sync::RwLock::new(catalog),
+        committed: tokio::sync::watch::channel(last_position).0,
+        retries: options.retries,
+        max_group: options.max_group.max(1),
+    })
+}
+
+/// Checks a whole log against the deal's row: its chain, that it ends at the row's version and
+/// head, and its replay under the rules.
+pub(crate) fn check_log<P: Processes + ?Sized>(
+    deal: &DealId,
+    summary: &DealSummary,
+    log: &[StoredEvent],
+    catalog: &P,
+) -> Result<Deal, StoreError> {
+    let head = integrity::verify(log).map_err(|e| StoreError::from_chain(deal, e))?;
+    if head != summary.head || log.len() as u64 != summary.version {
+        return Err(StoreError::Tampered {
+            deal: deal.clone(),
+            problem: format!(
+                "the log ends at version {} with head {head}, the deal's row keeps version {} \
+                 with head {}: events were dropped from its end or it was rewritten",
+                log.len(),
+                summary.version,
+                summary.head
+            ),
+        });
+    }
+    Ok(Deal::replay(
+        deal.clone(),
+        catalog,
+        log.iter().map(|e| &e.event),
+    )?)
+}
+
+/// A cached state moved on by the events after it (see [`writer`]).
+fn continue_cached(
+    deal: &DealId,
+    row: &DealSummary,
+    cached: Cached,
+    rows: Vec<Row>,
+    catalog: &Catalog,
+) -> Result<Deal, StoreError> {
+    writer::continue_log(deal, row, cached, rows, catalog)
 }
 
 /// Checks that events continue `deal` from version `expected`.
@@ -1170,35 +1417,6 @@ fn placed(deal: &DealId, expected: u64, events: &[Event]) -> Result<(), StoreErr
         }
     }
     Ok(())
-}
-
-/// A row read back: the stored event its record holds, with the key columns checked against it.
-fn read_row(row: Row) -> Result<Record, StoreError> {
-    let deal = DealId::new(row.deal.as_str());
-    let tampered = |problem: String| StoreError::Tampered {
-        deal: deal.clone(),
-        problem,
-    };
-    let event: StoredEvent = serde_json::from_str(&row.record).map_err(|e| {
-        tampered(format!(
-            "the row at position {} (version {}) is not a stored event: {e}",
-            row.position, row.version
-        ))
-    })?;
-    if event.event.deal.as_str() != row.deal || event.event.version != backend::count(row.version) {
-        return Err(tampered(format!(
-            "the row at position {} says deal `{}` version {}, its event deal `{}` version {}",
-            row.position,
-            error::esc(&row.deal),
-            row.version,
-            error::esc(&event.event.deal),
-            event.event.version
-        )));
-    }
-    Ok(Record {
-        position: backend::count(row.position),
-        event,
-    })
 }
 
 fn definition_json(definition: &ProcessDefinition) -> Result<String, StoreError> {

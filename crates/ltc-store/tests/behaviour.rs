@@ -11,7 +11,8 @@ mod support;
 
 use ltc_pipeline::integrity::Digest;
 use ltc_pipeline::{Command, Deal, Envelope, Process, ProcessDefinition, ProcessRef, StoredEvent};
-use ltc_store::{Append, Published, Store, StoreError};
+use ltc_store::blocking::Store;
+use ltc_store::{Append, Published, StoreError};
 use support::{capture, day, envelope, id, script, Db};
 
 /// Runs each case against SQLite and against PostgreSQL.
@@ -58,7 +59,7 @@ suite!(
 
 /// The whole script through `execute`, against the same script run in memory.
 fn drives_a_deal_from_lead_to_cash(db: &Db) {
-    let mut store = db.open();
+    let store = db.open();
     let deal = id("D-1");
     let process = Process::standard();
     let mut expected = Deal::new(deal.clone());
@@ -69,7 +70,7 @@ fn drives_a_deal_from_lead_to_cash(db: &Db) {
         expected
             .execute(&process, &step.command, &step.actor, step.at)
             .unwrap();
-        assert_eq!(done.deal, expected);
+        assert_eq!(*done.deal, expected);
         assert_eq!(done.appended.version, i as u64 + 1);
     }
     assert_eq!(store.load(&deal).unwrap(), expected);
@@ -93,7 +94,7 @@ fn drives_a_deal_from_lead_to_cash(db: &Db) {
 fn keeps_what_it_acknowledged_across_connections(db: &Db) {
     let deal = id("D-1");
     let acknowledged: Vec<StoredEvent> = {
-        let mut store = db.open();
+        let store = db.open();
         script()
             .iter()
             .take(10)
@@ -106,7 +107,7 @@ fn keeps_what_it_acknowledged_across_connections(db: &Db) {
             })
             .collect()
     };
-    let mut again = db.open();
+    let again = db.open();
     assert_eq!(again.log(&deal).unwrap(), acknowledged);
     let records = again.read_stream(0, 100).unwrap();
     let streamed: Vec<StoredEvent> = records.into_iter().map(|r| r.event).collect();
@@ -115,8 +116,8 @@ fn keeps_what_it_acknowledged_across_connections(db: &Db) {
 
 /// An append decided on a version the deal has left is refused whole, with both versions.
 fn a_stale_append_loses_with_a_typed_conflict(db: &Db) {
-    let mut ana = db.open();
-    let mut sam = db.open();
+    let ana = db.open();
+    let sam = db.open();
     let deal = id("D-1");
     let steps = script();
     ana.execute(&deal, &envelope(&steps[0], Some(0))).unwrap();
@@ -160,8 +161,8 @@ fn a_stale_append_loses_with_a_typed_conflict(db: &Db) {
 
 /// Two connections both open the same new deal: one wins, the other gets a conflict.
 fn two_connections_opening_one_deal_conflict(db: &Db) {
-    let mut first = db.open();
-    let mut second = db.open();
+    let first = db.open();
+    let second = db.open();
     let deal = id("D-1");
     let decided = |customer: &str| {
         let mut d = Deal::new(deal.clone());
@@ -186,7 +187,7 @@ fn two_connections_opening_one_deal_conflict(db: &Db) {
 
 /// The rules' refusal is the engine's error, wrapped, and nothing is written.
 fn a_refused_command_writes_nothing(db: &Db) {
-    let mut store = db.open();
+    let store = db.open();
     let deal = id("D-1");
     store.execute(&deal, &capture("ACME")).unwrap();
     let lose = Command::Lose {
@@ -212,7 +213,7 @@ fn a_refused_command_writes_nothing(db: &Db) {
 
 /// A batch with one stale item writes nothing; a batch that holds writes everything.
 fn a_batch_is_written_whole_or_not_at_all(db: &Db) {
-    let mut store = db.open();
+    let store = db.open();
     let steps = script();
     let process = Process::standard();
     let decide = |deal: &mut Deal, i: usize| {
@@ -309,7 +310,7 @@ fn a_batch_is_written_whole_or_not_at_all(db: &Db) {
 /// Every stored event has a position; positions are 1, 2, 3, ... in commit order, a failed
 /// append uses none, and pages read from a position add up to the whole stream.
 fn stream_positions_follow_commits_without_gaps(db: &Db) {
-    let mut store = db.open();
+    let store = db.open();
     let steps = script();
     let deals = ["D-1", "D-2", "D-3"].map(id);
     for step in steps.iter().take(5) {
@@ -345,7 +346,10 @@ fn stream_positions_follow_commits_without_gaps(db: &Db) {
             .collect();
         assert_eq!(store.log(deal).unwrap(), from_stream);
     }
-    assert_eq!(store.logs().unwrap().len(), 3);
+    assert_eq!(
+        store.logs().collect::<Result<Vec<_>, _>>().unwrap().len(),
+        3
+    );
 }
 
 fn second_version() -> ProcessDefinition {
@@ -358,7 +362,7 @@ fn second_version() -> ProcessDefinition {
 /// A name and version is published once: the same definition again is a no-op, a different
 /// one is refused, an invalid one is the engine's refusal; other connections see it.
 fn publishes_process_versions_once(db: &Db) {
-    let mut store = db.open();
+    let store = db.open();
     let standard = ProcessRef::new("standard", 1);
     assert_eq!(store.processes().unwrap().len(), 1);
     assert_eq!(
@@ -393,7 +397,7 @@ fn publishes_process_versions_once(db: &Db) {
         StoreError::Engine(_)
     ));
 
-    let mut other = db.open();
+    let other = db.open();
     assert_eq!(other.process(&reference).unwrap().definition(), &v2);
     let names: Vec<ProcessRef> = other.processes().unwrap().keys().cloned().collect();
     assert_eq!(names, [standard, reference]);
@@ -430,8 +434,8 @@ fn deals_replay_under_the_versions_they_ran_under(db: &Db) {
     );
 
     let mut fresh = db.open();
-    assert_eq!(fresh.load(&id("D-1")).unwrap(), migrated.deal);
-    assert_eq!(fresh.load(&id("D-2")).unwrap(), opened.deal);
+    assert_eq!(fresh.load(&id("D-1")).unwrap(), *migrated.deal);
+    assert_eq!(fresh.load(&id("D-2")).unwrap(), *opened.deal);
     // Opening under a version nobody published is the engine's `unknown_process`.
     fresh.set_opening(ProcessRef::new("other", 1));
     assert_eq!(
@@ -444,7 +448,7 @@ fn deals_replay_under_the_versions_they_ran_under(db: &Db) {
 }
 
 fn three_deals(db: &Db) -> Store {
-    let mut store = db.open();
+    let store = db.open();
     for deal in ["D-1", "D-2", "D-3"] {
         for step in script().iter().take(4) {
             store.execute(&id(deal), &envelope(step, None)).unwrap();
@@ -512,8 +516,8 @@ fn verify_catches_a_dropped_tail_and_a_moved_head(db: &Db) {
 fn import_checks_every_log_before_writing(db: &Db) {
     let exported: Vec<Vec<StoredEvent>> = {
         let source = Db::sqlite();
-        let mut store = three_deals(&source);
-        store.logs().unwrap().into_values().collect()
+        let store = three_deals(&source);
+        store.logs().map(|r| r.unwrap().1).collect()
     };
     let mut store = db.open();
     let refuse = |store: &mut Store, logs: Vec<Vec<StoredEvent>>, code: &str| {
@@ -542,7 +546,7 @@ fn import_checks_every_log_before_writing(db: &Db) {
 
     let imported = store.import(exported.clone()).unwrap();
     assert_eq!((imported.deals, imported.events), (3, 12));
-    let back: Vec<Vec<StoredEvent>> = store.logs().unwrap().into_values().collect();
+    let back: Vec<Vec<StoredEvent>> = store.logs().map(|r| r.unwrap().1).collect();
     assert_eq!(back, exported);
     assert_eq!(store.last_position().unwrap(), 12);
     assert!(store.verify_all().unwrap().is_ok());
@@ -556,7 +560,7 @@ fn import_checks_every_log_before_writing(db: &Db) {
 }
 
 fn unknown_deals_are_typed(db: &Db) {
-    let mut store = db.open();
+    let store = db.open();
     let nobody = id("D-404");
     for err in [
         store.load(&nobody).unwrap_err(),
@@ -619,18 +623,28 @@ fn postgres_with_events_partitioned_by_deal() {
     );
     assert_eq!(failed_deals(&mut store), ["D-3"]);
     // The events are spread over the partitions.
-    let mut client = ::postgres::Client::connect(&db.location, ::postgres::NoTls).unwrap();
-    let used: i64 = client
-        .query_one("SELECT count(DISTINCT tableoid) FROM ltc_events", &[])
+    let used: i64 = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
         .unwrap()
-        .get(0);
+        .block_on(async {
+            let (client, connection) = tokio_postgres::connect(&db.location, tokio_postgres::NoTls)
+                .await
+                .unwrap();
+            tokio::spawn(connection);
+            client
+                .query_one("SELECT count(DISTINCT tableoid) FROM ltc_events", &[])
+                .await
+                .unwrap()
+                .get(0)
+        });
     assert!(used > 1, "the events sit in {used} partition(s)");
 }
 
 /// `load`, and so `execute`, check the log as `verify` does: an edit that still replays, or events
 /// written beyond the kept head, are refused, and nothing is decided or written on them.
 fn a_deal_is_read_and_decided_on_only_from_a_log_that_verifies(db: &Db) {
-    let mut store = three_deals(db);
+    let store = three_deals(db);
     db.sql(
         r#"UPDATE ltc_events SET record = replace(record, '"actor":"ana"', '"actor":"sam"')
            WHERE deal = 'D-2' AND version = 2"#,
@@ -657,13 +671,13 @@ fn a_deal_is_read_and_decided_on_only_from_a_log_that_verifies(db: &Db) {
 
 /// One connection appends while another verifies the same deal: every verification passes.
 fn verify_raises_no_false_alarm_while_another_writer_appends(db: &Db) {
-    let mut writer = db.open();
+    let writer = db.open();
     let deal = id("D-1");
     let steps = script();
     writer.execute(&deal, &envelope(&steps[0], None)).unwrap();
     let location = db.location.clone();
     let reader = std::thread::spawn(move || {
-        let mut store = Store::open(&location).unwrap();
+        let store = Store::open(&location).unwrap();
         let mut checked = 0;
         let mut last = 0;
         while last < 20 {
@@ -682,7 +696,7 @@ fn verify_raises_no_false_alarm_while_another_writer_appends(db: &Db) {
 
 /// An import that brings a deal the store holds names it, with the `conflict` code.
 fn an_import_of_a_held_deal_says_so(db: &Db) {
-    let mut store = three_deals(db);
+    let store = three_deals(db);
     let log = store.log(&id("D-1")).unwrap();
     let err = store.import(vec![log]).unwrap_err();
     assert_eq!(err.code(), "conflict");
@@ -695,7 +709,7 @@ fn an_import_of_a_held_deal_says_so(db: &Db) {
 
 /// A position past any the store can keep reads nothing; a limit past it reads everything.
 fn the_stream_reads_past_its_limits_as_nothing_or_everything(db: &Db) {
-    let mut store = three_deals(db);
+    let store = three_deals(db);
     assert_eq!(store.read_stream(0, usize::MAX).unwrap().len(), 12);
     assert!(store.read_stream(u64::MAX, 10).unwrap().is_empty());
     assert!(store.read_stream(3, 0).unwrap().is_empty());
@@ -756,7 +770,7 @@ fn a_deal_being_opened_reads_as_unknown_or_opened_never_tampered(db: &Db) {
     let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let stop = done.clone();
     let reader = std::thread::spawn(move || {
-        let mut store = Store::open(&location).unwrap();
+        let store = Store::open(&location).unwrap();
         let mut reads = 0;
         while !stop.load(std::sync::atomic::Ordering::SeqCst) {
             for n in 0..40 {
@@ -768,7 +782,7 @@ fn a_deal_being_opened_reads_as_unknown_or_opened_never_tampered(db: &Db) {
         }
         reads
     });
-    let mut writer = db.open();
+    let writer = db.open();
     for n in 0..40 {
         writer
             .execute(&id(&format!("N-{n}")), &envelope(&script()[0], None))

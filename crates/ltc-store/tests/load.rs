@@ -17,7 +17,8 @@ mod support;
 
 use ltc_pipeline::integrity::Digest;
 use ltc_pipeline::{Deal, DealId, Process};
-use ltc_store::{Append, Store, StoreError};
+use ltc_store::blocking::Store;
+use ltc_store::{Append, StoreError};
 use std::collections::BTreeMap;
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::process::{Command, Stdio};
@@ -129,7 +130,7 @@ fn write(store: &mut Store, plan: Plan) -> Report {
 /// acknowledged across writers are exactly the deal's events (no lost and no double append).
 /// `extra` deals (beyond the plans') are in the reports, acknowledged whole.
 fn check(db: &Db, plans: &[Plan], reports: &[Report], extra: usize) {
-    let mut store = db.open();
+    let store = db.open();
     let verified = store.verify_all().unwrap();
     assert!(verified.is_ok(), "{:?}", verified.failures);
     let len = script().len() as u64;
@@ -138,7 +139,8 @@ fn check(db: &Db, plans: &[Plan], reports: &[Report], extra: usize) {
     let shared = plans.first().map_or(0, |p| p.shared);
     assert_eq!(verified.deals as usize, own + shared);
     assert_eq!(verified.events, len * (own + shared) as u64);
-    let logs = store.logs().unwrap();
+    let logs: BTreeMap<DealId, Vec<ltc_pipeline::StoredEvent>> =
+        store.logs().collect::<Result<_, _>>().unwrap();
     let mut per_deal: BTreeMap<DealId, u64> = BTreeMap::new();
     for report in reports {
         for (deal, version, hash) in &report.acked {
@@ -240,7 +242,7 @@ fn threads(db: &Db, writers: usize, own: usize, shared: usize) {
         "exactly one writer wins each round"
     );
     // The race deal is finished lead to cash, so that the check below covers it like the others.
-    let mut store = db.open();
+    let store = db.open();
     for step in script().iter().skip(rounds as usize) {
         store.execute(&race, &envelope(step, None)).unwrap();
     }
@@ -303,7 +305,7 @@ fn read_report(child: std::process::Child) -> Report {
 /// Reads the stream as a projection does while the writers run: from the last position it saw,
 /// page after page, until `done` and nothing more to read.
 fn tail(db: &Db, done: &AtomicBool) -> Vec<ltc_store::Record> {
-    let mut store = db.open();
+    let store = db.open();
     let mut seen = Vec::new();
     let mut after = 0;
     loop {
@@ -369,10 +371,11 @@ fn killed(db: &Db) {
         }
         let status = child.wait().unwrap();
         assert!(!status.success(), "the writer was killed");
-        let mut store = db.open();
+        let store = db.open();
         let verified = store.verify_all().unwrap();
         assert!(verified.is_ok(), "{:?}", verified.failures);
-        let logs = store.logs().unwrap();
+        let logs: BTreeMap<DealId, Vec<ltc_pipeline::StoredEvent>> =
+            store.logs().collect::<Result<_, _>>().unwrap();
         for (deal, version, hash) in &acked {
             assert_eq!(logs[deal][*version as usize - 1].hash, *hash);
         }

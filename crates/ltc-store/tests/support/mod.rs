@@ -17,8 +17,9 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use ltc_pipeline::strategies::{lead_to_cash, Step};
 use ltc_pipeline::{Command, DealId, Envelope};
+use ltc_store::blocking::Store;
 use ltc_store::testing::TestServer;
-use ltc_store::{BackendKind, Store, StoreError};
+use ltc_store::{BackendKind, StoreError};
 use std::io::Write as _;
 use std::sync::OnceLock;
 
@@ -73,10 +74,9 @@ impl Db {
                 .unwrap()
                 .execute_batch(sql)
                 .unwrap(),
-            BackendKind::Postgres => postgres::Client::connect(&self.location, postgres::NoTls)
-                .unwrap()
-                .batch_execute(sql)
-                .unwrap(),
+            BackendKind::Postgres => {
+                ltc_store::testing::admin(&self.location, &[sql.to_owned()]).unwrap()
+            }
         }
     }
 }

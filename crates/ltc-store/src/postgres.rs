@@ -226,6 +226,7 @@ pub(crate) async fn open(
     let writer = (!options.read_only).then(|| Writer {
         connect: connect.clone(),
         client: None,
+        in_tx: false,
     });
     Ok(Opened {
         readers: Readers { pool, connect },
@@ -551,6 +552,9 @@ struct Statements {
 pub(crate) struct Writer {
     connect: Arc<Connect>,
     client: Option<(Client, Statements)>,
+    /// A transaction is open on `client`: it is never replaced meanwhile (on a new connection
+    /// the rest of the transaction would commit statement by statement).
+    in_tx: bool,
 }
 
 /// Starts the writer on a thread of its own (with a runtime of its own, which also drives its
@@ -599,7 +603,10 @@ async fn prepare(client: &Client) -> Result<Statements, StoreError> {
                               AS u(deal, version, head, opened_at, last_event_at, prev, \
                                    prev_head, edits) \
                          WHERE d.deal = u.deal AND d.version = u.prev \
-                           AND d.head = u.prev_head AND d.edits = u.edits RETURNING 1) \
+                           AND d.head = u.prev_head AND d.edits = u.edits \
+                           AND NOT EXISTS (SELECT 1 FROM ltc_events e \
+                                           WHERE e.deal = d.deal AND e.version > u.prev) \
+                         RETURNING 1) \
              SELECT 1 / (CASE WHEN count(*) = $7 THEN 1 ELSE 0 END) FROM u"
             ),
             // A new deal created by another connection meanwhile is a unique violation: the
@@ -645,6 +652,16 @@ impl Writer {
     async fn client(&mut self) -> Result<&(Client, Statements), StoreError> {
         if self.client.as_ref().is_some_and(|(c, _)| c.is_closed()) {
             self.client = None;
+            if self.in_tx {
+                // The transaction died with its connection: nothing of it was written.
+                self.in_tx = false;
+                return Err(StoreError::Backend {
+                    backend: "postgres",
+                    message: "the connection was lost in the middle of a write; nothing of it \
+                              was written"
+                        .into(),
+                });
+            }
         }
         if self.client.is_none() {
             let client = connect_one(&self.connect).await?;
@@ -661,12 +678,17 @@ impl Writer {
 fn is_race(e: &tokio_postgres::Error) -> bool {
     use tokio_postgres::error::SqlState;
     e.as_db_error().is_some_and(|db| {
+        // A partition or a shard names itself after its table (`ltc_events_3`).
         (db.code() == &SqlState::UNIQUE_VIOLATION
-            && matches!(
-                db.table(),
-                Some("ltc_deals" | "ltc_events" | "ltc_commands")
-            ))
+            && db.table().is_some_and(|t| {
+                ["ltc_deals", "ltc_events", "ltc_commands"]
+                    .iter()
+                    .any(|name| t.starts_with(name))
+            }))
             || db.code() == &SqlState::DIVISION_BY_ZERO
+            || db.code() == &SqlState::T_R_DEADLOCK_DETECTED
+            || db.code() == &SqlState::T_R_SERIALIZATION_FAILURE
+            || db.code() == &SqlState::LOCK_NOT_AVAILABLE
     })
 }
 
@@ -692,6 +714,7 @@ impl Tx for Writer {
             }
         };
         let (begun, locked, commands) = futures_util::join!(begun, locked, commands);
+        let opened = begun.is_ok();
         let result = (|| {
             begun.map_err(err)?;
             let mut found: HashMap<String, Stamped> = locked
@@ -715,6 +738,7 @@ impl Tx for Writer {
                 .collect::<Result<Vec<_>, StoreError>>()?;
             Ok((summaries, commands))
         })();
+        self.in_tx = opened;
         if result.is_err() {
             self.rollback().await;
         }
@@ -750,6 +774,37 @@ impl Tx for Writer {
     }
 
     async fn write(&mut self, write: &Write, begun: bool) -> Result<u64, Lost> {
+        let written = self.write_pipelined(write, begun).await;
+        // The transaction ended with its commit (or, a statement having failed, rolled back
+        // with it); when the commit was never sent, it is rolled back here.
+        if written.is_err() && self.in_tx {
+            self.rollback().await;
+        }
+        self.in_tx = false;
+        written
+    }
+
+    async fn rollback(&mut self) {
+        self.in_tx = false;
+        if let Some((client, _)) = &self.client {
+            if client.batch_execute("ROLLBACK").await.is_err() {
+                // The connection is gone or broken: connect again for the next transaction.
+                self.client = None;
+            }
+        }
+    }
+
+    async fn definitions(&mut self) -> Result<Vec<(String, i64, String)>, StoreError> {
+        let (client, _) = self.client().await?;
+        definitions(client).await
+    }
+}
+
+impl Writer {
+    async fn write_pipelined(&mut self, write: &Write, begun: bool) -> Result<u64, Lost> {
+        if !begun {
+            self.in_tx = false;
+        }
         let (client, st) = self.client().await.map_err(Lost::Failed)?;
         let int_ = |v: u64| int(v).map_err(Lost::Failed);
         // The deals' rows: updates and inserts apart.
@@ -898,20 +953,6 @@ impl Tx for Writer {
         }
         commit.map_err(|e| Lost::Failed(err(e)))?;
         Ok(first)
-    }
-
-    async fn rollback(&mut self) {
-        if let Some((client, _)) = &self.client {
-            if client.batch_execute("ROLLBACK").await.is_err() {
-                // The connection is gone or broken: connect again for the next transaction.
-                self.client = None;
-            }
-        }
-    }
-
-    async fn definitions(&mut self) -> Result<Vec<(String, i64, String)>, StoreError> {
-        let (client, _) = self.client().await?;
-        definitions(client).await
     }
 }
 

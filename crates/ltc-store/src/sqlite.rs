@@ -202,9 +202,12 @@ impl Readers {
             None => self.connect()?,
         };
         let result = op(&conn);
-        if let Ok(mut idle) = self.idle.lock() {
-            if idle.len() < self.size {
-                idle.push(conn);
+        // A connection left in a transaction (a failed commit) would hold the write lock.
+        if conn.is_autocommit() {
+            if let Ok(mut idle) = self.idle.lock() {
+                if idle.len() < self.size {
+                    idle.push(conn);
+                }
             }
         }
         result
@@ -540,10 +543,13 @@ pub(crate) fn publish(
         Ok(kept)
     })();
     match result {
-        Ok(kept) => {
-            conn.execute_batch("COMMIT").map_err(err)?;
-            Ok(kept)
-        }
+        Ok(kept) => match conn.execute_batch("COMMIT") {
+            Ok(()) => Ok(kept),
+            Err(e) => {
+                let _ = conn.execute_batch("ROLLBACK");
+                Err(err(e))
+            }
+        },
         Err(e) => {
             let _ = conn.execute_batch("ROLLBACK");
             Err(e)
@@ -649,7 +655,8 @@ impl Writer {
                     .prepare_cached(
                         "UPDATE ltc_deals SET version = ?2, head = ?3, opened_at = ?4, \
                          last_event_at = ?5 WHERE deal = ?1 AND version = ?6 AND head = ?7 \
-                         AND edits = ?8",
+                         AND edits = ?8 AND NOT EXISTS (SELECT 1 FROM ltc_events e \
+                         WHERE e.deal = ?1 AND e.version > ?6)",
                     )
                     .and_then(|mut stmt| {
                         stmt.execute(params![

@@ -60,8 +60,18 @@ type Saved = (
     Option<chrono::DateTime<chrono::Utc>>,
 );
 
-/// What an append or import job placed: per deal, its sealed events and their rows.
-type Placed = Vec<(DealId, Vec<StoredEvent>, std::ops::Range<usize>)>;
+/// What an append or import job placed: per item, its deal, its sealed events and their rows,
+/// and the deal's version and head after it.
+type Placed = Vec<PlacedItem>;
+
+/// One item of [`Placed`].
+type PlacedItem = (
+    DealId,
+    Vec<StoredEvent>,
+    std::ops::Range<usize>,
+    u64,
+    Digest,
+);
 
 /// How an execution is answered: one command (the deal with it), or a batch (what was appended).
 pub(crate) enum ExecuteReply {
@@ -281,9 +291,20 @@ pub(crate) async fn run<T: Tx>(
 }
 
 async fn group<T: Tx>(tx: &mut T, shared: &Shared, jobs: Vec<Job>) {
+    use futures_util::FutureExt as _;
     if jobs.is_empty() {
         return;
     }
+    // A panic (a defect) fails the group's callers (their answers are dropped: `closed`), is
+    // logged, and leaves the writer running for the next group, its transaction rolled back.
+    let run = std::panic::AssertUnwindSafe(grouped(tx, shared, jobs)).catch_unwind();
+    if run.await.is_err() {
+        tracing::error!("the store's writer failed on a group of writes; none was written");
+        tx.rollback().await;
+    }
+}
+
+async fn grouped<T: Tx>(tx: &mut T, shared: &Shared, jobs: Vec<Job>) {
     use tracing::Instrument as _;
     let span = tracing::debug_span!("ltc_store.write", jobs = jobs.len());
     if jobs.first().is_some_and(Job::is_execute) {
@@ -578,10 +599,11 @@ async fn execute_group<T: Tx>(tx: &mut T, shared: &Shared, jobs: Vec<Job>) {
         match first {
             Ok(first) => {
                 committed(shared, &write, first, &working);
-                let mut originals = again.into_iter().zip(originals);
+                let originals: HashMap<(DealId, u64), Vec<Row>> =
+                    again.into_iter().zip(originals).collect();
                 let finals = keep_states(shared, working);
                 for ((_, _, reply), outcome) in jobs.into_iter().zip(outcomes) {
-                    answer(reply, outcome, first, &mut originals, &finals);
+                    answer(reply, outcome, first, &originals, &finals);
                 }
                 return;
             }
@@ -712,10 +734,10 @@ async fn unread_group<T: Tx>(
     match tx.write(&write, false).await {
         Ok(first) => {
             committed(shared, &write, first, &working);
-            let mut none = std::iter::empty();
+            let none = HashMap::new();
             let finals = keep_states(shared, working);
             for ((_, _, reply), outcome) in jobs.into_iter().zip(outcomes) {
-                answer(reply, outcome, first, &mut none, &finals);
+                answer(reply, outcome, first, &none, &finals);
             }
             None
         }
@@ -1079,7 +1101,7 @@ fn answer(
     reply: ExecuteReply,
     outcome: Outcome,
     first: u64,
-    originals: &mut impl Iterator<Item = ((DealId, u64), Vec<Row>)>,
+    originals: &HashMap<(DealId, u64), Vec<Row>>,
     finals: &HashMap<DealId, Arc<Deal>>,
 ) {
     let parts = match outcome {
@@ -1112,8 +1134,8 @@ fn answer(
                 },
                 events: part.events,
             }),
-            Some((from, to)) => match originals.next() {
-                Some((_, rows)) => original(&part.deal, from, to, rows),
+            Some((from, to)) => match originals.get(&(part.deal.clone(), from.saturating_sub(1))) {
+                Some(rows) => original(&part.deal, from, to, rows.clone()),
                 None => Err(StoreError::Backend {
                     backend: "store",
                     message: "the events of a command sent again were not read".into(),
@@ -1192,6 +1214,8 @@ struct Slot {
     /// The head and edit count the stored row keeps.
     expect: (Digest, i64),
     current: Option<DealSummary>,
+    /// Events are stored beyond the row's version, behind the store: nothing is appended.
+    beyond: Option<u64>,
 }
 
 async fn append_group<T: Tx>(tx: &mut T, shared: &Shared, jobs: Vec<Job>) {
@@ -1223,6 +1247,7 @@ async fn append_group<T: Tx>(tx: &mut T, shared: &Shared, jobs: Vec<Job>) {
                     shared.heads.get(d).map(|k| Slot {
                         stored: Some(k.version),
                         expect: (k.head, k.edits),
+                        beyond: None,
                         current: Some(DealSummary {
                             deal: d.clone(),
                             version: k.version,
@@ -1272,10 +1297,12 @@ async fn append_group<T: Tx>(tx: &mut T, shared: &Shared, jobs: Vec<Job>) {
                     Some((row, stamp)) => Slot {
                         stored: Some(row.version),
                         expect: (row.head, stamp.edits),
+                        beyond: (stamp.last > row.version).then_some(stamp.last),
                         current: Some(row),
                     },
                     None => Slot {
                         stored: None,
+                        beyond: None,
                         expect: (Digest::GENESIS, 0),
                         current: None,
                     },
@@ -1427,9 +1454,9 @@ fn appended(
         let appended = outcome.map(|parts| {
             parts
                 .into_iter()
-                .map(|(deal, events, rows)| Appended {
-                    version: events.last().map_or(0, |e| e.event.version),
-                    head: integrity::head(&events),
+                .map(|(deal, events, rows, version, head)| Appended {
+                    version,
+                    head,
                     first_position: if rows.is_empty() {
                         0
                     } else {
@@ -1465,12 +1492,21 @@ fn place(
     deal: &DealId,
     expected: u64,
     events: Events<'_>,
-) -> Result<(DealId, Vec<StoredEvent>, std::ops::Range<usize>), StoreError> {
+) -> Result<PlacedItem, StoreError> {
     let slot = slots.get_mut(deal).ok_or_else(|| StoreError::Backend {
         backend: "store",
         message: format!("deal `{}` was not locked", error::esc(deal)),
     })?;
     let actual = slot.current.as_ref().map_or(0, |s| s.version);
+    if let (Some(last), Some(stored)) = (slot.beyond, slot.stored) {
+        return Err(StoreError::Tampered {
+            deal: deal.clone(),
+            problem: format!(
+                "events are stored up to version {last}, beyond version {stored}, the one kept \
+                 beside the deal"
+            ),
+        });
+    }
     if actual != expected {
         return Err(StoreError::Conflict {
             deal: deal.clone(),
@@ -1504,5 +1540,9 @@ fn place(
             record: record(stored)?,
         });
     }
-    Ok((deal.clone(), sealed, start..write.rows.len()))
+    let (version, head) = slot
+        .current
+        .as_ref()
+        .map_or((0, Digest::GENESIS), |s| (s.version, s.head));
+    Ok((deal.clone(), sealed, start..write.rows.len(), version, head))
 }

@@ -49,6 +49,7 @@ suite!(
     a_subscription_resumes_from_a_durable_checkpoint,
     the_blocking_store_works_from_inside_a_runtime,
     a_cached_deal_is_caught_when_its_log_is_edited,
+    an_event_written_beyond_a_deal_behind_the_store_stops_every_write_to_it,
 );
 
 fn multi_thread() -> tokio::runtime::Runtime {
@@ -616,5 +617,56 @@ fn a_deal_is_the_same_whatever_reads_it() {
         let log = store.log(&deal).await.unwrap();
         assert_eq!((log[0].format(), log[1].format()), (1, 2));
         assert_eq!(store.verify(&deal).await.unwrap().log, log);
+    });
+}
+
+/// An event inserted beyond a deal's version behind the store (no trigger counts inserts) is
+/// caught by a command decided on the cached state and by a host's append: nothing is written to
+/// the deal, and the other deals go on.
+fn an_event_written_beyond_a_deal_behind_the_store_stops_every_write_to_it(db: &Db) {
+    use ltc_pipeline::{Deal, Process};
+    multi_thread().block_on(async {
+        let store = Store::open(&db.location).await.unwrap();
+        store.execute(&id("D-1"), &capture("ACME")).await.unwrap();
+        store.execute(&id("D-1"), &add_member("ana")).await.unwrap();
+        let process = Process::standard();
+        let mut d2 = Deal::new(id("D-2"));
+        let mut decide = |command: Command| {
+            d2.execute(&process, &command, &"ops".into(), day(1))
+                .unwrap()
+        };
+        let first = decide(Command::capture_lead("Globex", "web", None));
+        let second = decide(Command::add_member("ana", "SR", Decimal::ONE));
+        let third = decide(Command::add_member("sam", "SR", Decimal::ONE));
+        store.append(&id("D-2"), 0, first).await.unwrap();
+        store.append(&id("D-2"), 1, second).await.unwrap();
+        for (deal, position) in [("D-1", 1000), ("D-2", 2000)] {
+            db.sql(&format!(
+                "INSERT INTO ltc_events (position, deal, version, record) SELECT {position}, \
+                 deal, 4, record FROM ltc_events WHERE deal = '{deal}' AND version = 2"
+            ));
+        }
+        let refused = store
+            .execute(&id("D-1"), &add_member("sam"))
+            .await
+            .unwrap_err();
+        assert_eq!(refused.code(), "tampered", "{refused}");
+        let refused = store.append(&id("D-2"), 2, third).await.unwrap_err();
+        assert_eq!(refused.code(), "tampered", "{refused}");
+        for deal in ["D-1", "D-2"] {
+            let kept = store.summary(&id(deal)).await.unwrap().unwrap();
+            assert_eq!(kept.version, 2, "{deal}: nothing was written");
+        }
+        // An empty append answers with the deal as it is; another deal is written.
+        store
+            .execute(&id("D-3"), &capture("Initech"))
+            .await
+            .unwrap();
+        let empty = store.append(&id("D-3"), 1, Vec::new()).await.unwrap();
+        assert_eq!(empty.version, 1);
+        assert_eq!(
+            Some(empty.head),
+            store.summary(&id("D-3")).await.unwrap().map(|s| s.head)
+        );
     });
 }

@@ -557,28 +557,12 @@ pub(crate) struct Writer {
     in_tx: bool,
 }
 
-/// Starts the writer on a thread of its own (with a runtime of its own, which also drives its
-/// connection); the sender is where writes go.
+/// Starts the writer on a thread of its own; the sender is where writes go.
 pub(crate) fn start_writer(
     writer: Writer,
     shared: Arc<Shared>,
 ) -> Result<mpsc::UnboundedSender<Job>, StoreError> {
-    let (send, receive) = mpsc::unbounded_channel();
-    std::thread::Builder::new()
-        .name("ltc-store-postgres-writer".into())
-        .spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build();
-            if let Ok(runtime) = runtime {
-                runtime.block_on(writer::run(writer, shared, receive));
-            }
-        })
-        .map_err(|e| StoreError::Backend {
-            backend: "postgres",
-            message: format!("the writer's thread could not start: {e}"),
-        })?;
-    Ok(send)
+    writer::start("postgres", writer, shared)
 }
 
 async fn prepare(client: &Client) -> Result<Statements, StoreError> {

@@ -622,20 +622,7 @@ pub(crate) fn start_writer(
     writer: Writer,
     shared: Arc<Shared>,
 ) -> Result<mpsc::UnboundedSender<Job>, StoreError> {
-    let (send, receive) = mpsc::unbounded_channel();
-    std::thread::Builder::new()
-        .name("ltc-store-sqlite-writer".into())
-        .spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().build();
-            if let Ok(runtime) = runtime {
-                runtime.block_on(writer::run(writer, shared, receive));
-            }
-        })
-        .map_err(|e| StoreError::Backend {
-            backend: "sqlite",
-            message: format!("the writer's thread could not start: {e}"),
-        })?;
-    Ok(send)
+    writer::start("sqlite", writer, shared)
 }
 
 impl Writer {

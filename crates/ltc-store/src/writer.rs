@@ -261,6 +261,32 @@ pub(crate) fn catalog_of(
     Ok(Arc::new(catalog))
 }
 
+/// Starts a writer on a thread of its own, with a runtime of its own (which also drives a
+/// connection the writer opens); the sender is where writes go.
+pub(crate) fn start<T: Tx + 'static>(
+    backend: &'static str,
+    tx: T,
+    shared: Arc<Shared>,
+) -> Result<mpsc::UnboundedSender<Job>, StoreError> {
+    let (send, receive) = mpsc::unbounded_channel();
+    std::thread::Builder::new()
+        .name(format!("ltc-store-{backend}-writer"))
+        .spawn(move || {
+            match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(runtime) => runtime.block_on(run(tx, shared, receive)),
+                Err(e) => tracing::error!(error = %e, "the store's writer could not start"),
+            }
+        })
+        .map_err(|e| StoreError::Backend {
+            backend,
+            message: format!("the writer's thread could not start: {e}"),
+        })?;
+    Ok(send)
+}
+
 /// The writer's loop: until every handle that sends to it is gone.
 pub(crate) async fn run<T: Tx>(
     mut tx: T,
@@ -783,12 +809,31 @@ fn puts_of(working: &BTreeMap<DealId, Working>) -> Vec<Put> {
 
 /// What a committed group tells the store: its subscribers, and the rows it knows.
 fn committed(shared: &Shared, write: &Write, first: u64, working: &BTreeMap<DealId, Working>) {
+    announce(shared, write, first, |deal| {
+        working.get(deal).map_or(0, |w| w.edits)
+    });
+}
+
+/// A commit told to the store: the rows it wrote (each with its edit count) for writes that
+/// read nothing, and its last position for subscriptions.
+fn announce(shared: &Shared, write: &Write, first: u64, edits: impl Fn(&DealId) -> i64) {
     tracing::debug!(
         deals = write.puts.len(),
         events = write.rows.len(),
         first_position = first,
         "committed"
     );
+    for put in &write.puts {
+        shared.heads.put(
+            put.summary.deal.clone(),
+            Known {
+                version: put.summary.version,
+                head: put.summary.head,
+                edits: edits(&put.summary.deal),
+                opened_at: put.summary.opened_at,
+            },
+        );
+    }
     if first > 0 {
         let last = first
             .saturating_add(write.rows.len() as u64)
@@ -798,18 +843,6 @@ fn committed(shared: &Shared, write: &Write, first: u64, working: &BTreeMap<Deal
             *c = (*c).max(last);
             moved
         });
-    }
-    for put in &write.puts {
-        let edits = working.get(&put.summary.deal).map_or(0, |w| w.edits);
-        shared.heads.put(
-            put.summary.deal.clone(),
-            Known {
-                version: put.summary.version,
-                head: put.summary.head,
-                edits,
-                opened_at: put.summary.opened_at,
-            },
-        );
     }
 }
 
@@ -1418,38 +1451,12 @@ fn appended(
     outcomes: Vec<Result<Placed, StoreError>>,
     first: u64,
 ) {
-    tracing::debug!(
-        jobs = jobs.len(),
-        deals = write.puts.len(),
-        events = write.rows.len(),
-        first_position = first,
-        "committed"
-    );
     for deal in slots.keys() {
         shared.cache.forget(deal);
     }
-    for put in &write.puts {
-        let edits = slots.get(&put.summary.deal).map_or(0, |s| s.expect.1);
-        shared.heads.put(
-            put.summary.deal.clone(),
-            Known {
-                version: put.summary.version,
-                head: put.summary.head,
-                edits,
-                opened_at: put.summary.opened_at,
-            },
-        );
-    }
-    if first > 0 {
-        let last = first
-            .saturating_add(write.rows.len() as u64)
-            .saturating_sub(1);
-        shared.committed.send_if_modified(|c| {
-            let moved = last > *c;
-            *c = (*c).max(last);
-            moved
-        });
-    }
+    announce(shared, write, first, |deal| {
+        slots.get(deal).map_or(0, |s| s.expect.1)
+    });
     for (job, outcome) in jobs.into_iter().zip(outcomes) {
         let appended = outcome.map(|parts| {
             parts

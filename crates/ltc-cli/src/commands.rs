@@ -33,17 +33,12 @@ impl Failure {
     }
 }
 
-/// `text` with control characters and Unicode line separators written as escapes.
+/// `text` with control characters, Unicode line separators and bidirectional controls written
+/// as escapes, so that what a user wrote can neither break a line nor reorder the text after it
+/// on a terminal: the rule of the report's tables ([`ltc_analytics::text::one_line`]), for every
+/// line `ltc` prints (`show`, `list`, error messages).
 pub fn one_line(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    ltc_analytics::text::one_line(text)
 }
 
 impl fmt::Display for Failure {

@@ -647,6 +647,18 @@ fn text_output_escapes_what_users_wrote() {
         );
         assert!(out.contains("EVIL\\u{1b}[31m\\nD-999"), "{args:?}: {out}");
     }
+    // A right-to-left override would reverse the rest of the line after it.
+    let mut envelope: Value = serde_json::from_str(&capture("2026-03-02T09:00:00Z", None)).unwrap();
+    envelope["command"]["customer"] = json!("\u{202E}evil");
+    world.ok(&["exec", "D-2"], &envelope.to_string());
+    for args in [&["list", "--now", now][..], &["show", "D-2", "--now", now]] {
+        let out = world.ok(args, "");
+        assert!(
+            !out.contains('\u{202E}'),
+            "{args:?} printed an override: {out}"
+        );
+        assert!(out.contains("\\u{202e}evil"), "{args:?}: {out}");
+    }
 }
 
 #[test]

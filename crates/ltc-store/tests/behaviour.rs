@@ -768,21 +768,29 @@ fn connections_opening_a_new_file_at_once_all_get_the_store() {
 fn a_deal_being_opened_reads_as_unknown_or_opened_never_tampered(db: &Db) {
     let location = db.location.clone();
     let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let stop = done.clone();
+    let ready = std::sync::Arc::new(std::sync::Barrier::new(2));
+    let (stop, reading) = (done.clone(), ready.clone());
     let reader = std::thread::spawn(move || {
         let store = Store::open(&location).unwrap();
+        reading.wait();
         let mut reads = 0;
-        while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+        // Reads while the deals are opened, and once more after.
+        loop {
+            let last = stop.load(std::sync::atomic::Ordering::SeqCst);
             for n in 0..40 {
                 match store.verify(&id(&format!("N-{n}"))) {
                     Ok(_) | Err(StoreError::UnknownDeal { .. }) => reads += 1,
                     Err(e) => panic!("N-{n}: {e}"),
                 }
             }
+            if last {
+                break;
+            }
         }
         reads
     });
     let writer = db.open();
+    ready.wait();
     for n in 0..40 {
         writer
             .execute(&id(&format!("N-{n}")), &envelope(&script()[0], None))

@@ -927,7 +927,7 @@ impl Store {
                 let moved = self
                     .inner
                     .engine
-                    .blocking(move || continue_cached(&id, &summary, c, rows, &catalog))
+                    .blocking(move || writer::continue_log(&id, &summary, c, rows, &catalog))
                     .await;
                 match moved {
                     Ok(state) => {
@@ -1383,17 +1383,6 @@ pub(crate) fn check_log<P: Processes + ?Sized>(
         catalog,
         log.iter().map(|e| &e.event),
     )?)
-}
-
-/// A cached state moved on by the events after it (see [`writer`]).
-fn continue_cached(
-    deal: &DealId,
-    row: &DealSummary,
-    cached: Cached,
-    rows: Vec<Row>,
-    catalog: &Catalog,
-) -> Result<Deal, StoreError> {
-    writer::continue_log(deal, row, cached, rows, catalog)
 }
 
 /// Checks that events continue `deal` from version `expected`.

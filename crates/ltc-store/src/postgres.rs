@@ -131,13 +131,8 @@ fn to_rows(rows: Vec<tokio_postgres::Row>) -> Result<Vec<Row>, StoreError> {
         .collect()
 }
 
-/// A database as opened: its readers, its writer (unless read-only), what the store reads once.
-pub(crate) struct Opened {
-    pub(crate) readers: Readers,
-    pub(crate) writer: Option<Writer>,
-    pub(crate) definitions: Vec<(String, i64, String)>,
-    pub(crate) last_position: u64,
-}
+/// A database as opened.
+pub(crate) type Opened = crate::rows::Opened<Readers, Writer>;
 
 /// The pool reads take their connections from.
 #[derive(Clone)]

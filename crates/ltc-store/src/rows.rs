@@ -25,6 +25,15 @@ pub(crate) struct Row {
     pub(crate) record: Result<String, String>,
 }
 
+/// A database as opened, by either backend: its readers, its writer (unless read-only), and what
+/// the store reads once.
+pub(crate) struct Opened<R, W> {
+    pub(crate) readers: R,
+    pub(crate) writer: Option<W>,
+    pub(crate) definitions: Vec<(String, i64, String)>,
+    pub(crate) last_position: u64,
+}
+
 /// What a deal's row says beside its summary, by which a cached state is known to still stand
 /// for the stored log: how many times the log's rows were edited or deleted behind the store (a
 /// count the database's triggers keep), and the last version stored (beyond the row's version

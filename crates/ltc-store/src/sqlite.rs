@@ -157,14 +157,8 @@ const SUMMARY: &str = "SELECT d.deal, d.version, d.head, d.opened_at, d.last_eve
      (SELECT max(e.version) FROM ltc_events e WHERE e.deal = d.deal) FROM ltc_deals d";
 const ROW: &str = "SELECT position, deal, version, record FROM ltc_events";
 
-/// A store file as opened: its readers, its writer (unless read-only), and what the store reads
-/// once.
-pub(crate) struct Opened {
-    pub(crate) readers: Readers,
-    pub(crate) writer: Option<Writer>,
-    pub(crate) definitions: Vec<(String, i64, String)>,
-    pub(crate) last_position: u64,
-}
+/// A store file as opened.
+pub(crate) type Opened = crate::rows::Opened<Readers, Writer>;
 
 /// The connections reads use, opened as they are needed and kept for the next read.
 #[derive(Debug)]
@@ -268,21 +262,19 @@ pub(crate) fn open(path: &Path, options: &Options, standard: &str) -> Result<Ope
         idle: Mutex::new(Vec::new()),
     };
     if options.read_only {
-        return readers.with(|conn| {
+        let (definitions, last_position) = readers.with(|conn| {
             match schema_need(schema_version(conn)?)? {
                 SchemaNeed::Create => return Err(not_a_store(conn, path)?),
                 SchemaNeed::Upgrade(found) => return Err(crate::rows::needs_upgrade(found)),
                 SchemaNeed::Ready => {}
             }
-            Ok(Opened {
-                definitions: definitions(conn)?,
-                last_position: last_position(conn)?,
-                readers: Readers {
-                    idle: Mutex::new(Vec::new()),
-                    ..readers_like(&readers)
-                },
-                writer: None,
-            })
+            Ok((definitions(conn)?, last_position(conn)?))
+        })?;
+        return Ok(Opened {
+            readers,
+            writer: None,
+            definitions,
+            last_position,
         });
     }
     let mut conn = Connection::open(path).map_err(err)?;
@@ -337,16 +329,6 @@ pub(crate) fn open(path: &Path, options: &Options, standard: &str) -> Result<Ope
         writer: Some(Writer { conn }),
     };
     Ok(opened)
-}
-
-fn readers_like(readers: &Readers) -> Readers {
-    Readers {
-        path: readers.path.clone(),
-        read_only: readers.read_only,
-        busy: readers.busy,
-        size: readers.size,
-        idle: Mutex::new(Vec::new()),
-    }
 }
 
 fn record_schema(tx: &Connection) -> Result<(), StoreError> {
